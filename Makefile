@@ -1,0 +1,62 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run serve setup test test-postgres lint fmt translations compile-translations bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+compile-translations: $(VENV)/.installed
+	$(FLASK) translate compile
+
+# Migrate, load the toolkit, seed demo accounts on an empty database, print them.
+setup: compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) content check
+	$(FLASK) content sync
+	$(FLASK) demo seed --if-empty
+
+run: setup serve
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - wsgi:app
+
+test: $(VENV)/.test-installed compile-translations
+	$(PY) -m pytest
+
+test-postgres: $(VENV)/.test-installed compile-translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(PY) -m pytest
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check lms tests bench wsgi.py
+
+fmt: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check --fix lms tests bench wsgi.py
+
+# Extract UI strings, merge them into the catalogues, compile.
+translations: $(VENV)/.installed
+	$(FLASK) translate extract
+	$(FLASK) translate update
+	$(FLASK) translate compile
+
+bench: $(VENV)/.test-installed compile-translations
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

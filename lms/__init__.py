@@ -1,0 +1,33 @@
+"""The training platform: create_app builds a configured Flask application."""
+
+from flask import Flask
+
+from lms.config import INSTANCE, ROOT, Config
+
+
+def create_app(config: type[Config] = Config) -> Flask:
+    """Application factory: configuration, extensions, blueprints, hooks, commands."""
+    app = Flask(__name__, instance_path=str(INSTANCE))
+    app.config.update(config.load())
+
+    from lms import database, i18n, web
+    from lms.extensions import csrf, login_manager, migrate
+
+    database.init_app(app)
+    migrate.init_app(app, database.db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from lms import auth, certificates, cohorts, main, modules, quizzes, reports
+
+    for domain in (main, auth, modules, quizzes, cohorts, certificates, reports):
+        app.register_blueprint(domain.bp)
+
+    from lms.cli import register_commands
+    from lms.permissions import check_every_view_has_a_rule
+
+    register_commands(app)
+    check_every_view_has_a_rule(app)
+    return app

@@ -1,0 +1,72 @@
+"""Cohorts (workshop groups), their facilitators, modules and enrolled trainees."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.models import Timestamps, utcnow
+from lms.modules.models import Module
+
+STATUSES = ("planned", "active", "closed")
+PACINGS = ("self", "facilitator")
+
+
+class Cohort(Timestamps, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(20))  # police | centre_staff | ngo_cbo | mixed
+    province: Mapped[str] = mapped_column(String(40))
+    venue: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    status: Mapped[str] = mapped_column(String(10), default="planned", index=True)
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    pacing: Mapped[str] = mapped_column(String(12), default="self")
+    pre_survey_open: Mapped[bool] = mapped_column(default=True)  # facilitator-paced gates
+    post_survey_open: Mapped[bool] = mapped_column(default=False)
+    knowledge_pass_percent: Mapped[int | None]  # certificate rule; None = no pass mark
+    historical: Mapped[bool] = mapped_column(default=False)  # created by a historical import
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    facilitators: Mapped[list[User]] = relationship(secondary="cohort_facilitator")
+    modules: Mapped[list["CohortModule"]] = relationship(
+        back_populates="cohort", order_by="CohortModule.position", cascade="all, delete-orphan")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
+class CohortFacilitator(db.Model):
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)
+
+
+class CohortModule(db.Model):
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    required: Mapped[bool] = mapped_column(default=True)
+    unlocked: Mapped[bool] = mapped_column(default=False)  # only used when facilitator-paced
+
+    cohort: Mapped[Cohort] = relationship(back_populates="modules")
+    module: Mapped[Module] = relationship()
+
+
+class Enrolment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    trainee_code: Mapped[str] = mapped_column(String(12))  # printed on paper survey sheets
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pre_survey_waived: Mapped[bool] = mapped_column(default=False)
+
+    cohort: Mapped[Cohort] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),
+                      UniqueConstraint("cohort_id", "trainee_code"))

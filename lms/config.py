@@ -1,0 +1,80 @@
+"""Configuration read from the environment, with documented defaults (see README)."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("LMS_INSTANCE_PATH", ROOT / "instance"))
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret_key() -> str:
+    """Generate the secret key once and keep it in instance/ so sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'lms.sqlite'}")
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Defaults for a single-machine install: SQLite in instance/, key kept in instance/."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by load()
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("HTTPS")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _env_bool("HTTPS")
+    PREFERRED_URL_SCHEME = "https" if _env_bool("HTTPS") else "http"
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "5")) * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # a trainee may keep a survey open all afternoon
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("vi", "en")
+    CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
+    # Public address used in QR codes and certificates; falls back to the request's host.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "")
+    ORGANISATION_LOGO = os.environ.get("ORGANISATION_LOGO", "")
+    REPORT_MIN_N = int(os.environ.get("REPORT_MIN_N", "5"))
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    TESTING = False
+
+    @classmethod
+    def load(cls) -> dict:
+        """Resolve values that need the file system or a check, as a plain dict."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        production = _env_bool("PRODUCTION")
+        if production and not (os.environ.get("SECRET_KEY") and os.environ.get("DATABASE_URL")):
+            raise RuntimeError("PRODUCTION=1 needs SECRET_KEY and DATABASE_URL in the environment")
+        values["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _instance_secret_key()
+        values["SQLALCHEMY_DATABASE_URI"] = cls.SQLALCHEMY_DATABASE_URI or _database_url()
+        return values
+
+
+class TestConfig(Config):
+    """Used by the test suite: CSRF off unless a test turns it on, fast password hashing."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

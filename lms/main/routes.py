@@ -1,0 +1,52 @@
+"""Home pages per role, the language switch, and a bare health check."""
+
+from flask import current_app, redirect, render_template, request, session
+from flask_login import current_user
+
+from lms.extensions import db
+from lms.main import bp
+from lms.permissions import Permission, public, signed_in
+from lms.web import safe_next
+
+
+@bp.get("/")
+@public
+def home():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    if current_user.can(Permission.MANAGE_ALL_COHORTS):
+        from lms.reports.services import overview_for_home
+
+        return render_template("main/home_staff.html", overview=overview_for_home())
+    if current_user.can(Permission.RUN_COHORTS):
+        from lms.cohorts.services import cohorts_for_facilitator
+
+        return render_template("main/home_facilitator.html",
+                               cohorts=cohorts_for_facilitator(current_user))
+    from lms.modules.services import trainee_dashboard
+
+    return render_template("main/home_trainee.html", dashboard=trainee_dashboard(current_user))
+
+
+@bp.get("/lang/<lang>")
+@public
+def set_language(lang: str):
+    """Switch language without JavaScript and go back to the same page."""
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.language = lang
+            db.session.commit()
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/account")
+@signed_in
+def account():
+    return render_template("main/account.html")

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("modules", __name__, template_folder="templates")
+
+from lms.modules import routes  # noqa: E402,F401

@@ -1,0 +1,154 @@
+"""Module and lesson pages for trainees; preview and print views for facilitators."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.modules import bp
+from lms.modules.models import Lesson, Module
+from lms.modules.services import (access_to_module, active_modules, mark_complete,
+                                  module_access_for, module_completion, progress_by_lesson,
+                                  record_visit, reflections_for, save_reflection)
+from lms.permissions import Permission, public, require
+
+
+def _module_or_404(key: str) -> Module:
+    return db.session.scalar(select(Module).where(Module.key == key,
+                                                  Module.archived.is_(False))) or abort(404)
+
+
+def _lesson_or_404(key: str) -> Lesson:
+    return db.session.scalar(select(Lesson).where(Lesson.key == key,
+                                                  Lesson.archived.is_(False))) or abort(404)
+
+
+def _open_module_or_redirect(module: Module):
+    """The trainee's access to the module; a redirect when the module is not open to them."""
+    access = access_to_module(current_user, module)
+    if access is None:
+        abort(403)  # another cohort's module, or not for this audience
+    if access.reason == "pre_survey":
+        flash(_("Please complete the survey before the training first."), "info")
+        return access, redirect(url_for("quizzes.take", enrolment_id=access.enrolment.id,
+                                        phase="pre"))
+    if access.reason == "locked":
+        flash(_("Your facilitator has not opened this module yet."), "info")
+        return access, redirect(url_for("modules.index"))
+    return access, None
+
+
+@bp.get("/modules")
+@require(Permission.LEARN)
+def index():
+    access = module_access_for(current_user)
+    progress = progress_by_lesson(current_user)
+    return render_template("modules/index.html",
+                           modules=[(a, module_completion(a.module, progress)) for a in access])
+
+
+@bp.get("/modules/<key>")
+@require(Permission.LEARN)
+def module(key: str):
+    module = _module_or_404(key)
+    access, redirect_response = _open_module_or_redirect(module)
+    if redirect_response:
+        return redirect_response
+    progress = progress_by_lesson(current_user, [lesson.id for lesson in module.lessons])
+    return render_template("modules/module.html", module=module, progress=progress,
+                           completion=module_completion(module, progress))
+
+
+@bp.get("/lessons/<key>")
+@require(Permission.LEARN)
+def lesson(key: str):
+    lesson = _lesson_or_404(key)
+    _, redirect_response = _open_module_or_redirect(lesson.module)
+    if redirect_response:
+        return redirect_response
+    progress = record_visit(current_user, lesson)
+    db.session.commit()
+    return _render_lesson(lesson, progress=progress, reflections=reflections_for(current_user, lesson))
+
+
+def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = False, **context):
+    siblings = lesson.module.lessons
+    index = next(i for i, sibling in enumerate(siblings) if sibling.id == lesson.id)
+    return render_template(
+        "modules/lesson.html", lesson=lesson, module=lesson.module,
+        blocks=lesson.text("blocks", lang), lang=lang, preview=preview,
+        show_notes=preview, position=index + 1, count=len(siblings),
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None, **context)
+
+
+@bp.post("/lessons/<key>/complete")
+@require(Permission.LEARN)
+def complete_lesson(key: str):
+    lesson = _lesson_or_404(key)
+    _, redirect_response = _open_module_or_redirect(lesson.module)
+    if redirect_response:
+        return redirect_response
+    mark_complete(current_user, lesson)
+    db.session.commit()
+    siblings = lesson.module.lessons
+    following = [s for s in siblings if s.position > lesson.position]
+    if following:
+        return redirect(url_for("modules.lesson", key=following[0].key))
+    flash(_("You have finished the module “%(title)s”.", title=lesson.module.text("title")),
+          "success")
+    return redirect(url_for("modules.module", key=lesson.module.key))
+
+
+@bp.post("/lessons/<key>/reflections/<block_key>")
+@require(Permission.LEARN)
+def reflection(key: str, block_key: str):
+    lesson = _lesson_or_404(key)
+    _, redirect_response = _open_module_or_redirect(lesson.module)
+    if redirect_response:
+        return redirect_response
+    if not any(b["id"] == block_key and b["type"] == "reflection" for b in lesson.blocks_vi):
+        abort(404)
+    answer = (request.form.get("answer") or "")[:5000]
+    save_reflection(current_user, lesson, block_key, answer)
+    db.session.commit()
+    if request.headers.get("X-Requested-With") == "fetch":
+        return {"saved": True}
+    flash(_("Your answer has been saved. Only you can see it."), "success")
+    return redirect(url_for("modules.lesson", key=key) + f"#reflection-{block_key}")
+
+
+@bp.get("/preview")
+@require(Permission.PREVIEW_CONTENT)
+def preview_index():
+    return render_template("modules/preview_index.html", modules=active_modules())
+
+
+@bp.get("/preview/lessons/<key>")
+@require(Permission.PREVIEW_CONTENT)
+def preview_lesson(key: str):
+    lang = request.args.get("content_lang", "vi")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return _render_lesson(_lesson_or_404(key), lang=lang, preview=True, reflections={})
+
+
+@bp.get("/preview/modules/<key>/print")
+@require(Permission.PREVIEW_CONTENT)
+def print_module(key: str):
+    lang = request.args.get("content_lang", "vi")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    notes = request.args.get("notes") == "1"
+    return render_template("modules/print.html", module=_module_or_404(key), lang=lang,
+                           show_notes=notes)
+
+
+@bp.get("/content-files/<path:path>")
+@public
+def content_file(path: str):
+    """Images referenced by lessons (only files under an images/ folder are served)."""
+    if "/images/" not in path:
+        abort(404)
+    return send_from_directory(current_app.config["CONTENT_DIR"], path, max_age=86400)

@@ -1,0 +1,112 @@
+"""Taking the pre/post survey page by page (autosaved), submitting once, seeing one's profile."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.cohorts.models import Enrolment
+from lms.extensions import db
+from lms.permissions import Permission, require
+from lms.quizzes import bp
+from lms.quizzes.services import (AlreadySubmitted, MissingAnswers, draft_answers, items_for,
+                                  knowledge_review, pages, phase_open, response_for, save_draft,
+                                  submit_survey, subscale_profile, survey_status, valid_value,
+                                  version_for)
+
+LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
+                 _l("Strongly agree"))
+PHASE_TITLES = {"pre": _l("Survey before the training"), "post": _l("Survey after the training")}
+
+
+def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.user_id != current_user.id:
+        abort(404)  # someone else's survey: do not even confirm it exists
+    return enrolment
+
+
+def _answers_from_form(items) -> dict[int, int]:
+    answers = {}
+    for item in items:
+        value = valid_value(item, request.form.get(f"item-{item.id}"))
+        if value is not None:
+            answers[item.id] = value
+    return answers
+
+
+@bp.route("/surveys/<int:enrolment_id>/<any(pre, post):phase>", methods=["GET", "POST"])
+@require(Permission.LEARN)
+def take(enrolment_id: int, phase: str):
+    enrolment = _own_enrolment_or_404(enrolment_id)
+    if response_for(enrolment, phase) is not None:
+        if request.method == "POST":
+            flash(_("This survey has already been submitted. Thank you!"), "info")
+        return redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
+    if not phase_open(enrolment, phase):
+        return render_template("quizzes/not_open.html", enrolment=enrolment, phase=phase,
+                               status=survey_status(enrolment), title=PHASE_TITLES[phase])
+    version = version_for(enrolment, phase)
+    items = items_for(enrolment, phase, version)
+    survey_pages = pages(items)
+    page = min(max(request.args.get("page", 1, type=int), 1), max(len(survey_pages), 1))
+    page_items = survey_pages[page - 1] if survey_pages else []
+    missing = []
+    if request.method == "POST":
+        save_draft(enrolment, phase, _answers_from_form(page_items))
+        db.session.commit()  # the page is saved before anything else can go wrong
+        action = request.form.get("action", "next")
+        if action == "submit":
+            try:
+                submit_survey(enrolment, phase)
+            except AlreadySubmitted:
+                flash(_("This survey has already been submitted. Thank you!"), "info")
+                return redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
+            except MissingAnswers as error:
+                missing = error.items
+            else:
+                return redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
+        else:
+            target = page + 1 if action == "next" else page - 1
+            return redirect(url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
+                                    page=min(max(target, 1), len(survey_pages))))
+    answers = draft_answers(enrolment, phase)
+    numbers = {item.id: n for n, item in enumerate(items, start=1)}
+    item_pages = {item.id: p for p, group in enumerate(survey_pages, start=1) for item in group}
+    return render_template(
+        "quizzes/take.html", enrolment=enrolment, phase=phase, version=version,
+        title=PHASE_TITLES[phase], items=page_items, page=page, page_count=len(survey_pages),
+        answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
+        answered=sum(1 for i in items if i.id in answers), total=len(items),
+        likert_labels=LIKERT_LABELS), 422 if missing else 200
+
+
+@bp.post("/surveys/<int:enrolment_id>/<any(pre, post):phase>/autosave")
+@require(Permission.LEARN)
+def autosave(enrolment_id: int, phase: str):
+    """Saves one or more answers as the trainee clicks (progressive enhancement)."""
+    enrolment = _own_enrolment_or_404(enrolment_id)
+    if response_for(enrolment, phase) is not None:
+        return {"saved": 0, "submitted": True}
+    if not phase_open(enrolment, phase):
+        return {"saved": 0, "error": _("This survey is not open.")}, 409
+    saved = save_draft(enrolment, phase, _answers_from_form(items_for(enrolment, phase)))
+    db.session.commit()
+    return {"saved": saved}
+
+
+@bp.get("/surveys/<int:enrolment_id>/<any(pre, post):phase>/done")
+@require(Permission.LEARN)
+def done(enrolment_id: int, phase: str):
+    enrolment = _own_enrolment_or_404(enrolment_id)
+    response = response_for(enrolment, phase) or abort(404)
+    profile = knowledge = None
+    if phase == "post":
+        profile = subscale_profile(enrolment)
+        knowledge = {"post": knowledge_review(response)}
+        pre = response_for(enrolment, "pre")
+        if pre is not None:
+            knowledge["pre"] = dict((item.key, value) for item, value in knowledge_review(pre))
+    return render_template("quizzes/done.html", enrolment=enrolment, phase=phase,
+                           response=response, profile=profile, knowledge=knowledge,
+                           title=PHASE_TITLES[phase])

@@ -1,0 +1,170 @@
+"""Pre/post attitude statistics, computed with scipy exactly as published evaluations do."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+# Answers closer than this are "the same": float noise from averaging items is not a change.
+TOL = 1e-9
+# Below this many discordant pairs the chi-square approximation is poor (standard advice).
+MCNEMAR_EXACT_BELOW = 25
+
+METHODS: dict[str, str] = {
+    "mean_change": "Mean of post − pre differences, 95% CI (t distribution)",
+    "t_p": "Paired t-test (two-sided)",
+    "wilcoxon_p": "Wilcoxon signed-rank test (two-sided)",
+    "cohen_dz": "Cohen's dz = mean difference / SD of differences",
+    "alpha": "Cronbach's alpha",
+    "mcnemar": "McNemar test (exact binomial when fewer than 25 discordant pairs)",
+}
+
+
+@dataclass(frozen=True)
+class PairedChange:
+    """Summary of paired pre/post scores; None marks what the data cannot support."""
+
+    n: int
+    pre_mean: float | None
+    pre_sd: float | None
+    post_mean: float | None
+    post_sd: float | None
+    mean_change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    t_p: float | None
+    wilcoxon_p: float | None
+    cohen_dz: float | None
+    improved: int
+    unchanged: int
+    worse: int
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """McNemar test of paired correct/incorrect answers before and after training."""
+
+    n: int
+    pre_correct: int
+    post_correct: int
+    b: int  # correct before, wrong after
+    c: int  # wrong before, correct after
+    p: float | None
+    method: str
+
+
+def _finite(value: float) -> float | None:
+    """Return value as a float, or None if it is NaN or infinite."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _sd(values: np.ndarray) -> float | None:
+    """Return the sample SD (ddof=1), or None below two values."""
+    return float(np.std(values, ddof=1)) if values.size >= 2 else None
+
+
+def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
+    """Describe and test the change from pre to post scores paired by position."""
+    if len(pre) != len(post):
+        raise ValueError(f"pre and post differ in length ({len(pre)} != {len(post)})")
+    a = np.asarray(pre, dtype=float)
+    b = np.asarray(post, dtype=float)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("scores must be finite numbers")
+    n = int(a.size)
+    d = b - a
+    improved = int((d > TOL).sum())
+    worse = int((d < -TOL).sum())
+    base = dict(n=n, improved=improved, unchanged=n - improved - worse, worse=worse)
+    if n == 0:
+        return PairedChange(
+            pre_mean=None,
+            pre_sd=None,
+            post_mean=None,
+            post_sd=None,
+            mean_change=None,
+            ci_low=None,
+            ci_high=None,
+            t_p=None,
+            wilcoxon_p=None,
+            cohen_dz=None,
+            **base,
+        )
+    mean_d = float(d.mean())
+    sd_d = _sd(d)
+    ci_low = ci_high = t_p = wilcoxon_p = dz = None
+    # A (near-)zero SD makes t infinite and scipy warns about precision loss: no test then.
+    if sd_d is not None and sd_d > TOL * max(1.0, abs(mean_d)):
+        res = stats.ttest_rel(b, a)
+        ci = res.confidence_interval(0.95)
+        ci_low, ci_high = _finite(ci.low), _finite(ci.high)
+        t_p = _finite(res.pvalue)
+        dz = mean_d / sd_d
+    # Rounding to the tolerance makes float noise count as ties/zeros, as a person would.
+    d_round = np.round(d, 9)
+    if n >= 2 and np.any(d_round != 0):
+        wilcoxon_p = _finite(stats.wilcoxon(d_round, zero_method="wilcox").pvalue)
+    return PairedChange(
+        pre_mean=float(a.mean()),
+        pre_sd=_sd(a),
+        post_mean=float(b.mean()),
+        post_sd=_sd(b),
+        mean_change=mean_d,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        t_p=t_p,
+        wilcoxon_p=wilcoxon_p,
+        cohen_dz=dz,
+        **base,
+    )
+
+
+def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:
+    """Return Cronbach's alpha of respondents x items, or None when it is undefined."""
+    # Respondents with a missing item are left out (listwise deletion, as SPSS does).
+    complete = [list(r) for r in rows if all(v is not None for v in r)]
+    if len(complete) < 2:
+        return None
+    if len({len(r) for r in complete}) != 1:
+        raise ValueError("every respondent must have the same number of items")
+    x = np.asarray(complete, dtype=float)
+    k = x.shape[1]
+    if k < 2:
+        return None
+    total_var = float(np.var(x.sum(axis=1), ddof=1))
+    if total_var <= TOL:
+        return None
+    item_var = float(np.var(x, axis=0, ddof=1).sum())
+    return k / (k - 1) * (1.0 - item_var / total_var)
+
+
+def mcnemar(pre_correct: Sequence[bool], post_correct: Sequence[bool]) -> McNemar:
+    """Test whether the share answering correctly changed, using only discordant pairs."""
+    if len(pre_correct) != len(post_correct):
+        raise ValueError(
+            f"pre and post differ in length ({len(pre_correct)} != {len(post_correct)})"
+        )
+    pairs = [(bool(x), bool(y)) for x, y in zip(pre_correct, post_correct, strict=True)]
+    b = sum(1 for x, y in pairs if x and not y)
+    c = sum(1 for x, y in pairs if y and not x)
+    discordant = b + c
+    if discordant < MCNEMAR_EXACT_BELOW:
+        method = "exact binomial"
+        p = stats.binomtest(b, discordant, 0.5).pvalue if discordant else None
+    else:
+        method = "chi-square with continuity correction"
+        p = stats.chi2.sf((abs(b - c) - 1) ** 2 / discordant, 1)
+    return McNemar(
+        n=len(pairs),
+        pre_correct=sum(1 for x, _ in pairs if x),
+        post_correct=sum(1 for _, y in pairs if y),
+        b=b,
+        c=c,
+        p=None if p is None else _finite(min(1.0, float(p))),
+        method=method,
+    )

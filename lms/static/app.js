@@ -1,0 +1,69 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  var csrf = document.querySelector("input[name=csrf_token]");
+  function post(url, body) {
+    var headers = { "X-Requested-With": "fetch" };
+    if (csrf) headers["X-CSRFToken"] = csrf.value;
+    return fetch(url, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+  function show(el, text) { if (el) el.textContent = text; }
+  var lang = document.documentElement.lang;
+  var SAVED = lang === "vi" ? "Đã lưu" : "Saved";
+  var OFFLINE = lang === "vi" ? "Chưa lưu được — sẽ thử lại khi có mạng" : "Not saved yet — will retry when online";
+
+  // Survey: save each answer as soon as it is chosen; retry what failed when back online.
+  document.querySelectorAll("form[data-autosave-url]").forEach(function (form) {
+    var status = form.querySelector(".save-status");
+    var pending = {};
+    function flush() {
+      var names = Object.keys(pending);
+      if (!names.length) return;
+      var body = new FormData();
+      names.forEach(function (n) { body.append(n, pending[n]); });
+      post(form.dataset.autosaveUrl, body).then(function () {
+        names.forEach(function (n) { delete pending[n]; });
+        show(status, SAVED);
+      }).catch(function () { show(status, OFFLINE); });
+    }
+    form.addEventListener("change", function (e) {
+      if (e.target.name && e.target.name.indexOf("item-") === 0) {
+        pending[e.target.name] = e.target.value;
+        flush();
+      }
+    });
+    window.addEventListener("online", flush);
+  });
+
+  // Reflections: save without leaving the page.
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      post(form.action, new FormData(form))
+        .then(function () { show(form.querySelector(".save-status"), SAVED); })
+        .catch(function () { form.submit(); });
+    });
+  });
+
+  // Live pages (room view, waiting trainees): poll a small JSON state, update or reload.
+  document.querySelectorAll("[data-poll-url]").forEach(function (el) {
+    var last = null;
+    function tick() {
+      fetch(el.dataset.pollUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (state) {
+          if (!state) return;
+          var key = JSON.stringify(state.version || state);
+          if (el.dataset.pollReload && last !== null && key !== last) { window.location.reload(); return; }
+          last = key;
+          Object.keys(state.counts || {}).forEach(function (name) {
+            var target = document.querySelector('[data-count="' + name + '"]');
+            if (target) target.textContent = state.counts[name];
+          });
+        }).catch(function () {});
+    }
+    tick();
+    setInterval(tick, parseInt(el.dataset.pollSeconds || "5", 10) * 1000);
+  });
+})();

@@ -1,0 +1,33 @@
+"""Unicode hygiene: Vietnamese typed as composed or decomposed characters is the same text."""
+
+import unicodedata
+
+from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+
+def nfc(value):
+    """NFC-normalise and strip a string; anything else passes through."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip()
+    return value
+
+
+class Form(FlaskForm):
+    """Base form: every text field is NFC-normalised and stripped on the way in."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            options["filters"] = [nfc, *options.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
+
+
+@event.listens_for(Session, "before_flush")
+def _normalise_text_columns(session, flush_context, instances):
+    # The database guarantee behind the form filter: CLI, imports and services included.
+    for obj in (*session.new, *session.dirty):
+        for attr in obj.__mapper__.column_attrs:
+            value = getattr(obj, attr.key, None)
+            if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+                setattr(obj, attr.key, unicodedata.normalize("NFC", value))

@@ -1,0 +1,108 @@
+"""Request-wide behaviour: security headers, sign-in plumbing, error pages, template helpers."""
+
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from lms.extensions import db, login_manager
+from lms.permissions import Permission, has_permission
+from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    413: _l("The file is too large"),
+    500: _l("Something went wrong on our side"),
+}
+ERROR_HINTS = {
+    400: _l("Please go back, reload the page and try again."),
+    403: _l("If you think you should have access, ask your facilitator or programme staff."),
+    404: _l("The address may be mistyped, or the page has moved."),
+    405: _l("Please go back and use the buttons on the page."),
+    413: _l("Please choose a smaller file and try again."),
+    500: _l("Nothing you entered has been lost. Please try again in a moment."),
+}
+
+
+def safe_next(target: str | None, fallback: str = "main.home") -> str:
+    """A redirect target on this site only: a path, never another host or scheme."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for(fallback)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from lms.auth.models import User
+
+    user = db.session.get(User, int(user_id))
+    return user if user and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @app.before_request
+    def force_password_change():
+        # A one-time password is for signing in once: change it before anything else.
+        if current_user.is_authenticated and current_user.must_change_password and \
+                request.endpoint not in {"auth.change_password", "auth.logout", "main.set_language",
+                                         "static"}:
+            flash(_("Please choose a new password before you continue."), "info")
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = error.code if error.code in ERROR_TITLES else 400
+        if error.code and error.code < 400:
+            return error
+        return render_template("error.html", code=code, title=ERROR_TITLES[code],
+                               hint=ERROR_HINTS[code]), error.code or 400
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        return render_template("error.html", code=500, title=ERROR_TITLES[500],
+                               hint=ERROR_HINTS[500]), 500
+
+    @app.context_processor
+    def template_helpers():
+        from flask_babel import get_locale
+
+        return {
+            "current_lang": str(get_locale()),
+            "audience_label": lambda code: label(AUDIENCES | COHORT_AUDIENCES, code),
+            "org_type_label": lambda code: label(ORG_TYPES, code),
+            "province_name": province_name,
+            "can": lambda permission: has_permission(current_user, Permission(permission)),
+            "lang_switch_url": lambda lang: url_for(
+                "main.set_language", lang=lang, next=request.full_path.rstrip("?")),
+        }
+
+    app.jinja_env.globals["safe_next"] = safe_next

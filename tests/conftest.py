@@ -1,0 +1,149 @@
+"""Fixtures in the flaskr manner: app, client, runner, auth; factories for users and cohorts.
+
+Every test gets an empty database with the toolkit content loaded. The schema and the content
+are built once per run; each test then empties the tables and reinserts the content rows.
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) for PostgreSQL.
+"""
+
+import os
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from lms import create_app
+from lms.config import TestConfig
+from lms.extensions import db
+
+CONTENT_TABLES = ("module", "lesson", "survey_version", "survey_item")
+PASSWORD = "correct horse"
+
+
+def _config(url: str, **extra) -> type[TestConfig]:
+    return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """Schema and content built once; returns (url, content rows per table)."""
+    url = os.environ.get("TEST_DATABASE_URL") or \
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app(_config(url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from lms.cli import sync_content
+
+        sync_content()
+        snapshot = {name: [dict(row._mapping) for row in
+                           db.session.execute(select(db.metadata.tables[name]))]
+                    for name in CONTENT_TABLES}
+        db.session.commit()
+        db.engine.dispose()
+    return url, snapshot
+
+
+def reset_database(snapshot) -> None:
+    """Empty every table, then put the content rows back."""
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    for name in CONTENT_TABLES:
+        if snapshot[name]:
+            db.session.execute(insert(db.metadata.tables[name]), snapshot[name])
+    if db.engine.dialect.name == "postgresql":
+        for name in CONTENT_TABLES:
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database):
+    url, snapshot = database
+    app = create_app(_config(url))
+    with app.app_context():
+        reset_database(snapshot)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(role="trainee", username=None, **profile) -> User with password PASSWORD."""
+    from lms.auth.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role="trainee", username=None, full_name=None, **profile):
+        n = next(counter)
+        profile.setdefault("language", "vi")
+        user, _ = create_user(username or f"{role}{n}", full_name or f"Nguyễn Văn {role} {n}",
+                              PASSWORD, role=role, **profile)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(app, make_user):
+    """make_cohort(facilitator=None, trainees=0, **fields) -> Cohort (enrolled trainees made)."""
+    from lms.cohorts.services import create_cohort, enrol
+
+    def make(facilitator=None, trainees=0, **fields):
+        facilitator = facilitator or make_user("facilitator")
+        fields = {"name": "Lớp tập huấn thử", "audience": "police", "province": "ha-noi",
+                  "start_date": date.today(), "end_date": date.today() + timedelta(days=1),
+                  "status": "active", **fields}
+        cohort = create_cohort(facilitator, **fields)
+        for _ in range(trainees):
+            enrol(cohort, make_user("trainee", org_type="police"))
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_name, password=PASSWORD):
+        username = getattr(user_or_name, "username", user_or_name)
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def content_copy(tmp_path):
+    """A writable copy of the content folder, for tests that break or change it."""
+    from lms.config import ROOT
+
+    target = tmp_path / "content"
+    shutil.copytree(ROOT / "content", target)
+    return target
