@@ -97,19 +97,14 @@ def seed_command(if_empty):
     from lms.cohorts.services import create_cohort, enrol
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
-        click.echo("accounts exist: demo data not seeded")
+        if db.session.scalar(select(User).where(User.username == DEMO_PEOPLE[0][0])):
+            _print_demo_accounts()
+        else:
+            click.echo("accounts exist: demo data not seeded")
         return
-    password = "demo-" + "2026"
-    people = [
-        ("admin", "Quản trị viên", Role.ADMIN, "other"),
-        ("staff", "Trần Thu Hà", Role.STAFF, "ngo"),
-        ("facilitator", "Lê Văn Dũng", Role.FACILITATOR, "ngo"),
-        ("trainee", "Nguyễn Thị Hương", Role.TRAINEE, "police"),
-        ("trainee2", "Phạm Quốc Việt", Role.TRAINEE, "police"),
-    ]
     users = {}
-    for username, name, role, org in people:
-        users[username], _ = create_user(username, name, password, role=role, org_type=org,
+    for username, name, role, org in DEMO_PEOPLE:
+        users[username], _ = create_user(username, name, DEMO_PASSWORD, role=role, org_type=org,
                                          province="ha-noi", language="vi")
     db.session.flush()
     cohort = create_cohort(users["facilitator"], name="Tập huấn công an phường — Hà Nội (demo)",
@@ -119,10 +114,28 @@ def seed_command(if_empty):
     for username in ("trainee", "trainee2"):
         enrol(cohort, users[username])
     db.session.commit()
-    click.echo("Demo accounts (password for all: %s):" % password)
-    for username, name, role, _org in people:
+    _print_demo_accounts()
+
+
+def _print_demo_accounts() -> None:
+    from lms.cohorts.models import Cohort
+
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for username, name, role, _org in DEMO_PEOPLE:
         click.echo(f"  {role.value:<12} {username:<12} {name}")
-    click.echo(f"Demo cohort join code: {cohort.join_code}")
+    code = db.session.scalar(select(Cohort.join_code).order_by(Cohort.id).limit(1))
+    if code:
+        click.echo(f"Demo cohort join code: {code}")
+
+
+DEMO_PASSWORD = "demo-2026"  # noqa: S105 (printed on purpose: demo accounts only)
+DEMO_PEOPLE = [
+    ("admin", "Quản trị viên", Role.ADMIN, "other"),
+    ("staff", "Trần Thu Hà", Role.STAFF, "ngo"),
+    ("facilitator", "Lê Văn Dũng", Role.FACILITATOR, "ngo"),
+    ("trainee", "Nguyễn Thị Hương", Role.TRAINEE, "police"),
+    ("trainee2", "Phạm Quốc Việt", Role.TRAINEE, "police"),
+]
 
 
 def _pybabel(*args: str) -> None:

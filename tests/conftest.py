@@ -64,10 +64,21 @@ def reset_database(snapshot) -> None:
     db.session.commit()
 
 
+def _forget_request_state():
+    # Tests hold one app context open, which requests then share: drop what Flask-Login and
+    # Flask-Babel cache on `g` so each request starts as it would on a real server.
+    from flask import g
+    from flask_babel import refresh
+
+    g.pop("_login_user", None)
+    refresh()
+
+
 @pytest.fixture
 def app(database):
     url, snapshot = database
     app = create_app(_config(url))
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
     with app.app_context():
         reset_database(snapshot)
         yield app
