@@ -1,14 +1,21 @@
 """Cohorts: who may manage which, creating them, and enrolling trainees."""
 
+import hashlib
 import secrets
 
-from flask import abort
+import segno
+from flask import abort, current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
-from lms.cohorts.models import Cohort, CohortFacilitator, CohortModule, Enrolment
+from lms.auth.models import User, audit
+from lms.auth.services import create_user, reset_password
+from lms.cohorts.models import STATUSES, Cohort, CohortFacilitator, CohortModule, Enrolment
 from lms.extensions import db
 from lms.modules.services import active_modules
-from lms.permissions import Permission
+from lms.permissions import Permission, Role
+from lms.text import nfc
 
 # Join codes are typed on phones and read aloud in a room: no 0/O, 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -97,3 +104,201 @@ def active_enrolments(user) -> list[Enrolment]:
                                              Cohort.status != "closed",
                                              Cohort.historical.is_(False))
         .order_by(Enrolment.joined_at.desc())))
+
+
+# --- Joining -------------------------------------------------------------------------------
+
+class CohortError(ValueError):
+    """A cohort rule was broken; the message is translated and shown to the user."""
+
+
+def normalise_join_code(text: str | None) -> str:
+    """Join codes as typed on a phone: any case, spaces or dashes are tolerated."""
+    return "".join(ch for ch in nfc(text or "").upper() if ch.isalnum())
+
+
+def cohort_by_join_code(code: str | None) -> Cohort | None:
+    code = normalise_join_code(code)
+    if not code:
+        return None
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == code,
+                                                  Cohort.historical.is_(False)))
+
+
+def is_enrolled(cohort: Cohort, user) -> bool:
+    return db.session.scalar(select(Enrolment.id).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)) is not None
+
+
+def check_can_join(cohort: Cohort, user=None) -> None:
+    """Raise CohortError when the cohort takes no one, or this account may not join."""
+    if cohort.is_closed:
+        raise CohortError(_("This cohort is closed: it no longer accepts new trainees. "
+                            "Please ask your facilitator."))
+    if user is not None and user.role != Role.TRAINEE:
+        raise CohortError(_("Only trainee accounts can join a cohort. You are signed in with "
+                            "a staff or facilitator account."))
+
+
+def join_cohort(cohort: Cohort, user) -> tuple[Enrolment, bool]:
+    """Enrol a trainee through the join code; returns (enrolment, newly enrolled)."""
+    existing = db.session.scalar(select(Enrolment).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id))
+    if existing is not None:
+        return existing, False  # joining twice is harmless, even once the cohort is closed
+    check_can_join(cohort, user)
+    return enrol(cohort, user), True
+
+
+def default_org_type(cohort: Cohort) -> str:
+    """The organisation type a registration form starts with, from the cohort's audience."""
+    return {"police": "police", "centre_staff": "centre_staff", "ngo_cbo": "ngo"}.get(
+        cohort.audience, "other")
+
+
+def register_and_join(cohort: Cohort, *, username: str, full_name: str, password: str,
+                      **profile) -> Enrolment:
+    """Create a trainee account with the password they chose, then enrol it."""
+    check_can_join(cohort)
+    user, _password = create_user(username, full_name, password, role=Role.TRAINEE, **profile)
+    db.session.flush()
+    return enrol(cohort, user)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute address for QR codes and slips, on PUBLIC_URL when configured."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def join_url(cohort: Cohort) -> str:
+    return public_url("cohorts.join_code", code=cohort.join_code)
+
+
+def qr_svg(url: str, title: str = "") -> str:
+    """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
+    svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr-code",
+                                               lineclass=None, title=title or None)
+    if "style" in svg:
+        raise ValueError("QR code SVG carries a style attribute, which the CSP would block")
+    return svg
+
+
+# --- Managing cohorts ----------------------------------------------------------------------
+
+def facilitator_candidates() -> list[User]:
+    """Active accounts that may facilitate a cohort."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True),
+                           User.role.in_([Role.FACILITATOR, Role.STAFF, Role.ADMIN]))
+        .order_by(User.full_name)))
+
+
+def set_facilitators(actor, cohort: Cohort, user_ids) -> None:
+    """Replace the facilitators; a facilitator editing keeps themselves (or they lose access)."""
+    ids = set(user_ids or [])
+    if not actor.can(Permission.MANAGE_ALL_COHORTS):
+        ids.add(actor.id)
+    if not ids:
+        ids.add(actor.id)
+    cohort.facilitators = [u for u in facilitator_candidates() if u.id in ids]
+
+
+def set_cohort_modules(cohort: Cohort, used_ids, required_ids) -> None:
+    """Use these modules in toolkit order; unlocked gates of kept modules are preserved."""
+    used, required = set(used_ids or []), set(required_ids or [])
+    existing = {cm.module_id: cm for cm in cohort.modules}
+    chosen = []
+    for position, module in enumerate(active_modules(), start=1):
+        if module.id not in used:
+            continue
+        cm = existing.get(module.id) or CohortModule(module=module)
+        cm.position, cm.required = position, module.id in required
+        chosen.append(cm)
+    cohort.modules = chosen
+
+
+def set_status(actor, cohort: Cohort, status: str) -> None:
+    """Change planned / active / closed; closing freezes enrolment and deletes nothing."""
+    if status not in STATUSES:
+        raise CohortError(_("Unknown status."))
+    if cohort.status != status:
+        audit(actor, "cohort_status", f"cohort:{cohort.id}", details=f"{cohort.status} -> {status}")
+        cohort.status = status
+
+
+def roster(cohort: Cohort) -> list[Enrolment]:
+    """The cohort's enrolments with their accounts, by name."""
+    return list(db.session.scalars(
+        select(Enrolment).join(User, User.id == Enrolment.user_id)
+        .options(contains_eager(Enrolment.user))
+        .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, User.id)))
+
+
+def enrolment_in_cohort_or_404(cohort: Cohort, enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        abort(404)
+    return enrolment
+
+
+def reset_trainee_password(actor, enrolment: Enrolment) -> str:
+    """A one-time password for a trainee of the actor's cohort (audited by reset_password)."""
+    if enrolment.user.role != Role.TRAINEE:
+        raise CohortError(_("Only trainee passwords can be reset from the roster."))
+    return reset_password(actor, enrolment.user, f"roster of cohort {enrolment.cohort_id}")
+
+
+def set_pre_survey_waived(actor, enrolment: Enrolment, waived: bool) -> None:
+    """Let a trainee start the modules without the survey before the training (or undo)."""
+    if enrolment.pre_survey_waived != waived:
+        enrolment.pre_survey_waived = waived
+        audit(actor, "pre_survey_waived" if waived else "pre_survey_waiver_removed",
+              f"enrolment:{enrolment.id}")
+
+
+# --- Pacing --------------------------------------------------------------------------------
+
+PACING_ACTIONS = ("self-paced", "facilitator-paced", "open-pre", "close-pre", "open-post",
+                  "close-post", "unlock", "lock")
+
+
+def apply_pacing(cohort: Cohort, action: str, module_id: int | None = None) -> None:
+    """Open or close a gate of a facilitator-paced cohort (or switch the pacing)."""
+    if action not in PACING_ACTIONS:
+        raise CohortError(_("Unknown action."))
+    if action in ("self-paced", "facilitator-paced"):
+        cohort.pacing = "self" if action == "self-paced" else "facilitator"
+    elif action in ("open-pre", "close-pre"):
+        cohort.pre_survey_open = action == "open-pre"
+    elif action in ("open-post", "close-post"):
+        cohort.post_survey_open = action == "open-post"
+    else:
+        cohort_module = next((cm for cm in cohort.modules if cm.module_id == module_id), None)
+        if cohort_module is None:
+            raise CohortError(_("This module is not part of the cohort."))
+        cohort_module.unlocked = action == "unlock"
+
+
+def gates_version(cohort: Cohort, enrolment: Enrolment | None = None) -> str:
+    """A short fingerprint of everything that opens or closes a trainee's pages."""
+    unlocked = sorted(cm.module_id for cm in cohort.modules if cm.unlocked)
+    state = (cohort.status, cohort.pacing, cohort.pre_survey_open, cohort.post_survey_open,
+             unlocked, enrolment.pre_survey_waived if enrolment else None)
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:12]
+
+
+def trainee_state(enrolment: Enrolment) -> dict:
+    """Small JSON for a trainee's waiting page: reload when "version" changes."""
+    cohort = enrolment.cohort
+    paced = cohort.pacing == "facilitator"
+    return {
+        "version": gates_version(cohort, enrolment),
+        "status": cohort.status,
+        "pacing": cohort.pacing,
+        "pre_survey_open": not paced or cohort.pre_survey_open,
+        "post_survey_open": not paced or cohort.post_survey_open,
+        "modules": {cm.module.key: not paced or cm.unlocked for cm in cohort.modules},
+    }

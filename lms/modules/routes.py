@@ -64,7 +64,7 @@ def module(key: str):
 @require(Permission.LEARN)
 def lesson(key: str):
     lesson = _lesson_or_404(key)
-    _, redirect_response = _open_module_or_redirect(lesson.module)
+    _access, redirect_response = _open_module_or_redirect(lesson.module)
     if redirect_response:
         return redirect_response
     progress = record_visit(current_user, lesson)
@@ -87,7 +87,7 @@ def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = Fals
 @require(Permission.LEARN)
 def complete_lesson(key: str):
     lesson = _lesson_or_404(key)
-    _, redirect_response = _open_module_or_redirect(lesson.module)
+    _access, redirect_response = _open_module_or_redirect(lesson.module)
     if redirect_response:
         return redirect_response
     mark_complete(current_user, lesson)
@@ -105,7 +105,7 @@ def complete_lesson(key: str):
 @require(Permission.LEARN)
 def reflection(key: str, block_key: str):
     lesson = _lesson_or_404(key)
-    _, redirect_response = _open_module_or_redirect(lesson.module)
+    _access, redirect_response = _open_module_or_redirect(lesson.module)
     if redirect_response:
         return redirect_response
     if not any(b["id"] == block_key and b["type"] == "reflection" for b in lesson.blocks_vi):

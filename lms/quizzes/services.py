@@ -3,7 +3,7 @@
 import random
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,13 +22,13 @@ class SurveyError(Exception):
 
 class MissingAnswers(SurveyError):
     def __init__(self, items: list[SurveyItem]):
-        super().__init__(_("Some questions have no answer yet."))
+        super().__init__(_l("Some questions have no answer yet."))
         self.items = items
 
 
 class AlreadySubmitted(SurveyError):
     def __init__(self):
-        super().__init__(_("This survey has already been submitted. Thank you!"))
+        super().__init__(_l("This survey has already been submitted. Thank you!"))
 
 
 def item_audience(enrolment) -> str | None:
@@ -133,10 +133,11 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
         knowledge_correct=sum(i.score(answers[i.id]) for i in knowledge) if knowledge else None,
         answers=[Answer(item_id=i.id, value=answers[i.id], score=i.score(answers[i.id]))
                  for i in items])
-    db.session.add(response)
-    db.session.execute(delete(DraftAnswer).where(
-        DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase))
     try:
+        db.session.add(response)
+        db.session.flush()  # the unique (enrolment, phase) constraint decides here
+        db.session.execute(delete(DraftAnswer).where(
+            DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase))
         db.session.commit()
     except IntegrityError:
         # Another request (a double click, a second tab) stored it first: that one counts.
