@@ -26,6 +26,7 @@ from lms.modules.models import LessonProgress
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import Answer, DraftAnswer, SurveyResponse
 from lms.quizzes.services import item_audience, items_for, pages
+from lms.vocab import province_name
 
 TRAINEE_PASSWORD = "trainee-pass-2026"
 STAFF_PASSWORD = "staff-pass-2026"
@@ -40,6 +41,8 @@ GIVEN = ("Hương", "Dũng", "Hà", "Việt", "Lan", "Tuấn", "Hải", "Mai", "
          "Trang", "Phương", "Sơn", "Thảo", "Long", "Yến", "Khoa", "Hạnh", "Bình")
 PROVINCES = ("ha-noi", "ho-chi-minh", "hai-phong", "da-nang", "can-tho", "nghe-an",
              "thanh-hoa", "dien-bien", "son-la", "lao-cai", "quang-ninh", "an-giang")
+AUDIENCE_NAMES = {"police": "Công an phường", "centre_staff": "Cán bộ cơ sở cai nghiện",
+                  "ngo_cbo": "Nhóm cộng đồng", "mixed": "Liên ngành"}
 AUDIENCE_ORG_TYPES = {"police": ("police",), "centre_staff": ("centre_staff",),
                       "ngo_cbo": ("ngo", "cbo"),
                       "mixed": ("police", "centre_staff", "ngo", "cbo", "health_worker")}
@@ -84,7 +87,7 @@ class Seeded:
     facilitators: list[str]
     staff: list[str]
     admin: str
-    certificate_ids: list[int]
+    certificate_codes: dict[str, str]  # trainee username -> code of their certificate
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -198,15 +201,14 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
         facilitator_names.append(f"{prefix}facilitator{n + 1}")
         rows["user"].append(user_row(facilitator_ids[-1], facilitator_names[-1], "facilitator",
                                      "ngo", staff_hash, rng.choice(PROVINCES)))
+    facilitator_full_names = [row["full_name"] for row in rows["user"][-facilitators:]] \
+        if facilitators else []
 
-    modules_by_audience = {}
-    for audience in AUDIENCE_ORG_TYPES:
-        modules_by_audience[audience] = [
-            (cm.module.id, cm.position, cm.required, [lesson.id for lesson in cm.module.lessons])
-            for cm in default_cohort_modules(audience)]
+    modules_by_audience = {audience: default_cohort_modules(audience)
+                           for audience in AUDIENCE_ORG_TYPES}
 
     seeded_cohorts, live, finished = [], [], []
-    certificate_ids = []
+    certificate_codes = {}
     trainee_number = 0
     for number, plan in enumerate(plans):
         cohort_id = ids.take(Cohort)
@@ -218,7 +220,8 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
         else:
             start = today - timedelta(days=1)
             status, pacing, post_open = "active", "facilitator", True
-        name = f"Tập huấn {plan.audience} — {province} #{number + 1}"
+        name = (f"Tập huấn {AUDIENCE_NAMES[plan.audience]} — "
+                f"{province_name(province, 'vi')} · đợt {number + 1}")
         rows["cohort"].append({
             "id": cohort_id, "name": name, "audience": plan.audience, "province": province,
             "venue": "Hội trường UBND", "start_date": start, "end_date": start + timedelta(days=2),
@@ -231,11 +234,18 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
             rows["cohort_facilitator"].append({"cohort_id": cohort_id,
                                                "user_id": facilitator_ids[facilitator]})
         lesson_ids = []
-        for module_id, position, required, lessons in modules_by_audience[plan.audience]:
-            rows["cohort_module"].append({"cohort_id": cohort_id, "module_id": module_id,
-                                          "position": position, "required": required,
-                                          "unlocked": True})
-            lesson_ids += lessons
+        for cohort_module in modules_by_audience[plan.audience]:
+            rows["cohort_module"].append({
+                "cohort_id": cohort_id, "module_id": cohort_module.module.id,
+                "position": cohort_module.position, "required": cohort_module.required,
+                "unlocked": True})
+            lesson_ids += [lesson.id for lesson in cohort_module.module.lessons]
+        cohort_stand_in = SimpleNamespace(
+            id=cohort_id, name=name, audience=plan.audience, start_date=start,
+            end_date=start + timedelta(days=2), language="vi",
+            modules=modules_by_audience[plan.audience],
+            facilitators=[SimpleNamespace(full_name=facilitator_full_names[facilitator])]
+            if facilitators else [])
         cohort_start = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=8)
         enrolment_ids = []
         for seat in range(plan.size):
@@ -256,8 +266,9 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                                                 "lesson_id": lesson_id, "last_viewed_at": done_at,
                                                 "completed_at": done_at})
             stand_in = SimpleNamespace(
-                id=enrolment_id, user=SimpleNamespace(org_type=org_type),
-                cohort=SimpleNamespace(audience=plan.audience))
+                id=enrolment_id, cohort=cohort_stand_in,
+                user=SimpleNamespace(org_type=org_type, language="vi",
+                                     full_name=rows["user"][-1]["full_name"]))
             audience = item_audience(stand_in)
             items = [i for i in all_items if i.audience in ("all", audience)]
             leaning = rng.uniform(2.2, 3.6)
@@ -282,10 +293,9 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                 finished.append(username)
                 if certificates:
                     certificate_id = ids.take(Certificate)
-                    certificate_ids.append(certificate_id)
                     rows["certificate"].append(certificate_row(
-                        certificate_id, enrolment_id, name, rows["user"][-1]["full_name"],
-                        start, cohort_start + timedelta(days=2), rng))
+                        certificate_id, stand_in, cohort_start + timedelta(days=2), rng))
+                    certificate_codes[username] = rows["certificate"][-1]["code"]
                 continue
             ordered = items_for(stand_in, "post", version)
             last_page = pages(ordered)[-1]
@@ -314,16 +324,19 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
     reset_sequences()
     db.session.commit()
     return Seeded(seeded_cohorts, live, finished, facilitator_names, staff_names,
-                  f"{prefix}admin", certificate_ids, counts, time.perf_counter() - started)
+                  f"{prefix}admin", certificate_codes, counts, time.perf_counter() - started)
 
 
-def certificate_row(certificate_id: int, enrolment_id: int, cohort_name: str, full_name: str,
-                    start: date, issued_at: datetime, rng: random.Random) -> dict:
-    """A certificate as issued at the end of a workshop; the snapshot freezes what it says."""
-    code = "".join(rng.choice(CODE_ALPHABET) for _ in range(12))
-    return {"id": certificate_id, "enrolment_id": enrolment_id, "code": code,
+def certificate_row(certificate_id: int, enrolment, issued_at: datetime,
+                    rng: random.Random) -> dict:
+    """A certificate as the automatic rule issues it; the snapshot is built by the real
+    build_snapshot from stand-ins (every module of the cohort is complete in this data)."""
+    from lms.certificates.services import CODE_LENGTH, build_snapshot
+
+    snapshot = build_snapshot(enrolment, issued_at, in_room=True)
+    snapshot["in_room"] = False
+    code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return {"id": certificate_id, "enrolment_id": enrolment.id, "code": code,
             "issued_at": issued_at, "issued_by_id": None, "issue_reason": None,
             "revoked_at": None, "revoked_by_id": None, "revoke_reason": None,
-            "snapshot": {"full_name": full_name, "cohort": cohort_name,
-                         "start_date": start.isoformat(),
-                         "end_date": (start + timedelta(days=2)).isoformat()}}
+            "snapshot": snapshot}

@@ -54,6 +54,8 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "")
     ORGANISATION_LOGO = os.environ.get("ORGANISATION_LOGO", "")
+    # werkzeug's default (scrypt); tests and benchmarks set a faster one.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     REPORT_MIN_N = int(os.environ.get("REPORT_MIN_N", "5"))
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))

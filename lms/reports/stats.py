@@ -21,6 +21,7 @@ METHODS: dict[str, str] = {
     "cohen_dz": "Cohen's dz = mean difference / SD of differences",
     "alpha": "Cronbach's alpha",
     "mcnemar": "McNemar test (exact binomial when fewer than 25 discordant pairs)",
+    "mean_ci": "Mean with 95% CI (t distribution)",
 }
 
 
@@ -141,6 +142,32 @@ def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:
         return None
     item_var = float(np.var(x, axis=0, ddof=1).sum())
     return k / (k - 1) * (1.0 - item_var / total_var)
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """Return the t-distribution 95% confidence interval of the mean (None below two values)."""
+    x = np.asarray(values, dtype=float)
+    sd = _sd(x)
+    if sd is None:
+        return None, None
+    if sd <= TOL:  # every value equal: the interval is the value itself
+        return float(x.mean()), float(x.mean())
+    low, high = stats.t.interval(0.95, x.size - 1, loc=x.mean(), scale=sd / math.sqrt(x.size))
+    return _finite(low), _finite(high)
+
+
+def cronbach_alpha_from_variances(
+    item_variances: Sequence[float], total_variance: float
+) -> float | None:
+    """Cronbach's alpha from the k item variances and the variance of the sum score.
+
+    Equal to cronbach_alpha on the raw rows when both come from the same respondents; lets
+    the database aggregate instead of sending every answer to Python.
+    """
+    k = len(item_variances)
+    if k < 2 or not math.isfinite(total_variance) or total_variance <= TOL:
+        return None
+    return k / (k - 1) * (1.0 - float(sum(item_variances)) / total_variance)
 
 
 def mcnemar(pre_correct: Sequence[bool], post_correct: Sequence[bool]) -> McNemar:

@@ -1,0 +1,519 @@
+"""Certificates of completion: the issue rule, issuing and revoking, the PDF, verification.
+
+Decisions:
+- Revocation is final. The public page keeps saying "revoked" (with the date); a facilitator
+  may issue a new certificate, with a new code, to the same enrolment. The automatic rule never
+  issues again to an enrolment that has ever had a certificate.
+- The snapshot freezes the facts (name, language, cohort, audience track, modules, hours, dates,
+  facilitators, organisation) at issue. The wording (labels, date formats) and the public
+  address come from the running app, so corrected translations reach old certificates, and one
+  certificate gives the same bytes for as long as the catalogue and PUBLIC_URL stay the same.
+"""
+
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date, to_user_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import User, audit
+from lms.auth.services import record_failure, throttled
+from lms.certificates.models import Certificate
+from lms.certificates.pdf import (
+    CERTIFICATE_LABEL_KEYS,
+    LANGUAGES,
+    CertificateView,
+    render_certificate,
+)
+from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.services import CODE_ALPHABET, active_enrolments, can_manage_cohort, new_code
+from lms.extensions import db
+from lms.models import utcnow
+from lms.modules.models import Module
+from lms.modules.services import module_completion, progress_by_lesson
+from lms.quizzes.services import required_modules_complete, response_for
+from lms.text import nfc
+from lms.vocab import COHORT_AUDIENCES
+
+CODE_LENGTH = 10  # 32 symbols ** 10 = 2 ** 50 codes: guessing one is hopeless when throttled
+VERIFY_MAX_FAILURES = 20  # unknown codes per address within VERIFY_LOCK_MINUTES (config keys)
+VERIFY_LOCK_MINUTES = 15
+REASON_MAX_LENGTH = 500
+
+# The one source of the certificate's words: translated per language under force_locale.
+CERTIFICATE_LABELS = {
+    "title": _l("Certificate of completion"),  # printed in capitals
+    "certifies": _l("This certifies that"),
+    "completed": _l("has completed the training"),
+    "modules": _l("Modules"),
+    "hours": _l("Hours"),
+    "dates": _l("Dates"),
+    "facilitators": _l("Facilitators"),
+    "issued": _l("Issued on"),
+    "code": _l("Verification code"),
+    "verify": _l("Verify at"),
+}
+# Vietnamese documents write dates as numbers; English spells the month to avoid 11/12 vs 12/11.
+DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "d MMMM yyyy"}
+
+
+class CertificateError(Exception):
+    """A certificate action that cannot be done; the message is translated for the user."""
+
+
+class TooManyGuesses(CertificateError):
+    def __init__(self, minutes: int):
+        super().__init__(_("Too many unknown codes were tried from your connection. Please wait "
+                           "%(minutes)s minutes and try again.", minutes=minutes))
+
+
+# --- Codes -------------------------------------------------------------------------------
+
+
+def normalise_code(text: str | None) -> str:
+    """Return the code as stored: capitals only, without the spaces and dashes people type."""
+    return "".join(ch for ch in nfc(text or "").upper() if ch.isalnum())
+
+
+def is_wellformed(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+def format_code(code: str) -> str:
+    """Return the code grouped for reading aloud: K7QX-M3PD-2W."""
+    return "-".join(code[n:n + 4] for n in range(0, len(code), 4))
+
+
+def find_certificate(code_text: str | None) -> Certificate | None:
+    code = normalise_code(code_text)
+    if not is_wellformed(code):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+# --- The issue rule ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether the automatic rule is met and, when it is not, the first thing missing."""
+
+    eligible: bool
+    missing: str | None = None  # "modules" | "post_survey" | "pass_mark"
+    pass_percent: int | None = None
+
+    @property
+    def message(self) -> str:
+        if self.missing == "modules":
+            return _("Some required modules are not complete yet.")
+        if self.missing == "post_survey":
+            return _("The survey after the training has not been submitted yet.")
+        if self.missing == "pass_mark":
+            return _("The knowledge check score is below the pass mark of %(percent)s%%.",
+                     percent=self.pass_percent)
+        return _("Meets the rule for a certificate.")
+
+
+def check_eligibility(enrolment: Enrolment) -> Eligibility:
+    """Required modules complete, post-survey submitted, and the cohort's pass mark if it sets one.
+
+    A post-survey without knowledge questions cannot meet a pass mark: a certificate that
+    claims a pass must rest on one (the facilitator can still issue it by hand).
+    """
+    if not required_modules_complete(enrolment):
+        return Eligibility(False, "modules")
+    post = response_for(enrolment, "post")
+    if post is None:
+        return Eligibility(False, "post_survey")
+    mark = enrolment.cohort.knowledge_pass_percent
+    if mark is not None and (post.knowledge_percent is None or post.knowledge_percent < mark):
+        return Eligibility(False, "pass_mark", mark)
+    return Eligibility(True)
+
+
+def current_certificate(enrolment: Enrolment) -> Certificate | None:
+    """The enrolment's valid (not revoked) certificate, if any."""
+    return db.session.scalar(select(Certificate).where(
+        Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None)))
+
+
+def _ever_certified(enrolment: Enrolment) -> bool:
+    return db.session.scalar(select(Certificate.id).where(
+        Certificate.enrolment_id == enrolment.id).limit(1)) is not None
+
+
+def completed_modules(enrolment: Enrolment) -> list[Module]:
+    """The cohort's modules this trainee has completed, in the cohort's order."""
+    progress = progress_by_lesson(enrolment.user)
+    result = []
+    for cohort_module in enrolment.cohort.modules:
+        module = cohort_module.module
+        if module.archived:
+            continue
+        done, total = module_completion(module, progress)
+        # A module of optional lessons only counts once the trainee has completed one of them.
+        if done == total and (total or any(
+                progress.get(lesson.id) and progress[lesson.id].completed_at
+                for lesson in module.lessons)):
+            result.append(module)
+    return result
+
+
+def training_hours(modules: list[Module]) -> float:
+    """Sum of the modules' lesson minutes in hours, rounded (half up) to the nearest half hour."""
+    minutes = sum(module.minutes for module in modules)
+    return math.floor(minutes / 30 + 0.5) / 2
+
+
+def build_snapshot(enrolment: Enrolment, issued_at, *, in_room: bool = False) -> dict:
+    """The facts the certificate states, frozen at issue."""
+    user, cohort = enrolment.user, enrolment.cohort
+    if in_room:
+        modules = [cm.module for cm in cohort.modules if not cm.module.archived]
+    else:
+        modules = completed_modules(enrolment)
+    language = next((lang for lang in (user.language, cohort.language) if lang in LANGUAGES),
+                    LANGUAGES[0])
+    config = current_app.config
+    return {
+        "full_name": nfc(user.full_name),
+        "language": language,
+        "cohort_name": nfc(cohort.name),
+        "audience": cohort.audience,
+        "modules": [{"key": m.key, "vi": nfc(m.title_vi), "en": nfc(m.title_en)}
+                    for m in modules],
+        "hours": training_hours(modules),
+        "start_date": cohort.start_date.isoformat(),
+        "end_date": cohort.end_date.isoformat(),
+        "issued_on": to_user_timezone(issued_at).date().isoformat(),
+        "facilitators": [nfc(f.full_name) for f in cohort.facilitators],
+        "organisation_name": nfc(config.get("ORGANISATION_NAME") or "") or None,
+        "logo_path": config.get("ORGANISATION_LOGO") or None,
+        "in_room": in_room,
+    }
+
+
+def _insert(enrolment: Enrolment, *, issued_by: User | None = None, reason: str | None = None,
+            in_room: bool = False) -> Certificate | None:
+    """Add a certificate in a savepoint; None when a concurrent request issued one first."""
+    issued_at = utcnow()
+    snapshot = build_snapshot(enrolment, issued_at, in_room=in_room)
+    for _attempt in range(5):
+        certificate = Certificate(
+            enrolment_id=enrolment.id, code=new_code(CODE_LENGTH), issued_at=issued_at,
+            issued_by_id=getattr(issued_by, "id", None), issue_reason=reason, snapshot=snapshot)
+        try:
+            with db.session.begin_nested():
+                db.session.add(certificate)
+        except IntegrityError:
+            if current_certificate(enrolment) is not None:
+                return None  # the other request won the race: its certificate stands
+            continue  # two codes collided (about 1 in 10^15): draw another
+        return certificate
+    raise RuntimeError("no free certificate code after 5 attempts")
+
+
+def issue_if_eligible(enrolment: Enrolment) -> Certificate | None:
+    """Issue the certificate once the rule is met; idempotent and race-safe, no commit.
+
+    Returns the valid certificate (new or existing) or None. An enrolment whose certificate
+    was revoked gets no automatic one: revocation is final.
+    """
+    if _ever_certified(enrolment):
+        return current_certificate(enrolment)
+    if not check_eligibility(enrolment).eligible:
+        return None
+    return _insert(enrolment) or current_certificate(enrolment)
+
+
+def _issue_quietly(enrolment: Enrolment) -> Certificate | None:
+    """issue_if_eligible in a savepoint that never raises: the trainee's work must be kept."""
+    try:
+        with db.session.begin_nested():
+            return issue_if_eligible(enrolment)
+    except Exception:
+        # It can be issued later from the cohort's certificates page.
+        current_app.logger.exception("certificate not issued for enrolment %s", enrolment.id)
+        return None
+
+
+def issue_earned_certificates(user: User) -> list[Certificate]:
+    """After a lesson is completed: issue what the trainee's active cohorts now owe; no commit."""
+    issued = (_issue_quietly(enrolment) for enrolment in active_enrolments(user))
+    return [certificate for certificate in issued if certificate is not None]
+
+
+def issue_after_survey(enrolment: Enrolment) -> Certificate | None:
+    """After a survey is committed: issue if now earned and commit; never raises."""
+    try:
+        certificate = _issue_quietly(enrolment)
+        db.session.commit()
+        return certificate
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("certificate not issued for enrolment %s", enrolment.id)
+        return None
+
+
+def _required_reason(reason: str | None) -> str:
+    reason = nfc(reason or "")
+    if not reason:
+        raise CertificateError(_("Please give a reason."))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise CertificateError(_("Please keep the reason under %(n)s characters.",
+                                 n=REASON_MAX_LENGTH))
+    return reason
+
+
+def issue_certificate(actor: User, enrolment: Enrolment, reason: str | None, *,
+                      in_room: bool = False) -> Certificate:
+    """Issue by hand, whether or not the rule is met (e.g. a paper workshop); audited.
+
+    in_room lists every module of the cohort (taught in the room) instead of those completed
+    online.
+    """
+    reason = _required_reason(reason)
+    if current_certificate(enrolment) is not None:
+        raise CertificateError(_("%(name)s already has a valid certificate.",
+                                 name=enrolment.user.full_name))
+    certificate = _insert(enrolment, issued_by=actor, reason=reason, in_room=in_room)
+    if certificate is None:
+        raise CertificateError(_("%(name)s already has a valid certificate.",
+                                 name=enrolment.user.full_name))
+    details = f"enrolment:{enrolment.id}" + ("; all cohort modules, in the room" if in_room else "")
+    audit(actor, "certificate_issue", f"certificate:{certificate.code}", reason, details)
+    return certificate
+
+
+def issue_to_eligible(actor: User, cohort: Cohort) -> list[Certificate]:
+    """Apply the automatic rule to every trainee of the cohort (after a pass mark changed)."""
+    issued = []
+    for enrolment in cohort_enrolments(cohort):
+        if not _ever_certified(enrolment) and check_eligibility(enrolment).eligible:
+            certificate = _insert(enrolment)
+            if certificate is not None:
+                issued.append(certificate)
+    if issued:
+        audit(actor, "certificate_issue_eligible", f"cohort:{cohort.id}",
+              details=", ".join(f"certificate:{c.code}" for c in issued))
+    return issued
+
+
+def revoke_certificate(actor: User, certificate: Certificate, reason: str | None) -> None:
+    """Revoke for good (the verification page will say so); audited."""
+    reason = _required_reason(reason)
+    if certificate.is_revoked:
+        raise CertificateError(_("This certificate has already been revoked."))
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.id
+    certificate.revoke_reason = reason
+    audit(actor, "certificate_revoke", f"certificate:{certificate.code}", reason,
+          f"enrolment:{certificate.enrolment_id}")
+
+
+# --- Who may see what --------------------------------------------------------------------
+
+
+def can_download(user: User, certificate: Certificate) -> bool:
+    """The trainee, a facilitator of the cohort, or programme staff."""
+    enrolment = certificate.enrolment
+    return enrolment.user_id == user.id or can_manage_cohort(user, enrolment.cohort)
+
+
+def audit_download(actor: User, certificates: list[Certificate], cohort: Cohort | None = None):
+    """Record who downloaded someone else's certificate (one event per ZIP)."""
+    if cohort is not None:
+        audit(actor, "certificate_zip", f"cohort:{cohort.id}",
+              details=f"{len(certificates)} certificates")
+    else:
+        for certificate in certificates:
+            audit(actor, "certificate_download", f"certificate:{certificate.code}",
+                  details=f"enrolment:{certificate.enrolment_id}")
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    """The trainee's certificates (valid and revoked), newest first."""
+    return list(db.session.scalars(
+        select(Certificate).join(Enrolment).where(Enrolment.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def uncertified_enrolments(user: User) -> list[tuple[Enrolment, Eligibility]]:
+    """The trainee's enrolments that have no certificate yet, with what is still missing."""
+    enrolments = db.session.scalars(
+        select(Enrolment).join(Cohort).outerjoin(Certificate)
+        .where(Enrolment.user_id == user.id, Certificate.id.is_(None),
+               Cohort.historical.is_(False))
+        .order_by(Enrolment.joined_at.desc()))
+    return [(enrolment, check_eligibility(enrolment)) for enrolment in enrolments]
+
+
+def cohort_enrolments(cohort: Cohort) -> list[Enrolment]:
+    return list(db.session.scalars(
+        select(Enrolment).join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, Enrolment.id)))
+
+
+@dataclass
+class TraineeCertificates:
+    """One row of the cohort's certificates page."""
+
+    enrolment: Enrolment
+    certificate: Certificate | None
+    revoked: list[Certificate] = field(default_factory=list)
+    eligibility: Eligibility | None = None  # only worked out when there is no valid one
+
+    @property
+    def state(self) -> str:
+        if self.certificate is not None:
+            return "issued"
+        if self.revoked:
+            return "revoked"
+        return "eligible" if self.eligibility and self.eligibility.eligible else "not_eligible"
+
+
+def cohort_overview(cohort: Cohort) -> list[TraineeCertificates]:
+    """Every trainee of the cohort with their certificate, or why they have none yet."""
+    by_enrolment: dict[int, list[Certificate]] = {}
+    for certificate in db.session.scalars(
+            select(Certificate).join(Enrolment).where(Enrolment.cohort_id == cohort.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+        by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
+    rows = []
+    for enrolment in cohort_enrolments(cohort):
+        certificates = by_enrolment.get(enrolment.id, [])
+        valid = next((c for c in certificates if not c.is_revoked), None)
+        rows.append(TraineeCertificates(
+            enrolment, valid, [c for c in certificates if c.is_revoked],
+            None if valid else check_eligibility(enrolment)))
+    return rows
+
+
+def valid_certificates(cohort: Cohort) -> list[Certificate]:
+    return list(db.session.scalars(
+        select(Certificate).join(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))))
+
+
+def verify_code(code_text: str | None, address: str) -> Certificate | None:
+    """Look a code up for the public page; unknown codes count against the address."""
+    config = current_app.config
+    key = f"verify:{address}"
+    minutes = config.get("VERIFY_LOCK_MINUTES", VERIFY_LOCK_MINUTES)
+    if throttled({key: config.get("VERIFY_MAX_FAILURES", VERIFY_MAX_FAILURES)}, minutes):
+        raise TooManyGuesses(minutes)
+    certificate = find_certificate(code_text)
+    if certificate is None:
+        record_failure(key)
+    return certificate
+
+
+# --- The PDF -----------------------------------------------------------------------------
+
+
+def certificate_labels() -> dict[str, dict[str, str]]:
+    """CERTIFICATE_LABEL_KEYS -> the UI catalogue's words, for each language."""
+    labels = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            labels[lang] = {key: str(CERTIFICATE_LABELS[key]) for key in CERTIFICATE_LABEL_KEYS}
+        labels[lang]["title"] = labels[lang]["title"].upper()
+    return labels
+
+
+def _per_language(value: date) -> dict[str, str]:
+    formatted = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            formatted[lang] = format_date(value, DATE_FORMATS[lang])
+    return formatted
+
+
+def _translated(text) -> dict[str, str]:
+    result = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            result[lang] = str(text)
+    return result
+
+
+def verify_url(code: str) -> str:
+    """The absolute public verification address: PUBLIC_URL when set, else this request's host."""
+    public_url = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    if public_url:
+        # Built from the app's root, without a request: PUBLIC_URL is where that root is served.
+        path = current_app.url_map.bind("localhost").build(
+            "certificates.verify", {"code": format_code(code)})
+        return public_url + path
+    return url_for("certificates.verify", code=format_code(code), _external=True)
+
+
+def certificate_view(certificate: Certificate) -> CertificateView:
+    """What the certificate prints: the snapshot, worded in both languages."""
+    snapshot = certificate.snapshot
+    organisation = snapshot.get("organisation_name")
+    if not organisation:
+        names = _translated(_l("Stigma-reduction training"))
+        first = snapshot["language"]
+        organisation = " · ".join(dict.fromkeys(
+            [names[first], *(names[lang] for lang in LANGUAGES if lang != first)]))
+    logo = snapshot.get("logo_path")
+    if logo:
+        logo = logo if Path(logo).is_file() else None  # a moved logo must not break old PDFs
+    return CertificateView(
+        full_name=snapshot["full_name"],
+        language=snapshot["language"],
+        cohort_name=snapshot["cohort_name"],
+        audience=_translated(COHORT_AUDIENCES.get(snapshot["audience"], snapshot["audience"])),
+        modules=[{lang: module[lang] for lang in LANGUAGES} for module in snapshot["modules"]],
+        hours=snapshot["hours"],
+        start_date=_per_language(date.fromisoformat(snapshot["start_date"])),
+        end_date=_per_language(date.fromisoformat(snapshot["end_date"])),
+        issued_on=_per_language(date.fromisoformat(snapshot["issued_on"])),
+        facilitators=list(snapshot["facilitators"]),
+        organisation_name=organisation,
+        code=format_code(certificate.code),
+        verify_url=verify_url(certificate.code),
+        labels=certificate_labels(),
+        logo_path=logo,
+    )
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate as a PDF; the same certificate gives the same bytes."""
+    return render_certificate(certificate_view(certificate))
+
+
+def slugify(text: str) -> str:
+    """ASCII file-name form of a Vietnamese name: "Nguyễn Thị Hương" -> "nguyen-thi-huong"."""
+    text = nfc(text).replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "certificate"
+
+
+def certificate_filename(certificate: Certificate) -> str:
+    return f"{slugify(certificate.snapshot['full_name'])}-{format_code(certificate.code)}.pdf"
+
+
+def certificates_zip(certificates: list[Certificate]) -> bytes:
+    """One ZIP of the PDFs, named and ordered by name slug and code, with fixed timestamps."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in sorted(certificates, key=certificate_filename):
+            issued = date.fromisoformat(certificate.snapshot["issued_on"])
+            info = zipfile.ZipInfo(certificate_filename(certificate),
+                                   date_time=(issued.year, issued.month, issued.day, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, certificate_pdf(certificate))
+    return buffer.getvalue()

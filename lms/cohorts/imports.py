@@ -1,0 +1,364 @@
+"""Bulk enrolment from CSV or XLSX: read, check every row, keep the file, then write all at once.
+
+The checked file waits in IMPORT_DIR (instance/imports) between preview and commit; after the
+commit the one-time passwords wait there only until the login slips are downloaded (at most
+an hour). Nothing else ever holds a plain password.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import secrets
+import time
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.auth.models import User, audit
+from lms.auth.services import create_user, normalise_username
+from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.services import CohortError, check_can_join, default_org_type, enrol
+from lms.extensions import db
+from lms.permissions import Role
+from lms.text import nfc
+from lms.vocab import ORG_TYPES, province_codes, province_name
+
+MAX_ROWS = 1000
+MAX_AGE_SECONDS = 3600
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+FIELDS = ("full_name", "login", "phone", "email", "org_type", "province")
+# Column headings people actually write, compared without accents or case.
+HEADINGS = {
+    "full_name": {"full name", "full_name", "name", "ho va ten", "ho ten", "ten", "hoten"},
+    "login": {"login", "login name", "username", "user name", "ten dang nhap", "dang nhap",
+              "tai khoan"},
+    "phone": {"phone", "phone number", "mobile", "so dien thoai", "dien thoai", "sdt"},
+    "email": {"email", "e-mail", "thu dien tu"},
+    "org_type": {"organisation type", "organization type", "org type", "org_type",
+                 "organisation", "organization", "loai co quan", "loai to chuc", "co quan",
+                 "don vi", "loai don vi"},
+    "province": {"province", "province or city", "city", "tinh", "tinh/thanh pho",
+                 "tinh thanh pho", "tinh/thanh", "tinh thanh", "tinh, thanh pho"},
+}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is translated."""
+
+
+@dataclass
+class ImportRow:
+    line: int
+    full_name: str = ""
+    login: str = ""
+    phone: str = ""
+    email: str = ""
+    org_type: str = ""
+    province: str = ""
+    action: str = "create"  # create | enrol | already
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportCheck:
+    rows: list[ImportRow]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rows) and not any(row.errors for row in self.rows)
+
+    def count(self, action: str) -> int:
+        return sum(row.action == action for row in self.rows)
+
+
+def fold(text) -> str:
+    """Lower-case, accent-free, single-spaced: "Tỉnh  Đồng Nai" -> "tinh dong nai"."""
+    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
+
+
+# --- Reading the file ----------------------------------------------------------------------
+
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """The file's cells as text, row by row (CSV in UTF-8 with or without BOM, or XLSX)."""
+    if filename.lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError(_("The file is saved as UTF-16. Please save it as “CSV UTF-8” "
+                                "and upload it again."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(_(
+            "The file is not in UTF-8, so Vietnamese names would be garbled. It was probably "
+            "saved in an older Windows encoding (Windows-1252 or CP1258). In Excel, choose "
+            "“Save as” › “CSV UTF-8 (comma delimited)” and upload it again.")) from None
+    if "\x00" in text:
+        raise ImportFileError(_("This does not look like a CSV file."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)  # Excel in some locales writes semicolons
+    return [[nfc(cell) for cell in row] for row in csv.reader(io.StringIO(text),
+                                                              delimiter=delimiter)]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return nfc(str(value))
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                workbook.close()
+    except Exception:  # a damaged or mislabelled file: any reader error means the same
+        raise ImportFileError(_("The Excel file could not be read. Please check that it is an "
+                                ".xlsx file and try again.")) from None
+
+
+def records_from_table(table: list[list[str]]) -> list[dict]:
+    """Rows as {field: text, "line": n}, with columns found by their heading."""
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    if not table:
+        raise ImportFileError(_("The file is empty."))
+    header = [fold(cell) for cell in table[0]]
+    columns = {}
+    for name, headings in HEADINGS.items():
+        for index, heading in enumerate(header):
+            if heading in headings and name not in columns:
+                columns[name] = index
+    if "full_name" not in columns or not {"login", "phone", "email"} & columns.keys():
+        raise ImportFileError(_(
+            "The first row must name the columns: full name, login (or phone or email), "
+            "organisation type, province."))
+    if len(table) - 1 > MAX_ROWS:
+        raise ImportFileError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
+    records = []
+    for line, row in enumerate(table[1:], start=2):
+        record = {"line": line}
+        for name, index in columns.items():
+            record[name] = row[index].strip() if index < len(row) else ""
+        records.append(record)
+    return records
+
+
+# --- Checking the rows ---------------------------------------------------------------------
+
+def _org_type_lookup() -> dict[str, str]:
+    lookup = {fold(code): code for code in ORG_TYPES}
+    for lang in ("vi", "en"):
+        with force_locale(lang):
+            lookup |= {fold(str(label)): code for code, label in ORG_TYPES.items()}
+    return lookup
+
+
+def _province_lookup() -> dict[str, str]:
+    lookup = {}
+    for code in province_codes():
+        lookup[fold(code)] = code
+        for lang in ("vi", "en"):
+            name = fold(province_name(code, lang))
+            lookup[name] = code
+            for prefix in ("thanh pho ", "tinh ", "tp "):
+                if name.startswith(prefix):
+                    lookup[name.removeprefix(prefix)] = code
+    return lookup
+
+
+def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
+    """Every row with its problems; the import may go ahead only when no row has any."""
+    org_types, provinces = _org_type_lookup(), _province_lookup()
+    rows = []
+    for record in records:
+        row = ImportRow(line=record["line"], full_name=nfc(record.get("full_name", "")),
+                        phone=record.get("phone", ""), email=record.get("email", ""))
+        if not row.full_name:
+            row.errors.append(_("The full name is missing."))
+        elif len(row.full_name) > 200:
+            row.errors.append(_("The full name is too long."))
+        login = record.get("login") or re.sub(r"[\s.()-]", "", row.phone) or row.email
+        row.login = normalise_username(login)
+        if not row.login:
+            row.errors.append(_("A login, phone number or email is needed."))
+        elif len(row.login) > 80 or any(ch.isspace() for ch in row.login):
+            row.errors.append(_("The login %(login)s is not valid (no spaces, at most 80 "
+                                "characters).", login=row.login))
+        if row.email and "@" not in row.email:
+            row.errors.append(_("%(email)s is not an email address.", email=row.email))
+        raw_org = record.get("org_type", "")
+        row.org_type = org_types.get(fold(raw_org), "") if raw_org else default_org_type(cohort)
+        if not row.org_type:
+            row.errors.append(_("Unknown organisation type: %(value)s.", value=raw_org))
+        raw_province = record.get("province", "")
+        row.province = provinces.get(fold(raw_province), "") if raw_province else cohort.province
+        if not row.province:
+            row.errors.append(_("Unknown province: %(value)s.", value=raw_province))
+        rows.append(row)
+    _check_logins(cohort, rows)
+    return ImportCheck(rows)
+
+
+def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
+    lines: dict[str, list[int]] = {}
+    for row in rows:
+        if row.login:
+            lines.setdefault(row.login, []).append(row.line)
+    existing = {u.username: u for u in db.session.scalars(
+        select(User).where(User.username.in_(list(lines))))} if lines else {}
+    enrolled = set(db.session.scalars(
+        select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
+    for row in rows:
+        if not row.login:
+            continue
+        if len(lines[row.login]) > 1:
+            row.errors.append(_("The login %(login)s appears more than once in the file "
+                                "(rows %(rows)s).", login=row.login,
+                                rows=", ".join(map(str, lines[row.login]))))
+        user = existing.get(row.login)
+        if user is None:
+            continue
+        if user.role != Role.TRAINEE:
+            row.errors.append(_("The login %(login)s belongs to a facilitator or staff "
+                                "account. Please choose another login.", login=row.login))
+        elif user.id in enrolled:
+            row.action = "already"
+            row.notes.append(_("Already in this cohort: nothing changes."))
+        else:
+            row.action = "enrol"
+            row.notes.append(_("A trainee account with this login exists (%(name)s): it will "
+                               "be enrolled, not created again.", name=user.full_name))
+
+
+# --- Keeping the file between preview and commit -------------------------------------------
+
+def import_dir() -> Path:
+    path = Path(current_app.config.get("IMPORT_DIR")
+                or Path(current_app.instance_path) / "imports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sweep() -> None:
+    """Delete kept files (checked imports, passwords for slips) older than an hour."""
+    limit = time.time() - MAX_AGE_SECONDS
+    for path in import_dir().glob("*.json"):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _write(path: Path, content: dict) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        json.dump(content, f, ensure_ascii=False)
+
+
+def _read(cohort: Cohort, actor, token: str, kind: str) -> dict | None:
+    if not TOKEN.match(token or ""):
+        return None
+    sweep()
+    path = import_dir() / f"{token}.{kind}.json"
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if content.get("cohort_id") != cohort.id or content.get("user_id") != actor.id:
+        return None  # another person's import: behave as if it did not exist
+    return content
+
+
+def keep_checked_file(cohort: Cohort, actor, filename: str, records: list[dict]) -> str:
+    """Store a valid file's rows until the facilitator confirms; returns its token."""
+    token = secrets.token_urlsafe(24)
+    _write(import_dir() / f"{token}.preview.json",
+           {"cohort_id": cohort.id, "user_id": actor.id, "filename": filename,
+            "records": records})
+    return token
+
+
+def checked_file(cohort: Cohort, actor, token: str) -> dict | None:
+    return _read(cohort, actor, token, "preview")
+
+
+def import_trainees(cohort: Cohort, actor, token: str) -> tuple[ImportCheck, dict | None]:
+    """Create and enrol every row of a kept file, checked again, in the caller's transaction.
+
+    Returns the check and the result (None when a row has problems and nothing was added).
+    """
+    kept = checked_file(cohort, actor, token)
+    if kept is None:
+        raise CohortError(_("This import has expired. Please upload the file again."))
+    check_can_join(cohort)
+    check = check_records(cohort, kept["records"])
+    if not check.valid:
+        return check, None
+    slips = []
+    for row in check.rows:
+        if row.action == "create":
+            user, password = create_user(
+                row.login, row.full_name, role=Role.TRAINEE, org_type=row.org_type,
+                province=row.province, phone=row.phone or None, email=row.email or None,
+                language=cohort.language)
+            db.session.flush()
+            slips.append((user.full_name, user.username, password))
+        else:
+            user = db.session.scalar(select(User).where(User.username == row.login))
+        enrol(cohort, user)
+    audit(actor, "trainees_import", f"cohort:{cohort.id}",
+          details=f"{kept['filename']}: created {check.count('create')}, "
+                  f"enrolled {check.count('enrol')}, already {check.count('already')}")
+    return check, {"slips": slips, "created": check.count("create"),
+                   "enrolled": check.count("enrol"), "already": check.count("already")}
+
+
+def keep_result(cohort: Cohort, actor, token: str, result: dict) -> None:
+    """After the commit: keep the one-time passwords for the slips, drop the checked file."""
+    _write(import_dir() / f"{token}.result.json",
+           {"cohort_id": cohort.id, "user_id": actor.id, **result})
+    (import_dir() / f"{token}.preview.json").unlink(missing_ok=True)
+
+
+def import_result(cohort: Cohort, actor, token: str) -> dict | None:
+    return _read(cohort, actor, token, "result")
+
+
+def forget_result(token: str) -> None:
+    """The slips were downloaded: the passwords are gone for good."""
+    if TOKEN.match(token or ""):
+        (import_dir() / f"{token}.result.json").unlink(missing_ok=True)
+
+
+def login_slips_pdf(cohort: Cohort, slips: list) -> bytes:
+    """Login slips for the accounts an import created, labelled in the cohort's language."""
+    from lms.cohorts.services import public_url
+    from lms.cohorts.slips import render_login_slips
+
+    with force_locale(cohort.language):
+        labels = {"login": _("Login name"), "password": _("One-time password"),
+                  "site": _("Website"),
+                  "instruction": _("You must choose a new password when you first sign in.")}
+    return render_login_slips(cohort.name, public_url("auth.login"),
+                              [tuple(slip) for slip in slips], labels)

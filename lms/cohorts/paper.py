@@ -1,0 +1,158 @@
+"""Paper mode: printable survey sheets per trainee code, and typing the answers back in."""
+
+from dataclasses import dataclass, field
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.services import roster
+from lms.extensions import db
+from lms.quizzes.instrument import current_version
+from lms.quizzes.models import SurveyItem, SurveyResponse, SurveyVersion
+from lms.quizzes.paper_pdf import PaperForm, render_paper_survey
+from lms.quizzes.services import AlreadySubmitted, item_audience, items_for, submit_survey
+
+LETTERS = "ABCDEFGHIJ"
+
+
+def ordered(items) -> list[SurveyItem]:
+    """Attitude items by key (A01…), then knowledge items by key (K01…), as printed."""
+    return sorted(items, key=lambda i: (i.kind == "knowledge", i.key))
+
+
+def allowed_answers(item: SurveyItem) -> str:
+    """What may be typed for an item: 1–5 on the attitude scale, option letters otherwise."""
+    return "12345" if item.kind == "likert" else LETTERS[:len(item.options_vi or [])]
+
+
+def cell_value(item: SurveyItem, text: str) -> int | None:
+    """The stored value for a typed cell (option letters map to the option index)."""
+    text = (text or "").strip().upper()
+    if len(text) != 1 or text not in allowed_answers(item):
+        return None
+    return int(text) if item.kind == "likert" else LETTERS.index(text)
+
+
+# --- Printable sheets ----------------------------------------------------------------------
+
+def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
+    """Enrolments grouped by the audience items they answer ("all" when common items only)."""
+    tracks: dict[str, list[Enrolment]] = {}
+    for enrolment in sorted(roster(cohort), key=lambda e: e.trainee_code):
+        tracks.setdefault(item_audience(enrolment) or "all", []).append(enrolment)
+    return tracks
+
+
+def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
+    """One sheet set per enrolled trainee of a track, in the given language (None: no survey)."""
+    from lms.quizzes.routes import LIKERT_LABELS
+
+    version = current_version()
+    enrolments = paper_tracks(cohort).get(track)
+    if version is None or not enrolments:
+        return None
+    items = ordered(i for i in version.items if i.audience in ("all", track))
+    with force_locale(lang):
+        labels = {"trainee_code": _("Trainee code"), "phase": _("Phase"),
+                  "before": _("Before the training"), "after": _("After the training"),
+                  "tick_one": _("Tick one box per row"), "item": _("ID"),
+                  "statement": _("Statement"), "knowledge": _("Knowledge questions"),
+                  "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}")}
+        likert_labels = [str(label) for label in LIKERT_LABELS]
+    form = PaperForm(
+        title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
+        trainee_codes=[e.trainee_code for e in enrolments], likert_labels=likert_labels,
+        items=[(i.key, i.text("text", lang)) for i in items if i.kind == "likert"],
+        knowledge=[(i.key, i.text("text", lang),
+                    [f"{LETTERS[n]}. {option}" for n, option in
+                     enumerate(getattr(i, f"options_{lang}") or i.options_vi)])
+                   for i in items if i.kind == "knowledge"],
+        labels=labels)
+    return render_paper_survey(form)
+
+
+# --- The entry grid ------------------------------------------------------------------------
+
+@dataclass
+class GridColumn:
+    key: str
+    kind: str
+    text: str
+    allowed: str
+
+
+@dataclass
+class GridRow:
+    enrolment: Enrolment
+    items: dict[str, SurveyItem]  # the items this trainee answers, by key
+    state: str = "empty"  # done | empty | incomplete | invalid | saved
+    values: dict[str, str] = field(default_factory=dict)  # as typed
+    errors: set[str] = field(default_factory=set)
+
+    @property
+    def filled(self) -> int:
+        return sum(1 for key in self.items if self.values.get(key))
+
+
+def entry_grid(cohort: Cohort, phase: str) -> tuple[list[GridColumn], list[GridRow]]:
+    """One row per trainee (by trainee code), one column per item any of them answers."""
+    enrolments = sorted(roster(cohort), key=lambda e: e.trainee_code)
+    responses = db.session.execute(
+        select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyResponse.version_id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .where(Enrolment.cohort_id == cohort.id)).all()
+    done = {r.enrolment_id for r in responses if r.phase == phase}
+    pre_versions = {r.enrolment_id: r.version_id for r in responses if r.phase == "pre"}
+    current = current_version()
+    rows, columns = [], {}
+    for enrolment in enrolments:
+        # The same choice as version_for: the post-survey repeats the version answered before.
+        version = current
+        if phase == "post" and enrolment.id in pre_versions:
+            version = db.session.get(SurveyVersion, pre_versions[enrolment.id])
+        items = {i.key: i for i in items_for(enrolment, phase, version)} if version else {}
+        for item in items.values():
+            columns.setdefault(item.key, item)
+        rows.append(GridRow(enrolment, items, "done" if enrolment.id in done else "empty"))
+    return ([GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i))
+             for i in ordered(columns.values())], rows)
+
+
+def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list, list, int]:
+    """Store every complete, valid row as a paper response; keep the others as typed.
+
+    `typed` maps "cell-<enrolment id>-<item key>" to what was typed. Returns the grid
+    (columns, rows with their state) and the number of sheets saved.
+    """
+    columns, rows = entry_grid(cohort, phase)
+    saved = 0
+    for row in rows:
+        if row.state == "done":
+            continue
+        row.values = {key: (typed.get(f"cell-{row.enrolment.id}-{key}") or "").strip().upper()
+                      for key in row.items}
+        answers = {}
+        for key, item in row.items.items():
+            value = cell_value(item, row.values[key]) if row.values[key] else None
+            if row.values[key] and value is None:
+                row.errors.add(key)
+            elif value is not None:
+                answers[item.id] = value
+        if not any(row.values.values()):
+            row.state = "empty"
+        elif row.errors:
+            row.state = "invalid"
+        elif len(answers) < len(row.items):
+            row.state = "incomplete"
+        else:
+            try:
+                submit_survey(row.enrolment, phase, answers=answers, source="paper",
+                              entered_by=actor)
+            except AlreadySubmitted:
+                row.state = "done"  # typed by someone else meanwhile: theirs counts
+            else:
+                row.state, saved = "saved", saved + 1
+            row.values = {}
+    return columns, rows, saved
