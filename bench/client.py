@@ -69,6 +69,10 @@ class Browser:
     def origin(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def fork(self) -> Browser:
+        """A second tab or a retry on another connection: same cookies, own connection."""
+        return Browser(self.host, self.port, self.timeout, dict(self.cookies), self.csrf)
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
@@ -140,6 +144,21 @@ class Browser:
         """POST as app.js does for autosave: the CSRF token in a header, not the form."""
         headers = {"X-Requested-With": "fetch", "X-CSRFToken": self.csrf or ""}
         return self.request("POST", path, form=form or [], headers=headers, **kwargs)
+
+    def post_and_hang_up(self, path: str, form: dict | list | None = None) -> None:
+        """Send a form and drop the connection without reading the answer: a phone whose
+        signal goes just after it sent the survey (the server still gets the request)."""
+        form = list(form.items()) if isinstance(form, dict) else list(form or [])
+        if self.csrf and not any(k == "csrf_token" for k, _ in form):
+            form.append(("csrf_token", self.csrf))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "vi"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.request("POST", path, body=urlencode(form), headers=headers)
+        finally:
+            connection.close()
 
     def sign_in(self, username: str, password: str) -> Response:
         """Open the sign-in page, post the form with its CSRF token; expect a redirect."""

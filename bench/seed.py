@@ -17,16 +17,11 @@ from types import SimpleNamespace
 from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
-from lms.auth.models import User
-from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort, CohortFacilitator, CohortModule, Enrolment
-from lms.cohorts.services import CODE_ALPHABET, default_cohort_modules
 from lms.extensions import db
-from lms.modules.models import LessonProgress
-from lms.quizzes.instrument import current_version
-from lms.quizzes.models import Answer, DraftAnswer, SurveyResponse
-from lms.quizzes.services import item_audience, items_for, pages
-from lms.vocab import province_name
+
+# Join codes' alphabet (lms.cohorts.services.CODE_ALPHABET). The app's models and services are
+# imported inside the functions: they must load in create_app's order, not this module's.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 TRAINEE_PASSWORD = "trainee-pass-2026"
 STAFF_PASSWORD = "staff-pass-2026"
@@ -67,6 +62,7 @@ class SeededTrainee:
     cohort_id: int
     post_items: list[int]  # item ids in the order the trainee sees them
     last_page_items: list[int]
+    page_count: int
 
 
 @dataclass
@@ -166,6 +162,16 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                    trainee_hash: str | None = None) -> Seeded:
     """Insert users, cohorts, enrolments, progress, survey responses, drafts and certificates
     for the given cohort plans, in one transaction; returns what a client needs to drive it."""
+    from lms.auth.models import User
+    from lms.certificates.models import Certificate
+    from lms.cohorts.models import Cohort, CohortFacilitator, CohortModule, Enrolment
+    from lms.cohorts.services import default_cohort_modules
+    from lms.modules.models import LessonProgress
+    from lms.quizzes.instrument import current_version
+    from lms.quizzes.models import Answer, DraftAnswer, SurveyResponse
+    from lms.quizzes.services import item_audience, items_for, pages
+    from lms.vocab import province_name
+
     started = time.perf_counter()
     rng = random.Random(rng_seed)
     now = datetime.now(UTC)
@@ -298,9 +304,11 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                     certificate_codes[username] = rows["certificate"][-1]["code"]
                 continue
             ordered = items_for(stand_in, "post", version)
-            last_page = pages(ordered)[-1]
+            survey_pages = pages(ordered)
+            last_page = survey_pages[-1]
             live.append(SeededTrainee(username, user_id, enrolment_id, cohort_id,
-                                      [i.id for i in ordered], [i.id for i in last_page]))
+                                      [i.id for i in ordered], [i.id for i in last_page],
+                                      len(survey_pages)))
             if plan.drafts:
                 answers = answers_for(rng, ordered, leaning + 0.6, 0.8)
                 last = {i.id for i in last_page}

@@ -21,6 +21,7 @@ ERROR_TITLES = {
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
     413: _l("The file is too large"),
+    429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
 }
 ERROR_HINTS = {
@@ -29,6 +30,7 @@ ERROR_HINTS = {
     404: _l("The address may be mistyped, or the page has moved."),
     405: _l("Please go back and use the buttons on the page."),
     413: _l("Please choose a smaller file and try again."),
+    429: _l("Please wait a few minutes before you try again."),
     500: _l("Nothing you entered has been lost. Please try again in a moment."),
 }
 

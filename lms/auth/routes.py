@@ -7,11 +7,25 @@ from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash
 
 from lms.auth import bp
-from lms.auth.forms import (ROLE_LABELS, ChangePasswordForm, EditUserForm, LoginForm,
-                            ResetPasswordForm, UserForm, UserSearchForm)
+from lms.auth.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    EditUserForm,
+    LoginForm,
+    ResetPasswordForm,
+    UserForm,
+    UserSearchForm,
+)
 from lms.auth.models import User
-from lms.auth.services import (AccountError, authenticate, can_manage, change_role, create_user,
-                               reset_password, set_password)
+from lms.auth.services import (
+    AccountError,
+    authenticate,
+    can_manage,
+    change_role,
+    create_user,
+    reset_password,
+    set_password,
+)
 from lms.extensions import db
 from lms.permissions import MANAGEABLE_ROLES, Permission, Role, public, require, signed_in
 from lms.text import nfc

@@ -1,6 +1,6 @@
 """Certificates of completion and their public verification codes."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +38,11 @@ class Certificate(db.Model):
         Index("uq_certificate_enrolment_unrevoked", "enrolment_id", unique=True,
               sqlite_where=UNREVOKED, postgresql_where=UNREVOKED),
     )
+
+    @property
+    def issued_on(self) -> date:
+        """The issue date printed on the certificate (in the app's time zone)."""
+        return date.fromisoformat(self.snapshot["issued_on"])
 
     @property
     def is_revoked(self) -> bool:

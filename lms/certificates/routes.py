@@ -1,6 +1,7 @@
 """Certificates: the trainee's own, downloads, a cohort's list and ZIP, public verification."""
 
 import io
+from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -8,16 +9,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.certificates import bp
+from lms.certificates.documents import certificate_filename, certificate_pdf, certificates_zip, verify_url
 from lms.certificates.forms import IssueForm, RevokeForm, VerifyForm
 from lms.certificates.services import (
     CertificateError,
     TooManyGuesses,
     audit_download,
     can_download,
-    certificate_filename,
-    certificate_pdf,
     certificates_of,
-    certificates_zip,
     cohort_overview,
     find_certificate,
     format_code,
@@ -33,6 +32,11 @@ from lms.cohorts.models import Enrolment
 from lms.cohorts.services import managed_cohort_or_404
 from lms.extensions import db
 from lms.permissions import Permission, public, require, signed_in
+
+
+@bp.context_processor
+def certificate_helpers():
+    return {"format_code": format_code, "verify_url": verify_url}
 
 
 @bp.get("/certificates")
@@ -89,8 +93,9 @@ def verify(code: str):
 @require(Permission.RUN_COHORTS)
 def cohort(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
-    return render_template("certificates/cohort.html", cohort=cohort,
-                           rows=cohort_overview(cohort), issue_form=IssueForm(),
+    rows = cohort_overview(cohort)
+    return render_template("certificates/cohort.html", cohort=cohort, rows=rows,
+                           counts=Counter(row.state for row in rows), issue_form=IssueForm(),
                            revoke_form=RevokeForm())
 
 

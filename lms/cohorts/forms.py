@@ -2,10 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (DateField, IntegerField, PasswordField, SelectField, SelectMultipleField,
-                     StringField, SubmitField)
-from wtforms.validators import (DataRequired, EqualTo, Length, NumberRange, Optional, Regexp,
-                                ValidationError)
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.auth.services import MIN_PASSWORD_LENGTH
@@ -44,10 +50,6 @@ class CohortForm(Form):
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
             raise ValidationError(_l("The end date cannot be before the start date."))
-
-    def validate_modules(self, field):
-        if not field.data:
-            raise ValidationError(_l("Choose at least one module."))
 
 
 class JoinCodeForm(Form):

@@ -34,6 +34,7 @@ from lms.vocab import ORG_TYPES, province_codes, province_name
 MAX_ROWS = 1000
 MAX_AGE_SECONDS = 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PHONE = re.compile(r"\+?[\d\s.()-]{6,}")
 FIELDS = ("full_name", "login", "phone", "email", "org_type", "province")
 # Column headings people actually write, compared without accents or case.
 HEADINGS = {
@@ -200,7 +201,9 @@ def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
             row.errors.append(_("The full name is missing."))
         elif len(row.full_name) > 200:
             row.errors.append(_("The full name is too long."))
-        login = record.get("login") or re.sub(r"[\s.()-]", "", row.phone) or row.email
+        login = record.get("login") or row.phone or row.email
+        if PHONE.fullmatch(login):
+            login = re.sub(r"[\s.()-]", "", login)  # "0912 345 678" signs in as 0912345678
         row.login = normalise_username(login)
         if not row.login:
             row.errors.append(_("A login, phone number or email is needed."))
@@ -255,19 +258,34 @@ def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
 
 # --- Keeping the file between preview and commit -------------------------------------------
 
-def import_dir() -> Path:
+def import_dir(create: bool = True) -> Path:
     path = Path(current_app.config.get("IMPORT_DIR")
                 or Path(current_app.instance_path) / "imports")
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
 def sweep() -> None:
     """Delete kept files (checked imports, passwords for slips) older than an hour."""
     limit = time.time() - MAX_AGE_SECONDS
-    for path in import_dir().glob("*.json"):
+    for path in import_dir(create=False).glob("*.json"):
         if path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
+
+
+_last_sweep = 0.0
+
+
+def sweep_now_and_then() -> None:
+    """Sweep at most every five minutes, so passwords vanish even if nobody opens an import."""
+    global _last_sweep
+    if time.time() - _last_sweep > 300:
+        _last_sweep = time.time()
+        try:
+            sweep()
+        except OSError:
+            current_app.logger.exception("could not sweep the kept import files")
 
 
 def _write(path: Path, content: dict) -> None:

@@ -156,3 +156,12 @@ def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list,
                 row.state, saved = "saved", saved + 1
             row.values = {}
     return columns, rows, saved
+
+
+def column_totals(rows: list[GridRow]) -> dict[str, int]:
+    """How many cells of each item column have something typed in them."""
+    totals: dict[str, int] = {}
+    for row in rows:
+        for key, value in row.values.items():
+            totals[key] = totals.get(key, 0) + bool(value)
+    return totals

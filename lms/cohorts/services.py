@@ -1,18 +1,20 @@
 """Cohorts: who may manage which, creating them, and enrolling trainees."""
 
 import hashlib
+import re
 import secrets
 
 import segno
 from flask import abort, current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User, audit
 from lms.auth.services import create_user, reset_password
 from lms.cohorts.models import STATUSES, Cohort, CohortFacilitator, CohortModule, Enrolment
 from lms.extensions import db
+from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
 from lms.text import nfc
@@ -181,7 +183,7 @@ def qr_svg(url: str, title: str = "") -> str:
     """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
     svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr-code",
                                                lineclass=None, title=title or None)
-    if "style" in svg:
+    if re.search(r"<[^>]*\sstyle=", svg):
         raise ValueError("QR code SVG carries a style attribute, which the CSP would block")
     return svg
 
@@ -208,7 +210,8 @@ def set_facilitators(actor, cohort: Cohort, user_ids) -> None:
 
 def set_cohort_modules(cohort: Cohort, used_ids, required_ids) -> None:
     """Use these modules in toolkit order; unlocked gates of kept modules are preserved."""
-    used, required = set(used_ids or []), set(required_ids or [])
+    required = set(required_ids or [])
+    used = set(used_ids or []) | required  # a required module is used, ticked or not
     existing = {cm.module_id: cm for cm in cohort.modules}
     chosen = []
     for position, module in enumerate(active_modules(), start=1):
@@ -248,6 +251,12 @@ def reset_trainee_password(actor, enrolment: Enrolment) -> str:
     """A one-time password for a trainee of the actor's cohort (audited by reset_password)."""
     if enrolment.user.role != Role.TRAINEE:
         raise CohortError(_("Only trainee passwords can be reset from the roster."))
+    # A facilitator must not take over someone who also trains in cohorts they do not run.
+    other_cohorts = db.session.scalars(select(Cohort).join(Enrolment).where(
+        Enrolment.user_id == enrolment.user_id, Cohort.id != enrolment.cohort_id))
+    if not all(can_manage_cohort(actor, cohort) for cohort in other_cohorts):
+        raise CohortError(_("This trainee is also in a cohort you do not run: please ask "
+                            "programme staff to reset the password."))
     return reset_password(actor, enrolment.user, f"roster of cohort {enrolment.cohort_id}")
 
 
@@ -282,11 +291,18 @@ def apply_pacing(cohort: Cohort, action: str, module_id: int | None = None) -> N
         cohort_module.unlocked = action == "unlock"
 
 
+def module_gates(cohort: Cohort) -> list[tuple[str, bool]]:
+    """(module key, unlocked) for the cohort's modules, in one query (polled often)."""
+    return [(key, unlocked) for key, unlocked in db.session.execute(
+        select(Module.key, CohortModule.unlocked)
+        .join(Module, Module.id == CohortModule.module_id)
+        .where(CohortModule.cohort_id == cohort.id).order_by(CohortModule.position))]
+
+
 def gates_version(cohort: Cohort, enrolment: Enrolment | None = None) -> str:
     """A short fingerprint of everything that opens or closes a trainee's pages."""
-    unlocked = sorted(cm.module_id for cm in cohort.modules if cm.unlocked)
     state = (cohort.status, cohort.pacing, cohort.pre_survey_open, cohort.post_survey_open,
-             unlocked, enrolment.pre_survey_waived if enrolment else None)
+             module_gates(cohort), enrolment.pre_survey_waived if enrolment else None)
     return hashlib.sha256(repr(state).encode()).hexdigest()[:12]
 
 
@@ -300,5 +316,14 @@ def trainee_state(enrolment: Enrolment) -> dict:
         "pacing": cohort.pacing,
         "pre_survey_open": not paced or cohort.pre_survey_open,
         "post_survey_open": not paced or cohort.post_survey_open,
-        "modules": {cm.module.key: not paced or cm.unlocked for cm in cohort.modules},
+        "modules": {key: not paced or unlocked for key, unlocked in module_gates(cohort)},
     }
+
+def enrolment_counts(cohorts) -> dict[int, int]:
+    """Trainees per cohort, in one query."""
+    ids = [c.id for c in cohorts]
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Enrolment.cohort_id, func.count(Enrolment.id))
+        .where(Enrolment.cohort_id.in_(ids)).group_by(Enrolment.cohort_id)).all())

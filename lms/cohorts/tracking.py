@@ -12,7 +12,6 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
-from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortModule, Enrolment
 from lms.extensions import db
 from lms.modules.models import Lesson, LessonProgress, Module
@@ -88,6 +87,9 @@ def _percent(correct: int | None, total: int | None) -> float | None:
 
 def completion_matrix(cohort: Cohort) -> Matrix:
     """Trainees × (pre-survey, each module, post-survey, certificate), in six queries."""
+    # Imported here: lms.certificates.models imports lms.cohorts, which imports this module.
+    from lms.certificates.models import Certificate
+
     enrolled = select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)
     rows = [MatrixRow(enrolment=e, user=u) for e, u in db.session.execute(
         select(Enrolment, User).join(User, User.id == Enrolment.user_id)

@@ -1,6 +1,15 @@
 """Module and lesson pages for trainees; preview and print views for facilitators."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,9 +17,17 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.modules import bp
 from lms.modules.models import Lesson, Module
-from lms.modules.services import (access_to_module, active_modules, mark_complete,
-                                  module_access_for, module_completion, progress_by_lesson,
-                                  record_visit, reflections_for, save_reflection)
+from lms.modules.services import (
+    access_to_module,
+    active_modules,
+    mark_complete,
+    module_access_for,
+    module_completion,
+    progress_by_lesson,
+    record_visit,
+    reflections_for,
+    save_reflection,
+)
 from lms.permissions import Permission, public, require
 
 
@@ -91,6 +108,9 @@ def complete_lesson(key: str):
     if redirect_response:
         return redirect_response
     mark_complete(current_user, lesson)
+    from lms.certificates.services import issue_earned_certificates
+
+    issue_earned_certificates(current_user)  # the last lesson may complete a certificate's rule
     db.session.commit()
     siblings = lesson.module.lessons
     following = [s for s in siblings if s.position > lesson.position]

@@ -9,10 +9,22 @@ from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.permissions import Permission, require
 from lms.quizzes import bp
-from lms.quizzes.services import (AlreadySubmitted, MissingAnswers, draft_answers, items_for,
-                                  knowledge_review, pages, phase_open, response_for, save_draft,
-                                  submit_survey, subscale_profile, survey_status, valid_value,
-                                  version_for)
+from lms.quizzes.services import (
+    AlreadySubmitted,
+    MissingAnswers,
+    draft_answers,
+    items_for,
+    knowledge_review,
+    pages,
+    phase_open,
+    response_for,
+    save_draft,
+    submit_survey,
+    subscale_profile,
+    survey_status,
+    valid_value,
+    version_for,
+)
 
 LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
                  _l("Strongly agree"))

@@ -143,6 +143,9 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
         # Another request (a double click, a second tab) stored it first: that one counts.
         db.session.rollback()
         raise AlreadySubmitted() from None
+    from lms.certificates.services import issue_after_survey
+
+    issue_after_survey(enrolment)  # commits on its own and never raises: the survey is stored
     return response
 
 

@@ -1,12 +1,171 @@
-"""Attitude-change reports for programme staff and facilitators."""
+"""Attitude-change reports, their exports, the research export and the historical import."""
 
-from flask import render_template
+from dataclasses import asdict
+from datetime import date
 
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms.auth.models import audit
+from lms.extensions import db
 from lms.permissions import Permission, require
+from lms.quizzes.instrument import current_version
+from lms.quizzes.models import SurveyVersion
 from lms.reports import bp
+from lms.reports.charts import to_svg
+from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx, research_csv
+from lms.reports.forms import ImportCommitForm, ImportForm, ReportFilterForm, ResearchExportForm
+from lms.reports.importer import (
+    check_import,
+    commit_import,
+    drop_stash,
+    load_stash,
+    stash_upload,
+    template_csv,
+)
+from lms.reports.pdf import report_pdf
+from lms.reports.queries import Filters
+from lms.reports.services import (
+    build_report,
+    describe_filters,
+    facilitators,
+    report_cohorts,
+    restrict_filters,
+    sees_all_cohorts,
+    survey_versions,
+)
+from lms.reports.tables import display
+
+
+def _report_filters() -> tuple[ReportFilterForm, Filters]:
+    """Filters from the query string, limited to what the user may see (404 otherwise)."""
+    cohort_ids = tuple(dict.fromkeys(
+        int(v) for v in request.args.getlist("cohort") if v.isdigit() and len(v) < 10))
+    restrict_filters(current_user, Filters(cohort_ids=cohort_ids))
+    form = ReportFilterForm(request.args)
+    everyone = sees_all_cohorts(current_user)
+    form.fill_choices(report_cohorts(current_user),
+                      facilitators() if everyone else [current_user], survey_versions())
+    form.validate()
+    return form, restrict_filters(current_user, form.filters(cohort_ids))
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _filters_for_audit(filters: Filters) -> str:
+    return "; ".join(f"{k}={v}" for k, v in asdict(filters).items() if v not in (None, ()))
+
+
+def _query() -> str:
+    return request.query_string.decode("ascii", "ignore")
 
 
 @bp.get("/reports")
 @require(Permission.VIEW_REPORTS)
 def index():
-    return render_template("reports/index.html")
+    form, filters = _report_filters()
+    report = build_report(filters)
+    return render_template("reports/index.html", form=form, report=report, display=display,
+                           svg=to_svg, query=_query(), everyone=sees_all_cohorts(current_user))
+
+
+@bp.get("/reports/export.<any(csv, xlsx, pdf):fmt>")
+@require(Permission.VIEW_REPORTS)
+def export(fmt: str):
+    form, filters = _report_filters()
+    if form.errors:
+        abort(400)
+    report = build_report(filters)
+    if fmt == "csv":
+        data, mimetype = report_csv(report), CSV_MIMETYPE
+    elif fmt == "xlsx":
+        data, mimetype = report_xlsx(report), XLSX_MIMETYPE
+    else:
+        data, mimetype = report_pdf(report, str(get_locale() or "vi")), "application/pdf"
+    audit(current_user, "report_export", "reports",
+          details=f"format={fmt}; {_filters_for_audit(filters)}"[:2000])
+    db.session.commit()
+    return _download(data, mimetype, f"attitude-report-{date.today().isoformat()}.{fmt}")
+
+
+@bp.route("/reports/research", methods=["GET", "POST"])
+@require(Permission.EXPORT_RESEARCH_DATA)
+def research_export():
+    filter_form, filters = _report_filters()
+    form = ResearchExportForm()
+    if not filter_form.errors and form.validate_on_submit():
+        data, rows = research_csv(filters)
+        audit(current_user, "research_export", "reports", reason=form.purpose.data,
+              details=f"rows={rows}; {_filters_for_audit(filters)}"[:2000])
+        db.session.commit()
+        return _download(data, CSV_MIMETYPE,
+                         f"research-data-{date.today().isoformat()}.csv")
+    return render_template("reports/research.html", form=form, query=_query(),
+                           description=describe_filters(filters)), 422 if form.errors else 200
+
+
+def _version_choices(form) -> None:
+    form.version.choices = [(v.id, _("Version %(n)s", n=v.number)) for v in survey_versions()]
+    if request.method == "GET" and current_version() is not None:
+        form.version.data = current_version().id
+
+
+@bp.route("/reports/import", methods=["GET", "POST"])
+@require(Permission.IMPORT_HISTORICAL)
+def import_results():
+    form = ImportForm()
+    _version_choices(form)
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        version = db.session.get(SurveyVersion, form.version.data) or abort(400)
+        plan = check_import(upload.filename, data, version)
+        token = stash_upload(current_user, upload.filename, data) if plan.ok else None
+        return render_template(
+            "reports/import_preview.html", plan=plan, version=version,
+            filename=upload.filename,
+            commit_form=ImportCommitForm(token=token, version=str(version.id))), \
+            200 if plan.ok else 422
+    return render_template("reports/import.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/reports/import/commit")
+@require(Permission.IMPORT_HISTORICAL)
+def import_commit():
+    form = ImportCommitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    stashed = load_stash(current_user, form.token.data)
+    version = db.session.get(SurveyVersion, int(form.version.data))
+    if stashed is None or version is None:
+        flash(_("This preview has expired. Please upload the file again."), "error")
+        return redirect(url_for("reports.import_results"))
+    filename, data = stashed
+    plan = check_import(filename, data, version)
+    if not plan.ok:  # something changed since the preview, e.g. another import
+        return render_template("reports/import_preview.html", plan=plan, version=version,
+                               filename=filename, commit_form=None), 422
+    try:
+        summary = commit_import(plan, version, current_user, filename)
+        db.session.commit()  # one transaction: a failure leaves nothing half-imported
+    except SQLAlchemyError:
+        db.session.rollback()
+        flash(_("The import failed and nothing was saved. Please try again."), "error")
+        return redirect(url_for("reports.import_results"))
+    drop_stash(current_user, form.token.data)
+    flash(_("Imported %(rows)s surveys of %(trainees)s trainees.", rows=summary["rows"],
+            trainees=summary["trainees"]), "success")
+    return redirect(url_for("reports.index", source="imported"))
+
+
+@bp.get("/reports/import/template.csv")
+@require(Permission.IMPORT_HISTORICAL)
+def import_template():
+    version = current_version() or abort(404)
+    return _download(template_csv(version), CSV_MIMETYPE, "historical-import-template.csv")

@@ -1,5 +1,323 @@
-"""Report figures computed with SQL aggregation."""
+"""Reports: who may see which cohorts, the participation overview and the assembled report."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, CohortFacilitator
+from lms.cohorts.services import managed_cohort_or_404
+from lms.extensions import db
+from lms.models import utcnow
+from lms.permissions import Permission
+from lms.quizzes.instrument import current_version
+from lms.quizzes.models import SurveyVersion
+from lms.reports import charts, figures, queries
+from lms.reports.figures import OVERALL, ItemInfo
+from lms.reports.labels import METHOD_LABELS, NOTES, SOURCES
+from lms.reports.privacy import suppress_table, visible
+from lms.reports.queries import Filters
+from lms.reports.tables import COMPLEMENT, SMALL, Column, Hidden, Table, cell_text, display, number_text
+from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
+
+COUNT_KEYS = ("pre_done", "post_done", "matched", "certificates")
+PAIRED_METHODS = ("mean_change", "t_p", "wilcoxon_p", "cohen_dz")
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    tables: list[str]
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (chart, its data table)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def other_tables(self) -> list[str]:
+        """Tables not already shown beside a chart."""
+        shown = {table for _chart, table in self.charts}
+        return [key for key in self.tables if key not in shown]
+
+
+@dataclass
+class Report:
+    filters: Filters
+    description: list[tuple[str, str]]  # the filters, echoed in every export
+    min_n: int
+    generated_at: datetime
+    tables: dict[str, Table]
+    charts: dict[str, charts.Chart]
+    sections: list[Section]
+    methods: list[str]  # every method and note, for the methods section
+    privacy_note: str
+
+
+def min_group_size() -> int:
+    return current_app.config.get("REPORT_MIN_N", 5)
+
+
+def audience_label(code: str | None) -> str:
+    return label(AUDIENCES | COHORT_AUDIENCES, code)
+
+
+# ---- who sees what ---------------------------------------------------------------------
+
+def sees_all_cohorts(user) -> bool:
+    return user.can(Permission.MANAGE_ALL_COHORTS)
+
+
+def restrict_filters(user, filters: Filters) -> Filters:
+    """Programme staff see every cohort; a facilitator only their own: the facilitator filter
+    is forced to them, and naming anyone else's cohort is a 404."""
+    if sees_all_cohorts(user):
+        return filters
+    for cohort_id in filters.cohort_ids:
+        managed_cohort_or_404(user, cohort_id)
+    return replace(filters, facilitator_id=user.id)
+
+
+def report_cohorts(user) -> list[Cohort]:
+    """Cohorts the user may report on, newest first (historical imports included for staff)."""
+    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
+    if not sees_all_cohorts(user):
+        query = query.join(CohortFacilitator).where(CohortFacilitator.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def facilitators() -> list[User]:
+    """Everyone who facilitates at least one cohort."""
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(select(CohortFacilitator.user_id)))
+        .order_by(User.full_name)))
+
+
+def survey_versions() -> list[SurveyVersion]:
+    return list(db.session.scalars(select(SurveyVersion).order_by(SurveyVersion.number.desc())))
+
+
+def describe_filters(f: Filters) -> list[tuple[str, str]]:
+    """The filters in words, for the page heading and every export."""
+    everything = _("All")
+    cohorts = db.session.scalars(select(Cohort.name).where(Cohort.id.in_(f.cohort_ids))
+                                 .order_by(Cohort.name)).all() if f.cohort_ids else []
+    facilitator = db.session.get(User, f.facilitator_id) if f.facilitator_id else None
+    version = db.session.get(SurveyVersion, f.version_id) if f.version_id else None
+    return [
+        (_("Cohorts"), "; ".join(cohorts) or everything),
+        (_("Audience"), audience_label(f.audience) if f.audience else everything),
+        (_("Organisation type"), label(ORG_TYPES, f.org_type) if f.org_type else everything),
+        (_("Province or city"), province_name(f.province) if f.province else everything),
+        (_("Facilitator"), facilitator.full_name if facilitator else everything),
+        (_("Cohorts starting from"), f.date_from.isoformat() if f.date_from else "–"),
+        (_("Cohorts starting until"), f.date_to.isoformat() if f.date_to else "–"),
+        (_("Survey version"), str(version.number) if version else everything),
+        (_("Data sources"), ", ".join(str(SOURCES[s]) for s in f.sources) or everything),
+    ]
+
+
+# ---- participation ---------------------------------------------------------------------
+
+def _mark_hidden(raw: list[dict], kept: list[dict], keys, min_n: int) -> list[dict]:
+    """Turn the None of privacy.suppress_table into a marker saying why a count is hidden."""
+    for before, after in zip(raw, kept, strict=True):
+        for key in keys:
+            if after[key] is None:
+                after[key] = SMALL if not visible(before[key], min_n) else COMPLEMENT
+    return kept
+
+
+def _count_columns(first: list[Column]) -> list[Column]:
+    return [*first, Column("enrolled", _("Enrolled"), "count"),
+            Column("pre_done", _("Survey before done"), "count"),
+            Column("post_done", _("Survey after done"), "count"),
+            Column("matched", _("Both surveys (matched)"), "count"),
+            Column("certificates", _("Certificates"), "count")]
+
+
+def _grouped(rows: list[dict], key) -> list[dict]:
+    groups: dict[str, dict] = {}
+    for row in rows:
+        code = key(row)
+        group = groups.setdefault(code, {"code": code, "enrolled": 0,
+                                         **{k: 0 for k in COUNT_KEYS}})
+        for k in ("enrolled", *COUNT_KEYS):
+            group[k] += row[k]
+    return list(groups.values())
+
+
+def _protected(rows: list[dict], min_n: int) -> list[dict]:
+    kept = suppress_table(rows, COUNT_KEYS, min_n, "enrolled", column_totals=True)
+    return _mark_hidden(rows, kept, ("enrolled", *COUNT_KEYS), min_n)
+
+
+def overview_tables(f: Filters, min_n: int) -> dict[str, Table]:
+    """Enrolled, surveys done, matched and certificates: in total and by cohort, audience and
+    province, with small counts hidden and complements so they cannot be worked out."""
+    cohort_rows = [dict(row._mapping) for row in queries.overview_by_cohort(f)]
+    total = {"label": _("All cohorts in this report"), "cohorts": len(cohort_rows),
+             **{k: sum(r[k] for r in cohort_rows) for k in ("enrolled", *COUNT_KEYS)}}
+    for k in ("enrolled", *COUNT_KEYS):  # the totals row is the column totals of the others
+        if not visible(total[k], min_n):
+            total[k] = SMALL
+    for row in cohort_rows:
+        row["label"] = _("%(name)s (historical)", name=row["name"]) if row["historical"] \
+            else row["name"]
+        row["audience_name"] = audience_label(row["audience"])
+        row["province_name"] = province_name(row["province"])
+        row["start"] = row["start_date"].isoformat()
+    by_cohort = _protected(cohort_rows, min_n)
+    by_audience = _protected(_grouped(cohort_rows, lambda r: r["audience"]), min_n)
+    by_province = _protected(_grouped(cohort_rows, lambda r: r["province"]), min_n)
+    for row in by_audience:
+        row["label"] = audience_label(row["code"])
+    for row in by_province:
+        row["label"] = province_name(row["code"])
+    return {
+        "overview": Table("overview", _("Participation"), _count_columns(
+            [Column("label", _("Scope")), Column("cohorts", _("Cohorts"), "count")]), [total]),
+        "cohorts": Table("cohorts", _("Participation by cohort"), _count_columns(
+            [Column("label", _("Cohort")), Column("audience_name", _("Audience")),
+             Column("province_name", _("Province or city")),
+             Column("start", _("Start date"))]), by_cohort),
+        "audiences": Table("audiences", _("Participation by audience"),
+                           _count_columns([Column("label", _("Audience"))]),
+                           sorted(by_audience, key=lambda r: r["label"])),
+        "provinces": Table("provinces", _("Participation by province"),
+                           _count_columns([Column("label", _("Province or city"))]),
+                           sorted(by_province, key=lambda r: r["label"])),
+    }
+
+
+# ---- the whole report ------------------------------------------------------------------
+
+def instrument(f: Filters) -> tuple[dict[str, ItemInfo], list[tuple[str, str]]]:
+    """Items by stable key (wording from the newest version) and the core subscales in order."""
+    chosen = db.session.get(SurveyVersion, f.version_id) if f.version_id else None
+    versions = [chosen] if chosen else survey_versions()
+    items: dict[str, ItemInfo] = {}
+    subscales: dict[str, str] = {}
+    for rank, version in enumerate(versions):
+        for s in version.subscales or []:
+            subscales.setdefault(s["id"], s.get(f"title_{_lang()}") or s["title_vi"])
+        for item in version.items:
+            if item.key not in items:
+                items[item.key] = ItemInfo(item.key, item.kind, item.subscale, item.audience,
+                                           item.text("text"), rank * 1000 + item.position)
+    return items, list(subscales.items())
+
+
+def _methods(*keys: str) -> list[str]:
+    return [_("Method: %(method)s", method=METHOD_LABELS[k]) for k in keys]
+
+
+def _chart_value(value):
+    return None if isinstance(value, Hidden) or value is None else value
+
+
+def _charts(tables: dict[str, Table]) -> dict[str, charts.Chart]:
+    def mean(v):
+        return number_text(v, "mean")
+
+    def count(n):
+        return number_text(n, "count")
+
+    before, after = _("Before the training"), _("After the training")
+    total = tables["overview"].rows[0]
+    steps = [(c.label, _chart_value(total[c.key])) for c in tables["overview"].columns[2:]]
+    bars = [(r["label"], *(_chart_value(r[k]) for k in (
+        "pre_mean", "pre_low", "pre_high", "post_mean", "post_low", "post_high")))
+        for r in tables["subscale_means"].rows]
+    points = [(r["label"], _chart_value(r["pre_mean"]), _chart_value(r["post_mean"]))
+              for r in tables["trend"].rows]
+    return {
+        "funnel": charts.funnel(_("Participation: from enrolment to certificate"), steps,
+                                fmt=count),
+        "bars": charts.pre_post_bars(
+            _("Attitude scores before and after (1–5, higher = less stigma)"), bars, before,
+            after, fmt=mean),
+        "trend": charts.trend(_("Mean overall score by period"), points, before, after,
+                              fmt=mean),
+    }
+
+
+def build_report(f: Filters, min_n: int | None = None) -> Report:
+    """Every figure of the report for these filters, small groups already hidden."""
+    min_n = min_group_size() if min_n is None else min_n
+    items, subscales = instrument(f)
+    people = figures.collect_respondents(f)
+    tables = overview_tables(f, min_n)
+    tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
+        people, subscales, min_n)
+    joint = figures.item_distributions(f)
+    tables["alpha"] = figures.alpha_table(people, subscales, items, joint, f, min_n)
+    tables["unmatched"] = figures.unmatched_table(people, min_n)
+    tables["audiences_change"] = figures.audience_table(people, audience_label, min_n)
+    tables["items"], tables["audience_items"], tables["knowledge_items"] = figures.item_tables(
+        joint, items, dict(subscales), audience_label, min_n)
+    tables["knowledge_total"] = figures.knowledge_total_table(people, min_n)
+    tables["trend"] = figures.trend_table(people, f.period, min_n)
+    for key in ("subscales", "audiences_change", "items", "audience_items", "knowledge_total"):
+        tables[key].notes = [*_methods(*PAIRED_METHODS), str(NOTES["shares"])]
+    tables["subscale_means"].notes = _methods("mean_ci")
+    tables["alpha"].notes = _methods("alpha")
+    tables["knowledge_items"].notes = _methods("mcnemar")
+    tables["trend"].notes = [str(NOTES["trend"])]
+    sections = [
+        Section("participation", _("Participation"),
+                ["overview", "cohorts", "audiences", "provinces"], [("funnel", "overview")]),
+        Section("attitudes", _("Attitude change"),
+                ["subscale_means", "subscales", "alpha", "unmatched", "audiences_change"],
+                [("bars", "subscale_means")], [str(NOTES["scores"]), str(NOTES["matched"])]),
+        Section("items", _("Attitude change by item"), ["items", "audience_items"],
+                notes=[str(NOTES["audience_items"])]),
+        Section("knowledge", _("Knowledge"), ["knowledge_total", "knowledge_items"],
+                notes=[str(NOTES["knowledge"])]),
+        Section("trend", _("Trends"), ["trend"], [("trend", "trend")]),
+    ]
+    privacy = _("Figures about fewer than %(n)s trainees are not shown. Where a small group "
+                "could be worked out from a total, one more figure is hidden as well.", n=min_n)
+    methods = [*(str(METHOD_LABELS[k]) for k in METHOD_LABELS), str(NOTES["scores"]),
+               str(NOTES["matched"]), privacy, str(NOTES["dates"])]
+    return Report(f, describe_filters(f), min_n, utcnow(), tables, _charts(tables), sections,
+                  methods, privacy)
+
+
+# ---- programme staff home page ---------------------------------------------------------
 
 def overview_for_home() -> dict:
-    return {}
+    """Headline figures for the programme staff home page (small groups hidden)."""
+    min_n = min_group_size()
+    f = Filters()
+    tables = overview_tables(f, min_n)
+    people = figures.collect_respondents(f)
+    overall = figures.hide_small([figures.paired_row(
+        _("Overall (all core items)"), *people.pairs.get(OVERALL, ([], [])))], min_n)[0]
+    totals = tables["overview"]
+    recent = tables["cohorts"]
+    recent.rows = recent.rows[-5:][::-1]  # sorted by start date: the newest five
+    recent.columns = [c for c in recent.columns if c.key not in ("audience_name", "start")]
+    active = db.session.scalar(select(func.count()).select_from(Cohort).where(
+        Cohort.status == "active", Cohort.historical.is_(False)))
+    return {
+        "min_n": min_n,
+        "totals": [(c.label, cell_text(totals.rows[0][c.key], c.kind, min_n))
+                   for c in totals.columns[2:]],
+        "overall": {k: cell_text(overall[k], kind, min_n) for k, kind in (
+            ("n", "count"), ("pre_mean", "mean"), ("post_mean", "mean"), ("change", "change"),
+            ("ci_low", "change"), ("ci_high", "change"), ("t_p", "p"))},
+        "overall_shown": not isinstance(overall["n"], Hidden) and overall["n"] > 0,
+        "active_cohorts": active or 0,
+        "recent": display(recent, min_n),
+        "has_instrument": current_version() is not None,
+    }
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "vi")

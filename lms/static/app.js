@@ -66,4 +66,29 @@
     tick();
     setInterval(tick, parseInt(el.dataset.pollSeconds || "5", 10) * 1000);
   });
+  // Paper entry grid: check each cell as it is typed, jump to the next one, keep totals.
+  document.querySelectorAll("table.entry-grid").forEach(function (grid) {
+    var cells = Array.prototype.slice.call(grid.querySelectorAll("input[data-allowed]"));
+    function total(attr, value, selector) {
+      var filled = grid.querySelectorAll("input[" + attr + '="' + value + '"]');
+      var n = 0;
+      filled.forEach(function (c) { if (c.value) n += 1; });
+      var target = grid.querySelector(selector);
+      if (target) target.textContent = attr === "data-row" ? n + "/" + filled.length : n;
+    }
+    grid.addEventListener("input", function (e) {
+      var cell = e.target;
+      if (!cell.dataset || !cell.dataset.allowed) return;
+      cell.value = cell.value.trim().toUpperCase();
+      var ok = !cell.value || cell.dataset.allowed.indexOf(cell.value) !== -1;
+      cell.classList.toggle("invalid", !ok);
+      cell.setAttribute("aria-invalid", ok ? "false" : "true");
+      total("data-row", cell.dataset.row, '[data-row-total="' + cell.dataset.row + '"]');
+      total("data-col", cell.dataset.col, '[data-col-total="' + cell.dataset.col + '"]');
+      if (ok && cell.value) {
+        var next = cells[cells.indexOf(cell) + 1];
+        if (next) { next.focus(); next.select(); }
+      }
+    });
+  });
 })();

@@ -120,11 +120,12 @@ def test_completing_twice_keeps_the_first_completion_time(client, trainee_in_coh
 def test_reflections_are_private_to_their_author(client, auth, make_user, trainee_in_cohort):
     _, cohort, enrolment = trainee_in_cohort
     _answer_pre(enrolment)
-    lesson = next(l for l in db.session.scalars(select(Lesson))
-                  if any(b["type"] == "reflection" for b in l.blocks_vi)
-                  and l.module.key == "workshop-to-action")
+    lesson = next(candidate for candidate in db.session.scalars(select(Lesson))
+                  if any(b["type"] == "reflection" for b in candidate.blocks_vi)
+                  and candidate.module.key == "workshop-to-action")
     block = next(b["id"] for b in lesson.blocks_vi if b["type"] == "reflection")
-    client.post(f"/lessons/{lesson.key}/reflections/{block}", data={"answer": "Tôi sẽ nói 'người sử dụng ma túy'."})
+    client.post(f"/lessons/{lesson.key}/reflections/{block}",
+                data={"answer": "Tôi sẽ nói 'người sử dụng ma túy'."})
     assert "Tôi sẽ nói" in client.get(f"/lessons/{lesson.key}").get_data(as_text=True)
     other = make_user("trainee", org_type="police")
     enrol(cohort, other).pre_survey_waived = True

@@ -11,8 +11,13 @@ from lms.extensions import db
 from lms.modules.services import mark_complete
 from lms.quizzes.instrument import current_version, parse_instrument, sync_instrument
 from lms.quizzes.models import Answer, DraftAnswer, SurveyItem, SurveyResponse
-from lms.quizzes.services import (AlreadySubmitted, MissingAnswers, items_for, subscale_profile,
-                                  submit_survey)
+from lms.quizzes.services import (
+    AlreadySubmitted,
+    MissingAnswers,
+    items_for,
+    submit_survey,
+    subscale_profile,
+)
 
 
 @pytest.fixture
@@ -221,8 +226,8 @@ def test_nobody_else_reaches_a_trainees_survey_by_any_url(app, client, auth, mak
         auth.logout()
         auth.login(user)
         for rule in app.url_map.iter_rules():
-            if "enrolment_id" not in rule.arguments:
-                continue
+            if "enrolment_id" not in rule.arguments or "cohort_id" in rule.arguments:
+                continue  # cohort roster URLs are checked by the cohorts access tests
             values = {"enrolment_id": enrolment.id, "phase": "pre"}
             url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
             method = "GET" if "GET" in rule.methods else "POST"

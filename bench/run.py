@@ -1,0 +1,242 @@
+"""`make bench`: seed a realistic programme, serve it with gunicorn, measure, judge targets.
+
+    .venv/bin/python -m bench.run [--quick] [--json PATH]
+
+A fresh SQLite file in a temporary folder by default; BENCH_DATABASE_URL points at another
+database instead (PostgreSQL: every table in it is dropped and recreated). Prints a table and
+writes bench/results.json. Exit status 0 even when a target is missed (the table says which);
+1 when the run itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import scenarios
+from bench.seed import CohortPlan, Seeded, seed_programme
+from bench.server import HOST, GunicornServer, memory_kb
+
+HERE = Path(__file__).resolve().parent
+# A client's pause between two requests in the paced run: 50 people tapping about once a
+# second, several times the pace of a real room (reading a lesson takes minutes).
+PACE = (0.5, 1.5)
+AUDIENCES = ("police", "centre_staff", "ngo_cbo", "mixed")
+
+# name, limit, unit, how the figure is read from the results
+REPORT, CERTIFICATE = "programme report (all trainees)", "certificate PDF"
+TARGETS = [
+    ("lesson page p95", 25, "ms", lambda r: r["latency"]["lesson page"]["p95_ms"]),
+    ("survey submit p95, 50 concurrent trainees (paced)", 60, "ms",
+     lambda r: r["concurrent"]["paced"]["by_kind"]["survey submit"]["p95_ms"]),
+    ("programme report p95", 1000, "ms", lambda r: (r["latency"][REPORT] or {}).get("p95_ms")),
+    ("certificate PDF p95", 100, "ms", lambda r: (r["latency"][CERTIFICATE] or {}).get("p95_ms")),
+    ("certificate PDF size", 80, "KB",
+     lambda r: _kb((r["latency"][CERTIFICATE] or {}).get("bytes"))),
+    ("sign-in + lesson + survey pages, total weight", 60, "KB",
+     lambda r: _kb(r["page_weight"]["total_bytes"])),
+    ("third-party requests", 0, "count", lambda r: r["page_weight"]["third_party"]),
+    ("worker peak RSS (largest worker)", 120, "MB",
+     lambda r: r["memory"]["worker_peak_mb_max"]),
+]
+
+
+def _kb(value):
+    return None if value is None else round(value / 1024, 1)
+
+
+def plans(trainees: int, cohorts: int, live_cohorts: int, live_size: int) -> list[CohortPlan]:
+    """Workshops in their last session (post-survey open) plus finished ones, sizes near even."""
+    result = [CohortPlan(live_size, "post_open", AUDIENCES[n % 4], drafts=True)
+              for n in range(live_cohorts)]
+    rest, finished = trainees - live_cohorts * live_size, cohorts - live_cohorts
+    base, extra = divmod(rest, finished)
+    result += [CohortPlan(base + (1 if n < extra else 0), "finished", AUDIENCES[n % 4])
+               for n in range(finished)]
+    return result
+
+
+def machine_info(url: str) -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+    import gunicorn
+    import sqlalchemy
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "os": platform.platform(), "python": platform.python_version(),
+            "sqlalchemy": sqlalchemy.__version__, "gunicorn": gunicorn.__version__,
+            "database": url.split(":", 1)[0], "sqlite": sqlite3.sqlite_version}
+
+
+def seed(url: str, args) -> tuple[Seeded, dict, float]:
+    """Fresh schema, content synced with lms.cli.sync_content, then the bulk seed."""
+    from lms import create_app
+    from lms.config import Config
+    from lms.extensions import db
+
+    config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(config)
+    started = time.perf_counter()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from lms.cli import sync_content
+
+        sync_content()
+        seeded = seed_programme(plans(args.trainees, args.cohorts, 12, 40),
+                                facilitators=args.cohorts // 2)
+        context = scenarios.prepare(app, seeded)
+        db.session.remove()
+        db.engine.dispose()
+    return seeded, context, time.perf_counter() - started
+
+
+def run(args) -> dict:
+    started = time.perf_counter()
+    workdir = tempfile.TemporaryDirectory(prefix="lms-bench-")
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir.name}/bench.sqlite"
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(16))  # keeps instance/ untouched
+    print(f"seeding {args.trainees} trainees in {args.cohorts} cohorts into {url.split(':')[0]}…",
+          flush=True)
+    seeded, context, seed_seconds = seed(url, args)
+    print(f"  seeded in {seed_seconds:.1f} s: {seeded.rows}", flush=True)
+    results: dict = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(url),
+        "server": "gunicorn --workers 2 --threads 4 --worker-class gthread (as make serve)",
+        "seed": {"seconds": round(seed_seconds, 1), "rows": seeded.rows},
+    }
+    server = GunicornServer(url, workers=2, threads=4)
+    try:
+        server.start()
+        print(f"gunicorn on {HOST}:{server.port}, workers {server.worker_pids()}", flush=True)
+        results["latency"] = scenarios.latencies(server.port, seeded, context, quick=args.quick)
+        lesson, bare = results["latency"]["lesson page"], results["latency"]["bare route /healthz"]
+        results["lesson_to_bare_ratio"] = {
+            "p50": round(lesson["p50_ms"] / bare["p50_ms"], 1),
+            "p95": round(lesson["p95_ms"] / bare["p95_ms"], 1)}
+        print("page weight…", flush=True)
+        results["page_weight"] = scenarios.weights(server.port, seeded, context)
+        results["concurrent"] = {}
+        for phase, crowd, think in (("saturating", context.saturating, (0.0, 0.0)),
+                                    ("paced", context.paced, PACE)):
+            crowd = crowd[:len(crowd) // 3] if args.quick else crowd
+            print(f"50 concurrent trainees, {phase} ({len(crowd)} trainees)…", flush=True)
+            result = scenarios.concurrent(server.port, context, crowd, clients=50, think=think)
+            result["lost_submissions"] = scenarios.lost_submissions(
+                url, result.pop("submitted_enrolments"))
+            results["concurrent"][phase] = result
+        workers = server.worker_pids()
+        peaks = {pid: memory_kb(pid, "VmHWM") for pid in workers}
+        results["memory"] = {
+            "worker_peak_mb": {str(p): round(kb / 1024, 1) for p, kb in peaks.items() if kb},
+            "worker_now_mb": {str(p): round((memory_kb(p, "VmRSS") or 0) / 1024, 1)
+                              for p in workers},
+            "worker_peak_mb_max": round(max(kb for kb in peaks.values() if kb) / 1024, 1)}
+    finally:
+        server.cleanup()
+        workdir.cleanup()
+    results["targets"] = judge(results)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def judge(results: dict) -> list[dict]:
+    verdicts = []
+    for name, limit, unit, read in TARGETS:
+        try:
+            value = read(results)
+        except (KeyError, TypeError):
+            value = None
+        if value is None:
+            verdicts.append({"target": name, "limit": limit, "unit": unit, "value": None,
+                             "pass": None})
+            continue
+        passed = value <= limit if unit == "count" else value < limit
+        verdicts.append({"target": name, "limit": limit, "unit": unit, "value": value,
+                         "pass": passed})
+    return verdicts
+
+
+def _fmt(value, digits=1) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def table(results: dict) -> str:
+    lines = [f"Benchmark {results['date']} · {results['machine']['cpu']} · "
+             f"{results['machine']['cores']} cores · {results['machine']['database']}",
+             f"seed: {results['seed']['seconds']} s; whole run: {results.get('seconds')} s", "",
+             f"{'endpoint (sequential, loopback)':<44}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}"
+             f"{'bytes':>9}  note"]
+    for name, row in results["latency"].items():
+        if row is None:
+            lines.append(f"{name:<44}{'n/a':>5}{'n/a':>9}{'n/a':>9}{'':>9}  endpoint not built yet")
+            continue
+        note = row.get("note", "")
+        if row["unexpected"]:
+            note = f"{row['unexpected']} unexpected: {row['statuses']} {note}"
+        lines.append(f"{name:<44}{row['n']:>5}{_fmt(row['p50_ms']):>9}{_fmt(row['p95_ms']):>9}"
+                     f"{row['bytes'] or '':>9}  {note}")
+    ratio = results["lesson_to_bare_ratio"]
+    lines.append(f"lesson page / bare route: {ratio['p50']}× (p50), {ratio['p95']}× (p95)")
+    for phase, c in results["concurrent"].items():
+        pause = "no pause" if not c["think_s"][1] else \
+            f"{c['think_s'][0]}–{c['think_s'][1]} s between requests"
+        lines += ["", f"50 concurrent trainees, {phase} ({pause}): {c['requests']} requests in "
+                      f"{c['seconds']} s = {c['throughput_rps']} req/s; p50 {c['p50_ms']} ms, "
+                      f"p95 {c['p95_ms']} ms; 5xx: {c['server_errors']}; failed sessions: "
+                      f"{c['failed_sessions']}; lost submissions: {c['lost_submissions']}"]
+        for kind, row in c["by_kind"].items():
+            lines.append(f"  {kind:<42}{row['n']:>5}{_fmt(row['p50_ms']):>9}"
+                         f"{_fmt(row['p95_ms']):>9}")
+    w = results["page_weight"]
+    lines += ["", f"{'page weight (empty cache, no gzip)':<44}{'requests':>9}{'bytes':>9}"
+                  f"  html / css / js / img"]
+    for name, page in w["pages"].items():
+        kinds = page["by_kind"]
+        lines.append(f"{name:<44}{page['requests']:>9}{page['total_bytes']:>9}  "
+                     f"{kinds.get('html', 0)} / {kinds.get('css', 0)} / {kinds.get('js', 0)} / "
+                     f"{kinds.get('img', 0) + kinds.get('font', 0)}")
+    lines.append(f"{'total of the three':<44}{w['requests']:>9}{w['total_bytes']:>9}  "
+                 f"third-party: {w['third_party']}; heaviest lesson: {w['heaviest_lesson']}")
+    m = results["memory"]
+    lines += ["", f"worker peak RSS (VmHWM) MB: {m['worker_peak_mb']}; now: {m['worker_now_mb']}",
+              "", f"{'target':<50}{'limit':>10}{'value':>10}  result"]
+    for t in results["targets"]:
+        verdict = {True: "pass", False: "MISS", None: "n/a"}[t["pass"]]
+        lines.append(f"{t['target']:<50}{str(t['limit']) + ' ' + t['unit']:>10}"
+                     f"{_fmt(t['value']):>10}  {verdict}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    parser.add_argument("--trainees", type=int, default=4000)
+    parser.add_argument("--cohorts", type=int, default=120)
+    parser.add_argument("--json", default=str(HERE / "results.json"))
+    args = parser.parse_args(argv)
+    results = run(args)
+    print()
+    print(table(results))
+    Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Paper mode: printable survey sheets, and the keyboard grid to type the answers back in."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.cohorts import bp
+from lms.cohorts.paper import column_totals, enter_paper_answers, entry_grid, paper_survey_pdf, paper_tracks
+from lms.cohorts.services import managed_cohort_or_404
+from lms.permissions import Permission, require
+from lms.vocab import LANGUAGE_NAMES
+
+PHASE_TITLES = {"pre": _l("Survey before the training"), "post": _l("Survey after the training")}
+
+
+@bp.get("/cohorts/<int:cohort_id>/paper")
+@require(Permission.RUN_COHORTS)
+def paper(cohort_id: int):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    tracks = {track: len(enrolments) for track, enrolments in paper_tracks(cohort).items()}
+    return render_template("cohorts/paper.html", cohort=cohort, tracks=tracks,
+                           languages=LANGUAGE_NAMES)
+
+
+@bp.get("/cohorts/<int:cohort_id>/paper/survey-<any(vi, en):lang>.pdf")
+@require(Permission.RUN_COHORTS)
+def paper_pdf(cohort_id: int, lang: str):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    track = request.args.get("track") or next(iter(paper_tracks(cohort)), "all")
+    pdf = paper_survey_pdf(cohort, lang, track) or abort(404)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition":
+            f'attachment; filename="cohort-{cohort.id}-survey-{track}-{lang}.pdf"'})
+
+
+@bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post):phase>", methods=["GET", "POST"])
+@require(Permission.RUN_COHORTS)
+def paper_entry(cohort_id: int, phase: str):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    if request.method == "POST":
+        columns, rows, saved = enter_paper_answers(cohort, phase, request.form, current_user)
+        waiting = [row for row in rows if row.state in ("invalid", "incomplete")]
+        if not waiting:
+            flash(_("%(n)s sheets saved.", n=saved), "success")
+            return redirect(url_for("cohorts.paper_entry", cohort_id=cohort.id, phase=phase))
+        flash(_("%(n)s sheets saved. The rows marked below were not saved: correct or "
+                "complete them and save again.", n=saved), "error")
+        status = 422
+    else:
+        (columns, rows), status = entry_grid(cohort, phase), 200
+    return render_template("cohorts/paper_entry.html", cohort=cohort, phase=phase,
+                           columns=columns, rows=rows, column_totals=column_totals(rows),
+                           title=PHASE_TITLES[phase]), status

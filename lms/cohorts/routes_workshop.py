@@ -1,0 +1,124 @@
+"""Running a workshop: pacing gates, the projector's room view, and the completion matrix."""
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.auth.models import audit
+from lms.cohorts import bp
+from lms.cohorts.exports import to_csv, to_xlsx
+from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
+from lms.cohorts.tracking import (
+    SORTS,
+    STATUS_FILTERS,
+    completion_matrix,
+    filter_rows,
+    group_results,
+    respondents,
+    room_counts,
+)
+from lms.extensions import db
+from lms.permissions import Permission, require
+from lms.vocab import ORG_TYPES
+
+
+@bp.post("/cohorts/<int:cohort_id>/pacing")
+@require(Permission.RUN_COHORTS)
+def pacing(cohort_id: int):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    try:
+        apply_pacing(cohort, request.form.get("action", ""),
+                     request.values.get("module_id", type=int))
+    except CohortError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Saved. Trainees' pages update within a few seconds."), "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id) + "#pacing")
+
+
+def _room_version(cohort, min_n: int) -> str:
+    """Changes when the group results would (a phase reaching min_n, or a new answer after)."""
+    n = respondents(cohort)
+    return "-".join(str(n[phase] if n[phase] >= min_n else 0) for phase in ("pre", "post"))
+
+
+@bp.get("/cohorts/<int:cohort_id>/room")
+@require(Permission.RUN_COHORTS)
+def room(cohort_id: int):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    min_n = current_app.config["REPORT_MIN_N"]
+    matrix = completion_matrix(cohort)
+    lang = _lang()
+    results = group_results(cohort, min_n, lang)
+    chart = None
+    if results is not None:
+        # Imported here: lms.reports imports lms.certificates, whose models import lms.cohorts.
+        from lms.reports.charts import pre_post_bars, to_svg
+
+        chart = to_svg(pre_post_bars(
+            _("Attitudes before and after the training (1–5, higher = less stigma)"),
+            [(s["title"], s["pre"], None, None, s["post"], None, None)
+             for s in results["subscales"]],
+            _("Before"), _("After")), id_prefix="room-chart")
+    url = join_url(cohort)
+    return render_template("cohorts/room.html", cohort=cohort, matrix=matrix,
+                           counts=room_counts(matrix), results=results, chart=chart,
+                           min_n=min_n, join_url=url, lang=lang,
+                           qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
+
+
+@bp.get("/cohorts/<int:cohort_id>/room/state")
+@require(Permission.RUN_COHORTS)
+def room_state(cohort_id: int):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    return {"counts": room_counts(completion_matrix(cohort)),
+            "version": _room_version(cohort, current_app.config["REPORT_MIN_N"])}
+
+
+def _matrix_query() -> dict:
+    """The matrix filters from the query string, unknown values replaced by the defaults."""
+    status = request.args.get("status", "all")
+    org_type = request.args.get("org_type", "")
+    sort = request.args.get("sort", "name")
+    return {"status": status if status in STATUS_FILTERS else "all",
+            "org_type": org_type if org_type in ORG_TYPES else "",
+            "sort": sort if sort in SORTS else "name"}
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress")
+@require(Permission.RUN_COHORTS)
+def progress(cohort_id: int):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    matrix = completion_matrix(cohort)
+    query = _matrix_query()
+    rows = filter_rows(matrix, **query)
+    return render_template("cohorts/progress.html", cohort=cohort, matrix=matrix, rows=rows,
+                           totals=matrix.totals(rows), query=query,
+                           status_filters=STATUS_FILTERS, org_types=ORG_TYPES)
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress.<any(csv, xlsx):fmt>")
+@require(Permission.RUN_COHORTS)
+def export_progress(cohort_id: int, fmt: str):
+    cohort = managed_cohort_or_404(current_user, cohort_id)
+    matrix = completion_matrix(cohort)
+    query = _matrix_query()
+    rows = filter_rows(matrix, **query)
+    if fmt == "csv":
+        body, mimetype = to_csv(matrix, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(matrix, rows, cohort.name)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit(current_user, "export_progress", f"cohort:{cohort.id}",
+          details=f"{fmt}, {len(rows)} trainees, filters {query}")
+    db.session.commit()
+    filename = f"cohort-{cohort.id}-progress.{fmt}"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "vi")

@@ -1,0 +1,215 @@
+"""Report exports: CSV (UTF-8 with BOM for Excel), XLSX with numbers as numbers, and the
+de-identified respondent-level file for researchers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+from collections import defaultdict
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, Enrolment
+from lms.extensions import db
+from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
+from lms.reports import queries
+from lms.reports.queries import Filters
+from lms.reports.services import Report, instrument
+from lms.reports.tables import NUMBER_FORMATS, Hidden, Table, hidden_text
+
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Which tables go on which sheet, in order.
+SHEETS = (
+    ("summary", ("overview",)),
+    ("subscales", ("subscale_means", "subscales", "alpha", "unmatched", "audiences_change")),
+    ("items", ("items", "audience_items")),
+    ("knowledge", ("knowledge_total", "knowledge_items")),
+    ("cohorts", ("cohorts", "audiences", "provinces")),
+    ("trends", ("trend",)),
+)
+
+
+def _sheet_titles() -> dict[str, str]:
+    return {"summary": _("Summary"), "subscales": _("Subscales"), "items": _("Items"),
+            "knowledge": _("Knowledge"), "cohorts": _("Cohorts"), "trends": _("Trends")}
+
+
+def report_title() -> str:
+    return _("Attitude-change report")
+
+
+def header_label(column) -> str:
+    """Column heading for files, with the unit of percentages (Excel shows them as %)."""
+    return f"{column.label} (%)" if column.kind in ("percent",) else column.label
+
+
+def _filter_lines(report: Report) -> list[list[str]]:
+    return [[_("Filters")], *([name, value] for name, value in report.description),
+            [_("Smallest group shown"), str(report.min_n)]]
+
+
+# ---- CSV ------------------------------------------------------------------------------
+
+def _csv_value(value, kind: str, min_n: int) -> str:
+    if isinstance(value, Hidden):
+        return hidden_text(value, min_n)
+    if value is None:
+        return ""
+    if isinstance(value, str) or kind == "text":
+        return str(value)
+    if isinstance(value, int) or kind == "count":
+        return str(int(value))
+    return format(float(value), ".6g")
+
+
+def report_csv(report: Report) -> bytes:
+    """Every table of the report, one after another, with the filters and methods on top."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([report_title()])
+    writer.writerow([_("Generated"), report.generated_at.strftime("%Y-%m-%d %H:%M UTC")])
+    writer.writerows(_filter_lines(report))
+    writer.writerow([])
+    for section in report.sections:
+        for key in section.tables:
+            table = report.tables[key]
+            writer.writerow([table.title])
+            writer.writerow([header_label(c) for c in table.columns])
+            for row in table.rows:
+                writer.writerow([_csv_value(row.get(c.key), c.kind, report.min_n)
+                                 for c in table.columns])
+            for note in table.notes:
+                writer.writerow([note])
+            writer.writerow([])
+    writer.writerow([_("Methods and notes")])
+    writer.writerows([m] for m in report.methods)
+    return out.getvalue().encode("utf-8-sig")
+
+
+# ---- XLSX -----------------------------------------------------------------------------
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+NOTE = Font(italic=True, color="5B6770")
+HEADER_FILL = PatternFill("solid", fgColor="DCE6EC")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="1D2B36"))
+
+
+def _write_table(ws, row: int, table: Table, min_n: int) -> int:
+    ws.cell(row, 1, table.title).font = TITLE
+    row += 1
+    for col, column in enumerate(table.columns, start=1):
+        cell = ws.cell(row, col, header_label(column))
+        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for values in table.rows:
+        row += 1
+        for col, column in enumerate(table.columns, start=1):
+            value = values.get(column.key)
+            cell = ws.cell(row, col)
+            if isinstance(value, Hidden):
+                cell.value = hidden_text(value, min_n)
+                cell.alignment = Alignment(horizontal="right")
+            elif value is None or column.kind == "text" or isinstance(value, str):
+                cell.value = value
+            else:
+                cell.value = value / 100 if column.kind == "percent" else value
+                cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
+    for note in table.notes:
+        row += 1
+        ws.cell(row, 1, note).font = NOTE
+    return row + 2
+
+
+def report_xlsx(report: Report) -> bytes:
+    """Sheets for the summary, subscales, items, knowledge, cohorts and trends."""
+    workbook = Workbook()
+    titles = _sheet_titles()
+    filters = "; ".join(f"{name}: {value}" for name, value in report.description)
+    for index, (sheet, keys) in enumerate(SHEETS):
+        ws = workbook.active if index == 0 else workbook.create_sheet()
+        ws.title = titles[sheet][:31]
+        ws.cell(1, 1, report_title()).font = Font(bold=True, size=15)
+        row = 2
+        if sheet == "summary":
+            ws.cell(row, 1, _("Generated")).font = BOLD
+            ws.cell(row, 2, report.generated_at.strftime("%Y-%m-%d %H:%M UTC"))
+            row += 1
+            for line in _filter_lines(report):
+                ws.cell(row, 1, line[0]).font = BOLD
+                if len(line) > 1:
+                    ws.cell(row, 2, line[1])
+                row += 1
+            row += 1
+        else:
+            ws.cell(row, 1, f"{_('Filters')}: {filters}").font = NOTE
+            row += 2
+        for key in keys:
+            row = _write_table(ws, row, report.tables[key], report.min_n)
+        if sheet == "summary":
+            ws.cell(row, 1, _("Methods and notes")).font = TITLE
+            for method in report.methods:
+                row += 1
+                ws.cell(row, 1, method)
+        ws.column_dimensions["A"].width = 46
+        for col in range(2, 20):
+            ws.column_dimensions[get_column_letter(col)].width = 15
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---- de-identified respondent-level data ----------------------------------------------
+
+def research_csv(f: Filters) -> tuple[bytes, int]:
+    """One row per survey answered, keyed scores by item; returns (file, rows).
+
+    Trainees and cohorts appear only as pseudonyms: an HMAC of their id with a random salt
+    made for this export and then forgotten, so IDs are stable within the file and cannot be
+    linked to another export or back to a person. No names, logins or phone numbers.
+    """
+    salt = secrets.token_bytes(32)
+
+    def pseudonym(kind: str, number: int) -> str:
+        digest = hmac.new(salt, f"{kind}:{number}".encode(), hashlib.sha256).hexdigest()
+        return f"{kind[0].upper()}-{digest[:12]}"
+
+    items, _subscales = instrument(f)
+    keys = [i.key for i in sorted(items.values(), key=lambda i: (i.kind != "likert",
+                                                                  i.position))]
+    scope = queries.scope_response_ids(f)
+    responses = db.session.execute(
+        select(SurveyResponse.id, SurveyResponse.enrolment_id, SurveyResponse.phase,
+               SurveyResponse.source, SurveyVersion.number, Enrolment.cohort_id,
+               Cohort.audience, Cohort.province, User.org_type)
+        .join(SurveyVersion, SurveyVersion.id == SurveyResponse.version_id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(SurveyResponse.id.in_(scope))).all()
+    scores: dict[int, dict[str, int]] = defaultdict(dict)
+    for response_id, key, score in db.session.execute(
+            select(Answer.response_id, SurveyItem.key, Answer.score)
+            .join(SurveyItem, SurveyItem.id == Answer.item_id)
+            .where(Answer.response_id.in_(scope))):
+        scores[response_id][key] = score
+    rows = [[pseudonym("trainee", r.enrolment_id), pseudonym("cohort", r.cohort_id),
+             r.audience, r.province, r.org_type, r.phase, r.source, r.number,
+             *(scores[r.id].get(k, "") for k in keys)] for r in responses]
+    rows.sort(key=lambda row: (row[0], row[5] != "pre"))  # random order, pre before post
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["pseudonym", "cohort", "audience", "province", "org_type", "phase",
+                     "source", "version", *keys])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig"), len(rows)

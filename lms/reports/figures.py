@@ -1,0 +1,379 @@
+"""Attitude, knowledge and trend figures: SQL aggregates in, scipy statistics, tables out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+
+import numpy as np
+from flask_babel import gettext as _
+
+from lms.reports import queries
+from lms.reports.labels import MCNEMAR_VARIANTS, PHASES
+from lms.reports.privacy import suppress, visible
+from lms.reports.queries import Filters
+from lms.reports.stats import (
+    cronbach_alpha_from_variances,
+    mcnemar,
+    mean_ci,
+    paired_change,
+)
+from lms.reports.tables import COMPLEMENT, SMALL, Column, Table
+
+OVERALL = "*"  # the bucket of all core items
+VIETNAM = timezone(timedelta(hours=7))
+
+
+@dataclass
+class ItemInfo:
+    key: str
+    kind: str
+    subscale: str | None
+    audience: str
+    text: str
+    position: int
+
+
+@dataclass
+class Respondents:
+    """Each trainee's scores, built from one aggregate query (never from single answers)."""
+
+    # bucket (subscale id, "@audience" or OVERALL) -> (pre scores, post scores), matched only
+    pairs: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    overall_enrolments: list[int] = field(default_factory=list)  # aligned with pairs[OVERALL]
+    audience: dict[int, str] = field(default_factory=dict)  # enrolment -> cohort audience
+    post_at: dict[int, datetime] = field(default_factory=dict)
+    unmatched: dict[str, list[float]] = field(default_factory=dict)  # phase -> overall scores
+    knowledge: tuple[list[float], list[float]] = ((), ())  # percent correct, matched
+    # (phase, subscale) -> {items answered: [sum scores of each matched trainee]}
+    subscale_sums: dict[tuple[str, str], dict[int, list[float]]] = field(default_factory=dict)
+
+
+def collect_respondents(f: Filters) -> Respondents:
+    """Pair each trainee's before and after scores per subscale; count the unpaired apart."""
+    result = Respondents(unmatched={"pre": [], "post": []})
+    phases: dict[int, dict] = defaultdict(dict)
+    for row in queries.responses(f):
+        phases[row.enrolment_id][row.phase] = row
+    matched = {e for e, by_phase in phases.items() if len(by_phase) == 2}
+    pairs: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    overall: dict[int, list] = {}
+    sums = result.subscale_sums
+    for enrolment_id, bucket, pre_sum, pre_n, post_sum, post_n in queries.respondent_scores(f):
+        both = enrolment_id in matched
+        if bucket[0] != "@":  # a core subscale: part of the overall score
+            acc = overall.setdefault(enrolment_id, [0, 0, 0, 0])
+            acc[0] += pre_sum or 0
+            acc[1] += pre_n
+            acc[2] += post_sum or 0
+            acc[3] += post_n
+            if both:
+                for phase, total, n in (("pre", pre_sum, pre_n), ("post", post_sum, post_n)):
+                    if n:
+                        sums.setdefault((phase, bucket), {}).setdefault(n, []).append(total)
+        if both and pre_n and post_n:
+            pairs[bucket][0].append(pre_sum / pre_n)
+            pairs[bucket][1].append(post_sum / post_n)
+    for enrolment_id, (pre_sum, pre_n, post_sum, post_n) in overall.items():
+        if enrolment_id not in matched:
+            phase, total, n = ("pre", pre_sum, pre_n) if pre_n else ("post", post_sum, post_n)
+            result.unmatched[phase].append(total / n)
+        elif pre_n and post_n:
+            pairs[OVERALL][0].append(pre_sum / pre_n)
+            pairs[OVERALL][1].append(post_sum / post_n)
+            result.overall_enrolments.append(enrolment_id)
+    knowledge_pre, knowledge_post = [], []
+    for enrolment_id in matched:
+        pre, post = phases[enrolment_id]["pre"], phases[enrolment_id]["post"]
+        result.audience[enrolment_id] = pre.audience
+        result.post_at[enrolment_id] = post.submitted_at
+        if pre.knowledge_total and post.knowledge_total:
+            knowledge_pre.append(100 * (pre.knowledge_correct or 0) / pre.knowledge_total)
+            knowledge_post.append(100 * (post.knowledge_correct or 0) / post.knowledge_total)
+    result.pairs = dict(pairs)
+    result.knowledge = (knowledge_pre, knowledge_post)
+    return result
+
+
+# ---- hiding small groups ---------------------------------------------------------------
+
+def hide_row(row: dict) -> None:
+    marker = row.pop("_marker", SMALL)
+    for key in row:
+        if key not in ("label", "group", "key", "phase"):
+            row[key] = marker
+
+
+def hide_small(rows: list[dict], min_n: int) -> list[dict]:
+    """Hide every figure of a row describing fewer than min_n trainees."""
+    for row in rows:
+        if not visible(row["n"], min_n):
+            hide_row(row)
+    return rows
+
+
+def hide_groups(rows: list[dict], min_n: int) -> list[dict]:
+    """As hide_small, for rows that split a shown total: one more row goes when a hidden
+    group could otherwise be worked out (its n and mean) from the total and the others."""
+    kept = suppress({i: row["n"] for i, row in enumerate(rows)}, min_n,
+                    total=sum(row["n"] for row in rows))
+    for i, row in enumerate(rows):
+        if kept[i] is None:
+            row["_marker"] = SMALL if not visible(row["n"], min_n) else COMPLEMENT
+            hide_row(row)
+    return rows
+
+
+# ---- paired attitude statistics --------------------------------------------------------
+
+def paired_columns(first: str, *, percent: bool = False) -> list[Column]:
+    mean, sd, change = ("percent", "points", "pp") if percent else ("mean", "sd", "change")
+    return [
+        Column("label", first), Column("n", _("n (matched)"), "count"),
+        Column("pre_mean", _("Before: mean"), mean), Column("pre_sd", _("Before: SD"), sd),
+        Column("post_mean", _("After: mean"), mean), Column("post_sd", _("After: SD"), sd),
+        Column("change", _("Mean change"), change),
+        Column("ci_low", _("95% CI low"), change), Column("ci_high", _("95% CI high"), change),
+        Column("t_p", _("Paired t-test p"), "p"), Column("wilcoxon_p", _("Wilcoxon p"), "p"),
+        Column("dz", _("Cohen's dz"), "dz"),
+        Column("improved", _("Improved"), "percent"),
+        Column("unchanged", _("Unchanged"), "percent"), Column("worse", _("Worse"), "percent"),
+    ]
+
+
+def paired_compact(first: str) -> list[tuple[str, tuple[str, ...], str]]:
+    return [
+        (first, ("label",), "{0}"), (_("n"), ("n",), "{0}"),
+        (_("Before: mean (SD)"), ("pre_mean", "pre_sd"), "{0} ({1})"),
+        (_("After: mean (SD)"), ("post_mean", "post_sd"), "{0} ({1})"),
+        (_("Change [95% CI]"), ("change", "ci_low", "ci_high"), "{0} [{1}; {2}]"),
+        (_("Paired t-test p"), ("t_p",), "{0}"), (_("Wilcoxon p"), ("wilcoxon_p",), "{0}"),
+        (_("Cohen's dz"), ("dz",), "{0}"),
+        (_("Improved / unchanged / worse"), ("improved", "unchanged", "worse"),
+         "{0} / {1} / {2}"),
+    ]
+
+
+def paired_row(label: str, pre, post, **extra) -> dict:
+    r = paired_change(pre, post)
+    share = (lambda k: 100 * k / r.n) if r.n else (lambda k: None)
+    return {"label": label, **extra, "n": r.n, "pre_mean": r.pre_mean, "pre_sd": r.pre_sd,
+            "post_mean": r.post_mean, "post_sd": r.post_sd, "change": r.mean_change,
+            "ci_low": r.ci_low, "ci_high": r.ci_high, "t_p": r.t_p, "wilcoxon_p": r.wilcoxon_p,
+            "dz": r.cohen_dz, "improved": share(r.improved), "unchanged": share(r.unchanged),
+            "worse": share(r.worse)}
+
+
+def subscale_tables(people: Respondents, subscales: list[tuple[str, str]],
+                    min_n: int) -> tuple[Table, Table]:
+    """Paired change per core subscale and overall; and the means with CIs the chart shows."""
+    change_rows, mean_rows = [], []
+    for key, title in [*subscales, (OVERALL, _("Overall (all core items)"))]:
+        pre, post = people.pairs.get(key, ([], []))
+        change_rows.append(paired_row(title, pre, post, key=key))
+        pre_ci, post_ci = mean_ci(pre), mean_ci(post)
+        mean_rows.append({"label": title, "key": key, "n": len(pre),
+                          "pre_mean": float(np.mean(pre)) if pre else None,
+                          "pre_low": pre_ci[0], "pre_high": pre_ci[1],
+                          "post_mean": float(np.mean(post)) if post else None,
+                          "post_low": post_ci[0], "post_high": post_ci[1]})
+    change = Table("subscales", _("Attitude change by subscale"),
+                   paired_columns(_("Subscale")), hide_small(change_rows, min_n),
+                   compact=paired_compact(_("Subscale")))
+    means = Table(
+        "subscale_means", _("Mean score before and after, with 95% CI"),
+        [Column("label", _("Subscale")), Column("n", _("n (matched)"), "count"),
+         Column("pre_mean", _("Before: mean"), "mean"),
+         Column("pre_low", _("Before: 95% CI low"), "mean"),
+         Column("pre_high", _("Before: 95% CI high"), "mean"),
+         Column("post_mean", _("After: mean"), "mean"),
+         Column("post_low", _("After: 95% CI low"), "mean"),
+         Column("post_high", _("After: 95% CI high"), "mean")],
+        hide_small(mean_rows, min_n),
+        compact=[(_("Subscale"), ("label",), "{0}"), (_("n"), ("n",), "{0}"),
+                 (_("Before: mean [95% CI]"), ("pre_mean", "pre_low", "pre_high"),
+                  "{0} [{1}; {2}]"),
+                 (_("After: mean [95% CI]"), ("post_mean", "post_low", "post_high"),
+                  "{0} [{1}; {2}]")])
+    return change, means
+
+
+def _variance(values_counts: list[tuple[float, int]]) -> float | None:
+    n = sum(c for _v, c in values_counts)
+    if n < 2:
+        return None
+    mean = sum(v * c for v, c in values_counts) / n
+    return sum(c * (v - mean) ** 2 for v, c in values_counts) / (n - 1)
+
+
+def alpha_table(people: Respondents, subscales: list[tuple[str, str]],
+                items: dict[str, ItemInfo], joint: dict, f: Filters, min_n: int) -> Table:
+    """Cronbach's alpha per core subscale before and after, on complete answers (listwise).
+
+    Item variances come from the paired item distributions when every matched trainee
+    answered every item (always so online); otherwise from one more aggregate query that
+    keeps only the trainees who answered all of the subscale's items."""
+    moments = None
+    rows = []
+    for key, title in subscales:
+        keys = [i.key for i in items.values()
+                if i.kind == "likert" and i.audience == "all" and i.subscale == key
+                and joint.get(i.key)]
+        row = {"label": title, "key": key, "k": len(keys) or None}
+        for index, phase in enumerate(("pre", "post")):
+            by_k = people.subscale_sums.get((phase, key), {})
+            k = max(by_k, default=0)
+            sums = by_k.get(k, [])
+            n = len(sums)
+            if set(by_k) == {len(keys)} and all(
+                    sum(joint[i].values()) == n for i in keys):
+                item_vars = [_variance([(pair[index], c) for pair, c in joint[i].items()])
+                             for i in keys]
+            else:
+                if moments is None:
+                    moments = defaultdict(lambda: defaultdict(list))
+                    for ph, sub, _i, kk, m, total, squares in queries.alpha_moments(f):
+                        moments[(ph, sub)][kk].append((m, float(total), float(squares)))
+                item_vars = [(sq - t * t / m) / (m - 1)
+                             for m, t, sq in moments[(phase, key)].get(k, []) if m > 1]
+                row["k"] = k or None
+            alpha = None
+            if n >= 2 and len(item_vars) == k and None not in item_vars:
+                alpha = cronbach_alpha_from_variances(item_vars, float(np.var(sums, ddof=1)))
+            row[f"n_{phase}"], row[f"alpha_{phase}"] = n, alpha
+            if not visible(n, min_n):
+                row[f"n_{phase}"] = row[f"alpha_{phase}"] = SMALL
+        rows.append(row)
+    return Table("alpha", _("Internal consistency (Cronbach's alpha)"),
+                 [Column("label", _("Subscale")), Column("k", _("Items"), "count"),
+                  Column("n_pre", _("n before"), "count"),
+                  Column("alpha_pre", _("Alpha before"), "alpha"),
+                  Column("n_post", _("n after"), "count"),
+                  Column("alpha_post", _("Alpha after"), "alpha")], rows)
+
+
+def unmatched_table(people: Respondents, min_n: int) -> Table:
+    rows = []
+    for phase, label in (("pre", _("Answered only the survey before")),
+                         ("post", _("Answered only the survey after"))):
+        scores = people.unmatched.get(phase, [])
+        rows.append({"label": label, "phase": str(PHASES[phase]), "n": len(scores),
+                     "mean": float(np.mean(scores)) if scores else None,
+                     "sd": float(np.std(scores, ddof=1)) if len(scores) > 1 else None})
+    return Table("unmatched", _("Unmatched trainees (not in the paired figures)"),
+                 [Column("label", _("Group")), Column("n", _("n"), "count"),
+                  Column("mean", _("Overall score: mean"), "mean"),
+                  Column("sd", _("Overall score: SD"), "sd")], hide_small(rows, min_n),
+                 compact=[(_("Group"), ("label",), "{0}"), (_("n"), ("n",), "{0}"),
+                          (_("Overall score: mean (SD)"), ("mean", "sd"), "{0} ({1})")])
+
+
+def audience_table(people: Respondents, audience_label, min_n: int) -> Table:
+    """Overall attitude change compared between the cohorts' audiences."""
+    pre, post = people.pairs.get(OVERALL, ([], []))
+    groups: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for enrolment_id, a, b in zip(people.overall_enrolments, pre, post, strict=True):
+        group = groups[people.audience[enrolment_id]]
+        group[0].append(a)
+        group[1].append(b)
+    rows = [paired_row(audience_label(code), *groups[code], key=code) for code in sorted(groups)]
+    return Table("audiences_change", _("Overall attitude change by audience"),
+                 paired_columns(_("Audience")), hide_groups(rows, min_n),
+                 compact=paired_compact(_("Audience")))
+
+
+# ---- items and knowledge ---------------------------------------------------------------
+
+def item_distributions(f: Filters) -> dict[str, dict[tuple[int, int], int]]:
+    """Item key -> {(score before, score after): matched trainees}."""
+    joint: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    for key, pre, post, count in queries.item_pairs(f):
+        joint[key][(pre, post)] = count
+    return joint
+
+
+def _vectors(cells: dict[tuple[int, int], int]) -> tuple[np.ndarray, np.ndarray]:
+    pairs = list(cells.items())
+    counts = [count for _pair, count in pairs]
+    pre = np.repeat([pair[0] for pair, _count in pairs], counts).astype(float)
+    post = np.repeat([pair[1] for pair, _count in pairs], counts).astype(float)
+    return pre, post
+
+
+def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[str, str],
+                audience_label, min_n: int) -> tuple[Table, Table, Table]:
+    """Per item: paired change (core and audience-specific apart) and knowledge (McNemar)."""
+    core, specific, knowledge = [], [], []
+    for info in sorted(items.values(), key=lambda i: i.position):
+        cells = joint.get(info.key, {})
+        label = f"{info.key} · {info.text}"
+        pre, post = _vectors(cells)
+        if info.kind == "knowledge":
+            r = mcnemar(pre > 0, post > 0)
+            knowledge.append({
+                "label": label, "key": info.key, "n": r.n,
+                "pre_pct": 100 * r.pre_correct / r.n if r.n else None,
+                "post_pct": 100 * r.post_correct / r.n if r.n else None,
+                "change": 100 * (r.post_correct - r.pre_correct) / r.n if r.n else None,
+                "p": r.p, "method": str(MCNEMAR_VARIANTS[r.method]) if r.n else None})
+        elif info.audience == "all":
+            core.append(paired_row(label, pre, post, key=info.key,
+                                   group=subscale_titles.get(info.subscale, info.subscale)))
+        else:
+            specific.append(paired_row(label, pre, post, key=info.key,
+                                       group=audience_label(info.audience)))
+    group_column = [Column("group", _("Group"))]
+    core_table = Table("items", _("Attitude change by item (core items)"),
+                       group_column + paired_columns(_("Item")), hide_small(core, min_n),
+                       compact=[(_("Group"), ("group",), "{0}"), *paired_compact(_("Item"))])
+    specific_table = Table(
+        "audience_items", _("Attitude change by item (items for one audience)"),
+        group_column + paired_columns(_("Item")), hide_small(specific, min_n),
+        compact=[(_("Group"), ("group",), "{0}"), *paired_compact(_("Item"))])
+    knowledge_table = Table(
+        "knowledge_items", _("Knowledge check: correct answers by question"),
+        [Column("label", _("Question")), Column("n", _("n (matched)"), "count"),
+         Column("pre_pct", _("Correct before"), "percent"),
+         Column("post_pct", _("Correct after"), "percent"),
+         Column("change", _("Change (percentage points)"), "pp"),
+         Column("p", _("McNemar p"), "p"), Column("method", _("McNemar variant"))],
+        hide_small(knowledge, min_n))
+    return core_table, specific_table, knowledge_table
+
+
+def knowledge_total_table(people: Respondents, min_n: int) -> Table:
+    pre, post = people.knowledge
+    row = paired_row(_("Knowledge check: % correct"), pre, post, key="knowledge")
+    return Table("knowledge_total", _("Knowledge check: overall score"),
+                 paired_columns(_("Score"), percent=True), hide_small([row], min_n),
+                 compact=paired_compact(_("Score")))
+
+
+# ---- trends ----------------------------------------------------------------------------
+
+def period_of(moment: datetime, period: str) -> str:
+    """The month ("2026-03") or quarter ("2026-Q1") of a moment, in Vietnam time."""
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(VIETNAM)
+    if period == "quarter":
+        return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local.year}-{local.month:02d}"
+
+
+def trend_table(people: Respondents, period: str, min_n: int) -> Table:
+    pre, post = people.pairs.get(OVERALL, ([], []))
+    groups: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for enrolment_id, a, b in zip(people.overall_enrolments, pre, post, strict=True):
+        group = groups[period_of(people.post_at[enrolment_id], period)]
+        group[0].append(a)
+        group[1].append(b)
+    rows = [{"label": key, "n": len(a), "pre_mean": float(np.mean(a)),
+             "post_mean": float(np.mean(b)), "change": float(np.mean(b) - np.mean(a))}
+            for key, (a, b) in sorted(groups.items())]
+    return Table("trend", _("Mean overall score by period of the survey after"),
+                 [Column("label", _("Period")), Column("n", _("n (matched)"), "count"),
+                  Column("pre_mean", _("Before: mean"), "mean"),
+                  Column("post_mean", _("After: mean"), "mean"),
+                  Column("change", _("Mean change"), "change")], hide_groups(rows, min_n))

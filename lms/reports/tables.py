@@ -1,0 +1,124 @@
+"""Report tables: one structure that the page, CSV, Excel and PDF all render the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+
+
+class Hidden:
+    """A suppressed figure: too few trainees ("small"), or hidden to protect one ("complement")."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"<Hidden {self.reason}>"
+
+
+SMALL = Hidden("small")
+COMPLEMENT = Hidden("complement")
+
+# How each kind of figure is written for people, and its Excel number format.
+NUMBER_FORMATS = {
+    "count": "#,##0",
+    "mean": "0.00",
+    "sd": "0.00",
+    "alpha": "0.00",
+    "dz": "0.00",
+    "change": "+0.00;-0.00;0.00",
+    "p": '[<0.001]"<0.001";0.000',
+    "percent": "0.0%",  # stored as a fraction in Excel
+    "pp": "+0.0;-0.0;0.0",
+    "points": "0.0",
+}
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text|count|mean|sd|alpha|dz|change|p|percent|pp|points
+
+
+@dataclass
+class Table:
+    """Rows are dicts keyed by column key; values are numbers, text, None (not computable)
+    or a Hidden marker. `compact` merges columns for reading ("3.10 (0.52)") on the page and
+    in the PDF; the CSV and Excel files keep every column separate and numeric."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+    notes: list[str] = field(default_factory=list)
+    compact: list[tuple[str, tuple[str, ...], str]] | None = None
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+def hidden_text(marker: Hidden, min_n: int) -> str:
+    if marker.reason == "small":
+        return _("fewer than %(n)s", n=min_n)
+    return _("hidden")
+
+
+def number_text(value, kind: str) -> str:
+    """A figure written for people in the current language (decimal comma in Vietnamese)."""
+    if kind == "count":
+        return format_decimal(value, format="#,##0")
+    if kind == "change":
+        return format_decimal(value, format="+0.00;-0.00")
+    if kind == "pp":
+        return format_decimal(value, format="+0.0;-0.0")
+    if kind == "points":
+        return format_decimal(value, format="0.0")
+    if kind == "p":
+        if value < 0.001:
+            return "< " + format_decimal(0.001, format="0.000")
+        return format_decimal(value, format="0.000")
+    if kind == "percent":
+        return format_percent(value / 100, format="0.0%")
+    return format_decimal(value, format="0.00")
+
+
+def cell_text(value, kind: str, min_n: int) -> str:
+    if isinstance(value, Hidden):
+        return hidden_text(value, min_n)
+    if value is None:
+        return "–"
+    if kind == "text" or isinstance(value, str):
+        return str(value)
+    return number_text(value, kind)
+
+
+def _compact_cell(row: dict, table: Table, keys: tuple[str, ...], pattern: str,
+                  min_n: int) -> str:
+    values = [row.get(k) for k in keys]
+    hidden = next((v for v in values if isinstance(v, Hidden)), None)
+    if hidden is not None:
+        return hidden_text(hidden, min_n)
+    if values[0] is None:
+        return "–"
+    texts = [cell_text(v, table.column(k).kind, min_n) for k, v in zip(keys, values, strict=True)]
+    if any(v is None for v in values[1:]):
+        return texts[0]  # e.g. no CI when every trainee changed by the same amount
+    return pattern.format(*texts)
+
+
+def display(table: Table, min_n: int) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Headers, rows of text and which columns are numeric, for the page and the PDF."""
+    if table.compact is None:
+        headers = [c.label for c in table.columns]
+        numeric = [c.kind != "text" for c in table.columns]
+        rows = [[cell_text(row.get(c.key), c.kind, min_n) for c in table.columns]
+                for row in table.rows]
+        return headers, rows, numeric
+    headers = [label for label, _keys, _pattern in table.compact]
+    numeric = [table.column(keys[0]).kind != "text" for _label, keys, _pattern in table.compact]
+    rows = [[_compact_cell(row, table, keys, pattern, min_n)
+             for _label, keys, pattern in table.compact] for row in table.rows]
+    return headers, rows, numeric

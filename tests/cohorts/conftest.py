@@ -1,0 +1,57 @@
+"""Fixtures for the cohort tests: a private import folder and survey answering helpers."""
+
+import pytest
+
+from lms.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def import_dir(app, tmp_path):
+    """Kept import files go to a temporary folder, not the real instance/."""
+    path = tmp_path / "imports"
+    app.config["IMPORT_DIR"] = str(path)
+    return path
+
+
+@pytest.fixture
+def answer_survey():
+    """answer_survey(enrolment, phase, likert=4, knowledge=0, source="online") -> response."""
+    from lms.quizzes.services import items_for, submit_survey
+
+    def answer(enrolment, phase="pre", likert=4, knowledge=0, source="online"):
+        answers = {item.id: likert if item.kind == "likert" else knowledge
+                   for item in items_for(enrolment, phase)}
+        return submit_survey(enrolment, phase, answers=answers, source=source)
+
+    return answer
+
+
+@pytest.fixture
+def enrolments():
+    """enrolments(cohort) -> the cohort's enrolments, by id."""
+    from sqlalchemy import select
+
+    from lms.cohorts.models import Enrolment
+
+    def find(cohort):
+        return list(db.session.scalars(
+            select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
+
+    return find
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Anonymous pages in English, so assertions on messages read naturally."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def make_cohort(make_cohort, make_user):
+    """As the shared factory, but the facilitator reads the site in English."""
+
+    def make(facilitator=None, trainees=0, **fields):
+        return make_cohort(facilitator or make_user("facilitator", language="en"), trainees,
+                           **fields)
+
+    return make

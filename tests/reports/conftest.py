@@ -1,0 +1,146 @@
+"""Report fixtures: many trainees' surveys written with bulk inserts, fast enough for thousands."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import insert, select
+
+from lms.auth.models import User
+from lms.cohorts.models import Enrolment
+from lms.extensions import db
+from lms.quizzes.instrument import current_version
+from lms.quizzes.models import Answer, SurveyResponse
+
+
+@dataclass
+class SurveyData:
+    """What was written, so tests can recompute every figure with scipy on the same data."""
+
+    enrolment_ids: list[int] = field(default_factory=list)
+    # enrolment id -> phase -> {item key: keyed score}
+    scores: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def bulk_surveys(app):
+    """bulk_surveys(cohort, n, phases=("pre", "post"), seed=1, org_type=None, submitted=None,
+    source="online") -> SurveyData: n new trainees in the cohort with answers to every item
+    of their track; the after-survey leans towards less stigma so the change is real."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(cohort, n, phases=("pre", "post"), seed=1, org_type=None, submitted=None,
+             source="online", data=None):
+        data = data or SurveyData()
+        rng = np.random.default_rng(seed)
+        version = current_version()
+        audience = cohort.audience if cohort.audience != "mixed" else "police"
+        items = [i for i in version.items if i.audience in ("all", audience)]
+        run = next(counter)
+        names = [f"bulk{cohort.id}-{run}-{k}" for k in range(n)]
+        db.session.execute(insert(User), [
+            {"username": name, "full_name": name, "password_hash": "!", "role": "trainee",
+             "org_type": org_type or ("police" if audience == "police" else "other"),
+             "province": cohort.province} for name in names])
+        user_ids = db.session.scalars(select(User.id).where(User.username.in_(names))
+                                      .order_by(User.id)).all()
+        db.session.execute(insert(Enrolment), [
+            {"cohort_id": cohort.id, "user_id": uid, "trainee_code": f"B{run}-{k}"}
+            for k, uid in enumerate(user_ids)])
+        enrolment_ids = db.session.scalars(select(Enrolment.id).where(
+            Enrolment.user_id.in_(user_ids)).order_by(Enrolment.user_id)).all()
+        when = submitted or datetime(2026, 3, 10, 3, tzinfo=UTC)
+        rows = []
+        for enrolment_id in enrolment_ids:
+            for phase in phases:
+                rows.append({"enrolment_id": enrolment_id, "phase": phase,
+                             "version_id": version.id, "source": source,
+                             "submitted_at": when + timedelta(days=2 if phase == "post" else 0),
+                             "knowledge_total": 0, "knowledge_correct": 0})
+        db.session.execute(insert(SurveyResponse), rows)
+        response_ids = {(e, p): rid for rid, e, p in db.session.execute(
+            select(SurveyResponse.id, SurveyResponse.enrolment_id, SurveyResponse.phase)
+            .where(SurveyResponse.enrolment_id.in_(enrolment_ids)))}
+        answers = []
+        knowledge = {}
+        for enrolment_id in enrolment_ids:
+            data.enrolment_ids.append(enrolment_id)
+            base = rng.integers(1, 5)
+            for phase in phases:
+                keyed = {}
+                correct = total = 0
+                for item in items:
+                    if item.kind == "likert":
+                        lean = 1 if phase == "post" and rng.random() < 0.5 else 0
+                        score = int(min(5, max(1, base + rng.integers(-1, 2) + lean)))
+                        value = 6 - score if item.reverse else score
+                    else:
+                        right = rng.random() < (0.75 if phase == "post" else 0.45)
+                        value = item.answer if right else (item.answer + 1) % len(
+                            item.options_vi)
+                        score = item.score(value)
+                        correct += score
+                        total += 1
+                    assert item.score(value) == score
+                    keyed[item.key] = score
+                    answers.append({"response_id": response_ids[(enrolment_id, phase)],
+                                    "item_id": item.id, "value": value, "score": score})
+                data.scores.setdefault(enrolment_id, {})[phase] = keyed
+                knowledge[response_ids[(enrolment_id, phase)]] = (correct, total)
+        db.session.execute(insert(Answer), answers)
+        from sqlalchemy import update
+
+        db.session.execute(update(SurveyResponse), [
+            {"id": rid, "knowledge_correct": c, "knowledge_total": t}
+            for rid, (c, t) in knowledge.items()])
+        db.session.commit()
+        return data
+
+    return make
+
+
+def answers_for(enrolment, phase, likert, knowledge=lambda item: True) -> dict[int, int]:
+    """Answers giving each Likert item the keyed score likert(item) (the box ticked is turned
+    round for reverse-keyed items) and each knowledge item a right or wrong option."""
+    from lms.quizzes.services import items_for
+
+    answers = {}
+    for item in items_for(enrolment, phase):
+        if item.kind == "likert":
+            score = likert(item)
+            answers[item.id] = 6 - score if item.reverse else score
+        else:
+            right = knowledge(item)
+            answers[item.id] = item.answer if right else (item.answer + 1) % len(item.options_vi)
+    return answers
+
+
+@pytest.fixture
+def answer_survey(app):
+    """answer_survey(enrolment, phase, likert, knowledge=all right): submit through
+    quizzes.services.submit_survey, exactly as a trainee's submission is stored."""
+    from lms.quizzes.services import submit_survey
+
+    def answer(enrolment, phase, likert, knowledge=lambda item: True, source="online"):
+        return submit_survey(enrolment, phase, answers_for(enrolment, phase, likert, knowledge),
+                             source=source)
+
+    return answer
+
+
+def report_for(**filters):
+    """The report for these filters, built inside a request so labels are translated."""
+    from lms.reports.queries import Filters
+    from lms.reports.services import build_report
+
+    return build_report(Filters(**filters))
+
+
+def row(table, key=None, label=None):
+    """The row of a report table with this key (or label)."""
+    for r in table.rows:
+        if (key is not None and r.get("key") == key) or (label is not None and
+                                                          r.get("label") == label):
+            return r
+    raise AssertionError(f"no row {key or label} in {table.key}")
