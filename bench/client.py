@@ -202,6 +202,7 @@ class PageWeight:
     html_bytes: int
     resources: list[dict]  # {"url", "kind", "bytes", "status"}
     third_party: list[str]
+    header_bytes: int = 0  # response headers of the page and its resources
 
     @property
     def total_bytes(self) -> int:
@@ -218,10 +219,14 @@ class PageWeight:
         return kinds
 
 
-def page_weight(browser: Browser, path: str) -> PageWeight:
-    """Bytes a first visit transfers (empty cache, no compression): the page and everything
-    it references, followed through stylesheets; other origins are listed, never fetched."""
+def page_weight(browser: Browser, path: str,
+                cache: dict[str, dict[str, str]] | None = None) -> PageWeight:
+    """Body bytes a visit transfers (no compression is configured): the page and everything it
+    references, followed through stylesheets. Without `cache` it is a first visit; with one,
+    resources already seen are revalidated as a browser does (a 304 carries no body). Other
+    origins are listed, never fetched."""
     page = browser.get(path)
+    header_bytes = page.header_bytes
     parser = _References()
     parser.feed(page.text)
     base = browser.origin + path
@@ -238,13 +243,22 @@ def page_weight(browser: Browser, path: str) -> PageWeight:
             third_party.append(url)
             continue
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = browser.request("GET", target)
+        validators = {}
+        if cache is not None and target in cache:
+            validators = {name: value for name, value in (
+                ("If-None-Match", cache[target].get("etag")),
+                ("If-Modified-Since", cache[target].get("last-modified"))) if value}
+        response = browser.request("GET", target, headers=validators)
+        if cache is not None and response.status == 200:
+            cache[target] = response.headers
+        header_bytes += response.header_bytes
         resources.append({"url": target, "kind": kind, "bytes": len(response.body),
                           "status": response.status})
-        if kind == "css" or response.headers.get("content-type", "").startswith("text/css"):
+        if response.status == 200 and (kind == "css" or response.headers.get(
+                "content-type", "").startswith("text/css")):
             css = response.text
             for ref in CSS_URL_PATTERN.findall(css) + CSS_IMPORT_PATTERN.findall(css):
                 ref_kind = "css" if ref.endswith(".css") else (
                     "font" if re.search(r"\.(woff2?|ttf|otf)(\?|$)", ref) else "img")
                 queue.append((ref_kind, urljoin(url, ref)))
-    return PageWeight(path, page.status, len(page.body), resources, third_party)
+    return PageWeight(path, page.status, len(page.body), resources, third_party, header_bytes)

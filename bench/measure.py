@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.client import Browser, Response
+from bench.client import Response
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -30,6 +30,7 @@ class Timing:
     expected: tuple[int, ...] = (200,)
     sizes: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu_seconds: float | None = None  # the server's, over the timed requests
 
     def add(self, response: Response) -> None:
         self.samples.append(response.seconds)
@@ -51,6 +52,8 @@ class Timing:
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
                 "unexpected": self.unexpected,
                 "bytes": max(self.sizes) if self.sizes else None,
+                "server_cpu_ms": _round(1000 * self.cpu_seconds / len(self.samples))
+                if self.cpu_seconds is not None and self.samples else None,
                 "errors": self.errors[:5]}
 
 
@@ -59,16 +62,21 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 def sequential(name: str, send: Callable[[int], Response], *, count: int = 200,
-               warmup: int = 20, budget: float = 20.0, expected=(200,)) -> Timing:
-    """Warm up, then time up to `count` sequential requests or until `budget` seconds pass."""
+               warmup: int = 20, budget: float = 20.0, expected=(200,),
+               cpu: Callable[[], float] | None = None) -> Timing:
+    """Warm up, then time up to `count` sequential requests or until `budget` seconds pass;
+    `cpu()` (the server's CPU seconds so far) is read around the timed requests."""
     timing = Timing(name, expected=tuple(expected))
     for n in range(warmup):
         send(n)
     deadline = time.monotonic() + budget
+    cpu_before = cpu() if cpu else None
     for n in range(warmup, warmup + count):
         if time.monotonic() > deadline:
             break
         timing.add(send(n))
+    if cpu:
+        timing.cpu_seconds = cpu() - cpu_before
     return timing
 
 
@@ -95,17 +103,17 @@ class WorkloadResult:
         return sum(n for t in self.timings.values() for s, n in t.statuses.items() if s >= 500)
 
 
-def run_concurrently(clients: int, jobs: Sequence, session: Callable, *, host: str, port: int,
+def run_concurrently(clients: int, jobs: Sequence, prepare: Callable, session: Callable, *,
                      deadline_s: float = 90.0, timeout: float = 30.0) -> WorkloadResult:
-    """`clients` threads take jobs (one trainee each) from a shared list and run
-    session(browser, job, record) for each; all threads start together; bounded in time."""
+    """`clients` threads share the jobs round-robin. Each thread first runs prepare(job) for all
+    of its jobs (untimed: signing in), then all threads start together and run
+    session(prepared, record) job after job; past `deadline_s` no new job starts."""
     timings: dict[str, Timing] = defaultdict(lambda: Timing(""))
     lock = threading.Lock()
     failures: list[str] = []
-    queue = list(jobs)
     done = [0]
-    start_line = threading.Barrier(clients + 1, timeout=30)
-    deadline = [0.0]
+    start_line = threading.Barrier(clients + 1, timeout=timeout * 4)
+    deadline = [time.monotonic() + deadline_s + timeout * 4]
 
     def record(kind: str, response: Response, expected=(200,)) -> Response:
         with lock:
@@ -114,29 +122,38 @@ def run_concurrently(clients: int, jobs: Sequence, session: Callable, *, host: s
             timing.add(response)
         return response
 
-    def worker():
-        start_line.wait()
-        while time.monotonic() < deadline[0]:
-            with lock:
-                if not queue:
-                    return
-                job = queue.pop(0)
-            browser = Browser(host, port, timeout=timeout)
+    def fail(error: Exception) -> None:
+        with lock:
+            failures.append(f"{type(error).__name__}: {error}")
+
+    def worker(mine):
+        prepared = []
+        for job in mine:
             try:
-                session(browser, job, record)
+                prepared.append(prepare(job))
+            except Exception as error:  # noqa: BLE001 (counted and reported)
+                fail(error)
+        try:
+            start_line.wait()
+        except threading.BrokenBarrierError as error:
+            fail(error)
+            return
+        for state in prepared:
+            if time.monotonic() > deadline[0]:
+                return
+            try:
+                session(state, record)
                 with lock:
                     done[0] += 1
             except Exception as error:  # noqa: BLE001 (counted and reported)
-                with lock:
-                    failures.append(f"{type(error).__name__}: {error}")
-            finally:
-                browser.close()
+                fail(error)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(list(jobs[n::clients]),), daemon=True)
+               for n in range(clients)]
     for thread in threads:
         thread.start()
-    deadline[0] = time.monotonic() + deadline_s
     start_line.wait()
+    deadline[0] = time.monotonic() + deadline_s
     started = time.perf_counter()
     for thread in threads:
         thread.join(max(0.1, deadline[0] - time.monotonic() + timeout + 5))

@@ -25,8 +25,8 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 TRAINEE_PASSWORD = "trainee-pass-2026"
 STAFF_PASSWORD = "staff-pass-2026"
-# Seeded trainees sign in with a cheap hash so that 200 sign-ins do not dominate a load test;
-# staff and facilitators keep the production default (scrypt) so its memory cost is measured.
+# Seeded accounts sign in with a cheap hash, so that sign-ins neither dominate a run nor blur
+# what each page costs; `slow_hash_users` get the production default (scrypt) to measure it.
 FAST_HASH_METHOD = "pbkdf2:sha256:1000"
 
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
@@ -84,6 +84,7 @@ class Seeded:
     staff: list[str]
     admin: str
     certificate_codes: dict[str, str]  # trainee username -> code of their certificate
+    slow_hash_users: list[str]  # trainees (not enrolled) whose password hash is scrypt
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -159,7 +160,7 @@ def answers_for(rng: random.Random, items, leaning: float, p_correct: float) -> 
 
 def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: int = 3,
                    prefix: str = "", rng_seed: int = 2026, certificates: bool = True,
-                   trainee_hash: str | None = None) -> Seeded:
+                   slow_hash_users: int = 0) -> Seeded:
     """Insert users, cohorts, enrolments, progress, survey responses, drafts and certificates
     for the given cohort plans, in one transaction; returns what a client needs to drive it."""
     from lms.auth.models import User
@@ -181,8 +182,9 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
     if version is None:
         raise RuntimeError("no survey instrument: sync the content first")
     all_items = list(version.items)
-    trainee_hash = trainee_hash or generate_password_hash(TRAINEE_PASSWORD, FAST_HASH_METHOD)
-    staff_hash = generate_password_hash(STAFF_PASSWORD)  # the production default
+    trainee_hash = generate_password_hash(TRAINEE_PASSWORD, FAST_HASH_METHOD)
+    staff_hash = generate_password_hash(STAFF_PASSWORD, FAST_HASH_METHOD)
+    slow_hash = generate_password_hash(TRAINEE_PASSWORD)  # werkzeug's default: scrypt
     rows: dict[str, list[dict]] = {name: [] for name in (
         "user", "cohort", "cohort_facilitator", "cohort_module", "enrolment", "lesson_progress",
         "survey_response", "answer", "draft_answer", "certificate")}
@@ -209,6 +211,10 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                                      "ngo", staff_hash, rng.choice(PROVINCES)))
     facilitator_full_names = [row["full_name"] for row in rows["user"][-facilitators:]] \
         if facilitators else []
+    slow_names = [f"{prefix}workshop{n + 1:03d}" for n in range(slow_hash_users)]
+    for username in slow_names:
+        rows["user"].append(user_row(ids.take(User), username, "trainee", "police", slow_hash,
+                                     "ha-noi"))
 
     modules_by_audience = {audience: default_cohort_modules(audience)
                            for audience in AUDIENCE_ORG_TYPES}
@@ -332,7 +338,7 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
     reset_sequences()
     db.session.commit()
     return Seeded(seeded_cohorts, live, finished, facilitator_names, staff_names,
-                  f"{prefix}admin", certificate_codes, counts, time.perf_counter() - started)
+                  f"{prefix}admin", certificate_codes, slow_names, counts, time.perf_counter() - started)
 
 
 def certificate_row(certificate_id: int, enrolment, issued_at: datetime,

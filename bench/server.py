@@ -42,6 +42,30 @@ def memory_kb(pid: int, field: str = "VmHWM") -> int | None:
     return int(value.split()[0]) if value else None
 
 
+def workers_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def memory_pss_kb(pid: int) -> int | None:
+    """Proportional set size: resident memory with shared pages split among their users."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return None
+
+
 class GunicornServer:
     """gunicorn serving wsgi:app on 127.0.0.1 and a free port, as `make serve` runs it."""
 

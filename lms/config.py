@@ -47,6 +47,7 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "5")) * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a trainee may keep a survey open all afternoon
     BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("vi", "en")
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
@@ -60,6 +61,9 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Unknown certificate codes tried from one address before verification is paused.
+    VERIFY_MAX_FAILURES = int(os.environ.get("VERIFY_MAX_FAILURES", "20"))
+    VERIFY_LOCK_MINUTES = int(os.environ.get("VERIFY_LOCK_MINUTES", "15"))
     TESTING = False
 
     @classmethod

@@ -126,7 +126,9 @@ def completion_matrix(cohort: Cohort) -> Matrix:
     certificates = dict(db.session.execute(
         select(Certificate.enrolment_id, Certificate.revoked_at)
         .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
-        .where(Enrolment.cohort_id == cohort.id)).all())
+        .where(Enrolment.cohort_id == cohort.id)
+        # A valid certificate issued after a revoked one comes last, so it is the one shown.
+        .order_by(Certificate.revoked_at.is_(None), Certificate.issued_at)).all())
 
     columns = [ModuleColumn(cm.module, cm.required, required_lessons.get(cm.module_id, 0))
                for cm in cohort_modules]

@@ -54,35 +54,41 @@ def collect_respondents(f: Filters) -> Respondents:
     """Pair each trainee's before and after scores per subscale; count the unpaired apart."""
     result = Respondents(unmatched={"pre": [], "post": []})
     phases: dict[int, dict] = defaultdict(dict)
-    for row in queries.responses(f):
-        phases[row.enrolment_id][row.phase] = row
-    matched = {e for e, by_phase in phases.items() if len(by_phase) == 2}
-    pairs: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
-    overall: dict[int, list] = {}
-    sums = result.subscale_sums
-    for enrolment_id, bucket, pre_sum, pre_n, post_sum, post_n in queries.respondent_scores(f):
-        both = enrolment_id in matched
-        if bucket[0] != "@":  # a core subscale: part of the overall score
-            acc = overall.setdefault(enrolment_id, [0, 0, 0, 0])
-            acc[0] += pre_sum or 0
-            acc[1] += pre_n
-            acc[2] += post_sum or 0
-            acc[3] += post_n
-            if both:
-                for phase, total, n in (("pre", pre_sum, pre_n), ("post", post_sum, post_n)):
-                    if n:
-                        sums.setdefault((phase, bucket), {}).setdefault(n, []).append(total)
-        if both and pre_n and post_n:
-            pairs[bucket][0].append(pre_sum / pre_n)
-            pairs[bucket][1].append(post_sum / post_n)
-    for enrolment_id, (pre_sum, pre_n, post_sum, post_n) in overall.items():
-        if enrolment_id not in matched:
-            phase, total, n = ("pre", pre_sum, pre_n) if pre_n else ("post", post_sum, post_n)
-            result.unmatched[phase].append(total / n)
-        elif pre_n and post_n:
-            pairs[OVERALL][0].append(pre_sum / pre_n)
-            pairs[OVERALL][1].append(post_sum / post_n)
-            result.overall_enrolments.append(enrolment_id)
+    for response in queries.responses(f):
+        phases[response.enrolment_id][response.phase] = response
+    matched = [e for e, by_phase in phases.items() if len(by_phase) == 2]
+    rows = queries.respondent_scores(f)
+    if rows:
+        # Column arrays: one vector operation per bucket instead of a Python step per row.
+        enrolment, bucket, pre_sum, pre_n, post_sum, post_n = (np.array(c) for c in zip(*rows))
+        pre_sum, pre_n = pre_sum.astype(float), pre_n.astype(int)
+        post_sum, post_n = post_sum.astype(float), post_n.astype(int)
+        both = np.isin(enrolment, matched)
+        for name in np.unique(bucket).tolist():
+            rows_of = (bucket == name) & both
+            paired = rows_of & (pre_n > 0) & (post_n > 0)
+            result.pairs[name] = ((pre_sum[paired] / pre_n[paired]).tolist(),
+                                  (post_sum[paired] / post_n[paired]).tolist())
+            if name.startswith("@"):
+                continue
+            for phase, total, n in (("pre", pre_sum, pre_n), ("post", post_sum, post_n)):
+                for k in np.unique(n[rows_of]).tolist():
+                    if k:
+                        result.subscale_sums.setdefault((phase, name), {})[k] = \
+                            total[rows_of & (n == k)].tolist()
+        # The overall score: every core item of a trainee, whatever its subscale.
+        core = np.char.find(bucket.astype(str), "@") != 0
+        people, index = np.unique(enrolment[core], return_inverse=True)
+        sums = [np.bincount(index, weights=column[core], minlength=people.size)
+                for column in (pre_sum, pre_n, post_sum, post_n)]
+        is_matched = np.isin(people, matched)
+        paired = is_matched & (sums[1] > 0) & (sums[3] > 0)
+        result.pairs[OVERALL] = ((sums[0][paired] / sums[1][paired]).tolist(),
+                                 (sums[2][paired] / sums[3][paired]).tolist())
+        result.overall_enrolments = people[paired].tolist()
+        for phase, total, n in (("pre", sums[0], sums[1]), ("post", sums[2], sums[3])):
+            alone = ~is_matched & (n > 0)
+            result.unmatched[phase] = (total[alone] / n[alone]).tolist()
     knowledge_pre, knowledge_post = [], []
     for enrolment_id in matched:
         pre, post = phases[enrolment_id]["pre"], phases[enrolment_id]["post"]
@@ -91,7 +97,6 @@ def collect_respondents(f: Filters) -> Respondents:
         if pre.knowledge_total and post.knowledge_total:
             knowledge_pre.append(100 * (pre.knowledge_correct or 0) / pre.knowledge_total)
             knowledge_post.append(100 * (post.knowledge_correct or 0) / post.knowledge_total)
-    result.pairs = dict(pairs)
     result.knowledge = (knowledge_pre, knowledge_post)
     return result
 
@@ -320,7 +325,7 @@ def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[s
         elif info.audience == "all":
             core.append(paired_row(label, pre, post, key=info.key,
                                    group=subscale_titles.get(info.subscale, info.subscale)))
-        else:
+        elif cells:  # an audience's own items only where that audience answered
             specific.append(paired_row(label, pre, post, key=info.key,
                                        group=audience_label(info.audience)))
     group_column = [Column("group", _("Group"))]

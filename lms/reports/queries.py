@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, text
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -85,6 +85,23 @@ def matched_response_ids(f: Filters):
     return scope_response_ids(f).where(SurveyResponse.enrolment_id.in_(matched))
 
 
+def _scope(f: Filters, matched_only: bool = False):
+    """The responses in scope as a subquery (id, enrolment_id, phase) to join answers to:
+    the database then hashes a few thousand responses instead of looking each answer up."""
+    statement = _in_scope(
+        select(SurveyResponse.id, SurveyResponse.enrolment_id, SurveyResponse.phase), f)
+    if matched_only:
+        statement = statement.where(SurveyResponse.id.in_(matched_response_ids(f)))
+    return statement.subquery()
+
+
+def prepare_session() -> None:
+    """Give PostgreSQL room to group a few hundred thousand answers in memory (this
+    transaction only); the default 4 MB makes the report sort on disk."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
 def overview_by_cohort(f: Filters) -> list:
     """Per cohort: enrolled, pre done, post done, both (matched), certificates."""
     pre, post = aliased(SurveyResponse), aliased(SurveyResponse)
@@ -123,18 +140,20 @@ def responses(f: Filters) -> list:
 def respondent_scores(f: Filters) -> list:
     """Per trainee and score bucket (a core subscale, or "@<audience>" for the items of one
     audience): sum and count of keyed Likert scores before and after."""
+    scope = _scope(f)
     bucket = case((SurveyItem.audience == "all", SurveyItem.subscale),
                   else_=literal("@") + SurveyItem.audience)
-    pre, post = SurveyResponse.phase == "pre", SurveyResponse.phase == "post"
+    pre, post = scope.c.phase == "pre", scope.c.phase == "post"
     statement = (
-        select(SurveyResponse.enrolment_id, bucket,
-               func.sum(case((pre, Answer.score))), func.count(case((pre, 1))),
-               func.sum(case((post, Answer.score))), func.count(case((post, 1))))
+        select(scope.c.enrolment_id, bucket,
+               func.coalesce(func.sum(case((pre, Answer.score))), 0), func.count(case((pre, 1))),
+               func.coalesce(func.sum(case((post, Answer.score))), 0),
+               func.count(case((post, 1))))
         .select_from(Answer)
+        .join(scope, scope.c.id == Answer.response_id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .where(SurveyItem.kind == "likert", Answer.response_id.in_(scope_response_ids(f)))
-        .group_by(SurveyResponse.enrolment_id, bucket))
+        .where(SurveyItem.kind == "likert")
+        .group_by(scope.c.enrolment_id, bucket))
     return _rows(statement)
 
 
@@ -143,13 +162,14 @@ def item_pairs(f: Filters) -> list:
     # One pass over the answers, pairing by (trainee, item) with conditional aggregates: a
     # self-join of the answer table reads it in random order and is many times slower.
     # The survey after repeats the version answered before, so item ids pair up.
+    scope = _scope(f, matched_only=True)
     paired = (
-        select(SurveyResponse.enrolment_id, Answer.item_id,
-               func.max(case((SurveyResponse.phase == "pre", Answer.score))).label("pre"),
-               func.max(case((SurveyResponse.phase == "post", Answer.score))).label("post"))
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .where(Answer.response_id.in_(matched_response_ids(f)))
-        .group_by(SurveyResponse.enrolment_id, Answer.item_id)).subquery()
+        select(scope.c.enrolment_id, Answer.item_id,
+               func.max(case((scope.c.phase == "pre", Answer.score))).label("pre"),
+               func.max(case((scope.c.phase == "post", Answer.score))).label("post"))
+        .select_from(Answer)
+        .join(scope, scope.c.id == Answer.response_id)
+        .group_by(scope.c.enrolment_id, Answer.item_id)).subquery()
     statement = (
         select(SurveyItem.key, paired.c.pre, paired.c.post, func.count())
         .join(SurveyItem, SurveyItem.id == paired.c.item_id)
@@ -162,21 +182,23 @@ def alpha_moments(f: Filters) -> list:
     """Per phase, core subscale and item: n, sum and sum of squares of scores over matched
     trainees, split by how many of the subscale's items each trainee answered (k), so that
     Cronbach's alpha can use complete answers only."""
-    matched = matched_response_ids(f)
+    scope = _scope(f, matched_only=True)
     core = and_(SurveyItem.kind == "likert", SurveyItem.audience == "all")
     answered = (
         select(Answer.response_id, SurveyItem.subscale, func.count().label("k"))
+        .select_from(Answer)
+        .join(scope, scope.c.id == Answer.response_id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .where(core, Answer.response_id.in_(matched))
+        .where(core)
         .group_by(Answer.response_id, SurveyItem.subscale)).subquery()
     statement = (
-        select(SurveyResponse.phase, SurveyItem.subscale, SurveyItem.key, answered.c.k,
+        select(scope.c.phase, SurveyItem.subscale, SurveyItem.key, answered.c.k,
                func.count(), func.sum(Answer.score), func.sum(Answer.score * Answer.score))
         .select_from(Answer)
+        .join(scope, scope.c.id == Answer.response_id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
         .join(answered, and_(answered.c.response_id == Answer.response_id,
                              answered.c.subscale == SurveyItem.subscale))
         .where(core)
-        .group_by(SurveyResponse.phase, SurveyItem.subscale, SurveyItem.key, answered.c.k))
-    return db.session.execute(statement).all()
+        .group_by(scope.c.phase, SurveyItem.subscale, SurveyItem.key, answered.c.k))
+    return _rows(statement)

@@ -248,6 +248,7 @@ def _charts(tables: dict[str, Table]) -> dict[str, charts.Chart]:
 def build_report(f: Filters, min_n: int | None = None) -> Report:
     """Every figure of the report for these filters, small groups already hidden."""
     min_n = min_group_size() if min_n is None else min_n
+    queries.prepare_session()
     items, subscales = instrument(f)
     people = figures.collect_respondents(f)
     tables = overview_tables(f, min_n)

@@ -69,6 +69,33 @@ def _sd(values: np.ndarray) -> float | None:
     return float(np.std(values, ddof=1)) if values.size >= 2 else None
 
 
+# scipy.stats.wilcoxon runs a permutation test (all 2^n sign flips) up to this many pairs
+# when there are ties or zeros, as Likert data nearly always has.
+PERMUTATION_MAX_N = 13
+
+
+def _wilcoxon_p(d: np.ndarray) -> float | None:
+    """scipy.stats.wilcoxon's two-sided p (zero_method="wilcox").
+
+    Where scipy would run its permutation test, the same exact null distribution of the sum
+    of positive ranks is counted directly over the (doubled, so whole) ranks: identical p,
+    but milliseconds instead of seconds for a report on a small cohort (~30 tests)."""
+    nonzero = d[d != 0]
+    ranks = stats.rankdata(np.abs(nonzero))
+    tied = np.unique(ranks).size < ranks.size
+    if d.size > PERMUTATION_MAX_N or not (tied or nonzero.size < d.size):
+        return _finite(stats.wilcoxon(d, zero_method="wilcox").pvalue)
+    doubled = np.rint(2 * ranks).astype(int)
+    ways = np.zeros(int(doubled.sum()) + 1)
+    ways[0] = 1.0
+    for r in doubled:  # ways[s] = sign patterns whose positive ranks sum to s / 2
+        ways[r:] = ways[r:] + ways[:-r].copy()
+    observed = int(doubled[nonzero > 0].sum())
+    total = ways.sum()
+    less, greater = ways[: observed + 1].sum() / total, ways[observed:].sum() / total
+    return _finite(min(1.0, 2 * min(less, greater)))
+
+
 def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
     """Describe and test the change from pre to post scores paired by position."""
     if len(pre) != len(post):
@@ -109,7 +136,7 @@ def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
     # Rounding to the tolerance makes float noise count as ties/zeros, as a person would.
     d_round = np.round(d, 9)
     if n >= 2 and np.any(d_round != 0):
-        wilcoxon_p = _finite(stats.wilcoxon(d_round, zero_method="wilcox").pvalue)
+        wilcoxon_p = _wilcoxon_p(d_round)
     return PairedChange(
         pre_mean=float(a.mean()),
         pre_sd=_sd(a),

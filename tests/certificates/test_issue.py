@@ -109,23 +109,28 @@ def test_many_threads_issuing_at_once_store_one_certificate(app, enrolments, ans
     complete_modules(enrolment)
     monkeypatch.setattr(services, "issue_after_survey", lambda enrolment: None)
     answer_survey(enrolment, "post")
-    codes, barrier = [], threading.Barrier(6)
+    enrolment_id = enrolment.id  # read here: the threads must not touch this thread's session
+    codes, errors, barrier = [], [], threading.Barrier(6, timeout=30)
 
     def issue():
         with app.app_context():
-            mine = db.session.get(Enrolment, enrolment.id)
-            barrier.wait()
             try:
+                mine = db.session.get(Enrolment, enrolment_id)
+                barrier.wait()
                 codes.append(issue_if_eligible(mine).code)
                 db.session.commit()
+            except Exception as error:  # reported below; a thread must not hang the run
+                errors.append(repr(error))
+                barrier.abort()
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=issue) for _ in range(6)]
+    threads = [threading.Thread(target=issue, daemon=True) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert errors == []
     assert _count(Certificate) == 1
     assert len(codes) == 6 and set(codes) == {current_certificate(enrolment).code}
 

@@ -150,11 +150,12 @@ def test_a_double_submit_stores_once_and_the_second_sees_a_friendly_message(clie
 
 def test_many_threads_submitting_at_once_store_exactly_one_response(app, enrolment):
     answers = _full_answers(enrolment, "pre", likert=2)
+    enrolment_id = enrolment.id  # threads must not touch the main thread's objects
     results, barrier = [], threading.Barrier(8)
 
     def submit():
         with app.app_context():
-            mine = db.session.get(Enrolment, enrolment.id)
+            mine = db.session.get(Enrolment, enrolment_id)
             barrier.wait()
             try:
                 submit_survey(mine, "pre", dict(answers))

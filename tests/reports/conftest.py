@@ -26,17 +26,19 @@ class SurveyData:
 @pytest.fixture
 def bulk_surveys(app):
     """bulk_surveys(cohort, n, phases=("pre", "post"), seed=1, org_type=None, submitted=None,
-    source="online") -> SurveyData: n new trainees in the cohort with answers to every item
-    of their track; the after-survey leans towards less stigma so the change is real."""
+    source="online", keys=None) -> SurveyData: n new trainees in the cohort with answers to
+    every item of their track (or only those keys); the after-survey leans towards less
+    stigma so the change is real."""
     counter = iter(range(1, 1_000_000))
 
     def make(cohort, n, phases=("pre", "post"), seed=1, org_type=None, submitted=None,
-             source="online", data=None):
+             source="online", data=None, keys=None):
         data = data or SurveyData()
         rng = np.random.default_rng(seed)
         version = current_version()
         audience = cohort.audience if cohort.audience != "mixed" else "police"
-        items = [i for i in version.items if i.audience in ("all", audience)]
+        items = [i for i in version.items if i.audience in ("all", audience)
+                 and (keys is None or i.key in keys)]
         run = next(counter)
         names = [f"bulk{cohort.id}-{run}-{k}" for k in range(n)]
         db.session.execute(insert(User), [

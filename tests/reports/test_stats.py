@@ -274,3 +274,43 @@ def test_methods_labels():
     for key in ("mean_change", "t_p", "wilcoxon_p", "cohen_dz", "alpha", "mcnemar"):
         assert isinstance(METHODS[key], str) and METHODS[key]
     assert "t distribution" in METHODS["mean_change"]
+
+
+def test_wilcoxon_small_samples_with_ties_match_scipy_permutation_test():
+    # Below 14 pairs with ties or zeros scipy runs a permutation test; stats counts the same
+    # exact distribution directly. They must agree on every kind of small Likert sample.
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n = int(rng.integers(2, 16))
+        pre = rng.integers(1, 6, n).astype(float)
+        post = np.clip(pre + rng.integers(-2, 3, n) + (rng.random(n) < 0.3), 1, 5)
+        if rng.random() < 0.5:  # subscale means of four items: quarter steps
+            pre, post = pre + rng.integers(0, 4, n) / 4, post + rng.integers(0, 4, n) / 4
+        d = np.round(post - pre, 9)
+        r = paired_change(pre, post)
+        if not np.any(d != 0):
+            assert r.wilcoxon_p is None
+            continue
+        expected = sps.wilcoxon(d, zero_method="wilcox").pvalue
+        assert r.wilcoxon_p == pytest.approx(expected, rel=1e-12, abs=1e-15), (pre, post)
+
+
+def test_mean_ci_matches_statsmodels():
+    from lms.reports.stats import mean_ci
+
+    low, high = mean_ci(PRE)
+    expected = DescrStatsW(np.asarray(PRE)).tconfint_mean(0.05)
+    assert (low, high) == (pytest.approx(expected[0]), pytest.approx(expected[1]))
+    assert mean_ci([3.0]) == (None, None)
+    assert mean_ci([2.5, 2.5, 2.5]) == (2.5, 2.5)
+
+
+def test_alpha_from_variances_equals_alpha_on_rows():
+    from lms.reports.stats import cronbach_alpha_from_variances
+
+    x = np.asarray(ITEMS, dtype=float)
+    alpha = cronbach_alpha_from_variances(list(x.var(axis=0, ddof=1)),
+                                          float(x.sum(axis=1).var(ddof=1)))
+    assert alpha == pytest.approx(cronbach_alpha(ITEMS))
+    assert cronbach_alpha_from_variances([1.0], 2.0) is None
+    assert cronbach_alpha_from_variances([0.0, 0.0], 0.0) is None
