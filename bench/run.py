@@ -5,7 +5,8 @@
 A fresh SQLite file in a temporary folder by default; BENCH_DATABASE_URL points at another
 database instead (PostgreSQL: every table in it is dropped and recreated). Prints a table and
 writes bench/results.json. Exit status 0 even when a target is missed (the table says which);
-1 when the run itself failed (a server error, a lost submission).
+1 when something is wrong rather than slow: a 5xx or unexpected status, a lost submission, a
+request to another origin.
 """
 
 from __future__ import annotations
@@ -262,6 +263,11 @@ def main(argv=None) -> int:
     print(f"\nwritten to {args.json}")
     broken = [phase for phase, c in results["concurrent"].items()
               if c["server_errors"] or c["lost_submissions"] or c["failed_sessions"]]
+    broken += [name for name, row in results["latency"].items() if row and row["unexpected"]]
+    if results["page_weight"]["third_party"]:
+        broken.append(f"third-party requests: {results['page_weight']['third_party_urls']}")
+    if broken:
+        print(f"FAILED: {broken}", file=sys.stderr)
     return 1 if broken else 0
 
 

@@ -70,9 +70,10 @@ class GunicornServer:
     """gunicorn serving wsgi:app on 127.0.0.1 and a free port, as `make serve` runs it."""
 
     def __init__(self, database_url: str, *, workers: int = 2, threads: int = 4,
-                 timeout: int = 30, env: dict[str, str] | None = None, app: str = "wsgi:app"):
+                 timeout: int = 30, env: dict[str, str] | None = None, app: str = "wsgi:app",
+                 options: tuple[str, ...] = ()):
         self.database_url = database_url
-        self.app = app
+        self.app, self.options = app, tuple(options)
         self.workers, self.threads, self.timeout = workers, threads, timeout
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -86,7 +87,7 @@ class GunicornServer:
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 "--worker-class", "gthread", "--timeout", str(self.timeout),
                 "--graceful-timeout", "5", "--log-level", "warning",
-                "--error-logfile", str(self.log_path), self.app]
+                "--error-logfile", str(self.log_path), *self.options, self.app]
 
     def start(self, wait: float = 30.0) -> GunicornServer:
         env = {**os.environ, "DATABASE_URL": self.database_url,

@@ -26,7 +26,8 @@ class Cohort(Timestamps, db.Model):
     status: Mapped[str] = mapped_column(String(10), default="planned", index=True)
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     pacing: Mapped[str] = mapped_column(String(12), default="self")
-    pre_survey_open: Mapped[bool] = mapped_column(default=True)  # facilitator-paced gates
+    # Gates of a facilitator-paced cohort, all closed until the facilitator opens them.
+    pre_survey_open: Mapped[bool] = mapped_column(default=False)
     post_survey_open: Mapped[bool] = mapped_column(default=False)
     knowledge_pass_percent: Mapped[int | None]  # certificate rule; None = no pass mark
     historical: Mapped[bool] = mapped_column(default=False)  # created by a historical import

@@ -50,7 +50,7 @@ def report_title() -> str:
 
 def header_label(column) -> str:
     """Column heading for files, with the unit of percentages (Excel shows them as %)."""
-    return f"{column.label} (%)" if column.kind in ("percent",) else column.label
+    return f"{column.label} (%)" if column.kind == "percent" else column.label
 
 
 def _filter_lines(report: Report) -> list[list[str]]:
@@ -60,13 +60,19 @@ def _filter_lines(report: Report) -> list[list[str]]:
 
 # ---- CSV ------------------------------------------------------------------------------
 
+# A spreadsheet runs a cell starting with one of these as a formula: a cohort named
+# "=HYPERLINK(...)" must stay text (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value, kind: str, min_n: int) -> str:
     if isinstance(value, Hidden):
         return hidden_text(value, min_n)
     if value is None:
         return ""
     if isinstance(value, str) or kind == "text":
-        return str(value)
+        text = str(value)
+        return "'" + text if text.startswith(FORMULA_START) else text
     if isinstance(value, int) or kind == "count":
         return str(int(value))
     return format(float(value), ".6g")
@@ -122,6 +128,8 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
                 cell.alignment = Alignment(horizontal="right")
             elif value is None or column.kind == "text" or isinstance(value, str):
                 cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
             else:
                 cell.value = value / 100 if column.kind == "percent" else value
                 cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
@@ -152,7 +160,7 @@ def report_xlsx(report: Report) -> bytes:
                 row += 1
             row += 1
         else:
-            ws.cell(row, 1, f"{_('Filters')}: {filters}").font = NOTE
+            ws.cell(row, 1, _("Filters: %(filters)s", filters=filters)).font = NOTE
             row += 2
         for key in keys:
             row = _write_table(ws, row, report.tables[key], report.min_n)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from flask import current_app
 from flask_babel import gettext as _
 
 from lms.reports import queries
@@ -22,7 +24,11 @@ from lms.reports.stats import (
 from lms.reports.tables import COMPLEMENT, SMALL, Column, Table
 
 OVERALL = "*"  # the bucket of all core items
-VIETNAM = timezone(timedelta(hours=7))
+
+
+def local_zone() -> ZoneInfo:
+    """The platform's time zone (Vietnam unless configured otherwise): months are local."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Ho_Chi_Minh")
 
 
 @dataclass
@@ -60,7 +66,7 @@ def collect_respondents(f: Filters) -> Respondents:
     rows = queries.respondent_scores(f)
     if rows:
         # Column arrays: one vector operation per bucket instead of a Python step per row.
-        enrolment, bucket, pre_sum, pre_n, post_sum, post_n = (np.array(c) for c in zip(*rows))
+        enrolment, bucket, pre_sum, pre_n, post_sum, post_n = (np.array(c) for c in zip(*rows, strict=True))
         pre_sum, pre_n = pre_sum.astype(float), pre_n.astype(int)
         post_sum, post_n = post_sum.astype(float), post_n.astype(int)
         both = np.isin(enrolment, matched)
@@ -357,21 +363,22 @@ def knowledge_total_table(people: Respondents, min_n: int) -> Table:
 
 # ---- trends ----------------------------------------------------------------------------
 
-def period_of(moment: datetime, period: str) -> str:
-    """The month ("2026-03") or quarter ("2026-Q1") of a moment, in Vietnam time."""
+def period_of(moment: datetime, period: str, zone) -> str:
+    """The month ("2026-03") or quarter ("2026-Q1") of a moment, in local time."""
     if moment.tzinfo is None:  # SQLite hands back naive UTC
         moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(VIETNAM)
+    local = moment.astimezone(zone)
     if period == "quarter":
         return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
     return f"{local.year}-{local.month:02d}"
 
 
 def trend_table(people: Respondents, period: str, min_n: int) -> Table:
+    zone = local_zone()
     pre, post = people.pairs.get(OVERALL, ([], []))
     groups: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     for enrolment_id, a, b in zip(people.overall_enrolments, pre, post, strict=True):
-        group = groups[period_of(people.post_at[enrolment_id], period)]
+        group = groups[period_of(people.post_at[enrolment_id], period, zone)]
         group[0].append(a)
         group[1].append(b)
     rows = [{"label": key, "n": len(a), "pre_mean": float(np.mean(a)),

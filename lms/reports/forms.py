@@ -1,5 +1,6 @@
 """Report filters (GET), the research export's purpose, and the historical import upload."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField
@@ -38,7 +39,8 @@ class ReportFilterForm(Form):
         self.org_type.choices = [ALL, *ORG_TYPES.items()]
         self.province.choices = [ALL, *province_choices()]
         self.facilitator.choices = [ALL, *((str(u.id), u.full_name) for u in facilitators)]
-        self.version.choices = [ALL, *((str(v.id), str(v.number)) for v in versions)]
+        self.version.choices = [ALL, *((str(v.id), _("Version %(n)s", n=v.number))
+                                       for v in versions)]
 
     def filters(self, cohort_ids: tuple[int, ...]) -> Filters:
         """The valid filters (a field with an error counts as "all")."""

@@ -8,7 +8,7 @@ import io
 import secrets
 import time
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -24,7 +24,7 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
-from lms.reports.figures import VIETNAM
+from lms.reports.figures import local_zone
 from lms.text import nfc
 from lms.vocab import COHORT_AUDIENCES, ORG_TYPE_AUDIENCE, ORG_TYPES, province_codes, province_name
 
@@ -295,7 +295,7 @@ def check_import(filename: str, data: bytes, version: SurveyVersion) -> ImportPl
 # ---- writing --------------------------------------------------------------------------
 
 def _noon(day: date) -> datetime:
-    return datetime.combine(day, clock(12), tzinfo=VIETNAM).astimezone(UTC)
+    return datetime.combine(day, clock(12), tzinfo=local_zone()).astimezone(UTC)
 
 
 def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str) -> dict:
@@ -305,48 +305,53 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
         raise ValueError("only a plan without problems can be imported")
     items = {item.key: item for item in version.items}
     cohorts: dict[tuple, Cohort] = {}
+    codes: dict[tuple, set[str]] = {}
     enrolments: dict[tuple, Enrolment] = {}
-    codes: dict[int, set[str]] = defaultdict(set)
-    responses: list[tuple[SurveyResponse, ImportRow]] = []
     for row in plan.rows:
-        cohort = cohorts.get(row.cohort_key) or _historical_cohort(row)
+        cohort = cohorts.get(row.cohort_key)
         if cohort is None:
-            end = max(r.date for r in plan.rows if r.cohort_key == row.cohort_key)
-            cohort = Cohort(name=row.cohort_name, audience=row.audience, province=row.province,
-                            start_date=row.start_date, end_date=max(end, row.start_date),
-                            status="closed", historical=True, join_code=unique_join_code(),
-                            pre_survey_open=False, created_by_id=actor.id)
-            db.session.add(cohort)
-            db.session.flush()
-            codes[cohort.id] = set()
-        elif cohort.id not in codes:
-            codes[cohort.id] = set(db.session.scalars(select(Enrolment.trainee_code).where(
-                Enrolment.cohort_id == cohort.id)))
-        cohorts[row.cohort_key] = cohort
+            cohort = _historical_cohort(row)
+            if cohort is None:
+                end = max(r.date for r in plan.rows if r.cohort_key == row.cohort_key)
+                cohort = Cohort(name=row.cohort_name, audience=row.audience,
+                                province=row.province, start_date=row.start_date,
+                                end_date=max(end, row.start_date), status="closed",
+                                historical=True, join_code=unique_join_code(),
+                                pre_survey_open=False, created_by_id=actor.id)
+                db.session.add(cohort)
+                codes[row.cohort_key] = set()
+            else:
+                codes[row.cohort_key] = set(db.session.scalars(
+                    select(Enrolment.trainee_code).where(Enrolment.cohort_id == cohort.id)))
+            cohorts[row.cohort_key] = cohort
         trainee = (row.cohort_key, row.trainee_ref.casefold())
-        enrolment = enrolments.get(trainee)
-        if enrolment is None:
-            user = db.session.scalar(select(User).where(User.username == row.username))
-            if user is None:
-                user = User(username=row.username, full_name=row.trainee_ref,
-                            password_hash=NO_PASSWORD, role="trainee", org_type=row.org_type,
-                            province=row.province, active=False, language="vi")
-                db.session.add(user)
-                db.session.flush()
+        if trainee in enrolments:
+            continue
+        user = db.session.scalar(select(User).where(User.username == row.username))
+        enrolment = None
+        if user is None:
+            user = User(username=row.username, full_name=row.trainee_ref,
+                        password_hash=NO_PASSWORD, role="trainee", org_type=row.org_type,
+                        province=row.province, active=False, language="vi")
+        elif cohort.id is not None:
             enrolment = db.session.scalar(select(Enrolment).where(
                 Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id))
-            if enrolment is None:
+        if enrolment is None:
+            code = new_code(6)
+            while code in codes[row.cohort_key]:
                 code = new_code(6)
-                while code in codes[cohort.id]:
-                    code = new_code(6)
-                codes[cohort.id].add(code)
-                enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, trainee_code=code,
-                                      joined_at=_noon(row.start_date), pre_survey_waived=False)
-                db.session.add(enrolment)
-            enrolments[trainee] = enrolment
+            codes[row.cohort_key].add(code)
+            enrolment = Enrolment(cohort=cohort, user=user, trainee_code=code,
+                                  joined_at=_noon(row.start_date), pre_survey_waived=False)
+            db.session.add(enrolment)
+        enrolments[trainee] = enrolment
+    db.session.flush()
+    responses = []
+    for row in plan.rows:
         knowledge = [k for k in row.answers if items[k].kind == "knowledge"]
         response = SurveyResponse(
-            enrolment=enrolment, phase=row.phase, version_id=version.id, source="imported",
+            enrolment_id=enrolments[(row.cohort_key, row.trainee_ref.casefold())].id,
+            phase=row.phase, version_id=version.id, source="imported",
             submitted_at=_noon(row.date), entered_by_id=actor.id,
             knowledge_total=len(knowledge) or None,
             knowledge_correct=sum(items[k].score(row.answers[k]) for k in knowledge)

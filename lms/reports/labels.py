@@ -43,7 +43,7 @@ NOTES = {
                          "subscales, which use the items everyone answers."),
     "knowledge": _l("Knowledge: share of matched trainees answering each question correctly "
                     "before and after; the overall score is each trainee's percentage correct."),
-    "trend": _l("Periods follow the date of the survey after the training (Vietnam time); "
-                "means are of matched trainees' overall scores."),
+    "trend": _l("Periods follow the local date of the survey after the training; means are "
+                "of matched trainees' overall scores."),
     "dates": _l("The date range selects cohorts by their start date."),
 }

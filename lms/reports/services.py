@@ -310,12 +310,21 @@ def overview_for_home() -> dict:
                    for c in totals.columns[2:]],
         "overall": {k: cell_text(overall[k], kind, min_n) for k, kind in (
             ("n", "count"), ("pre_mean", "mean"), ("post_mean", "mean"), ("change", "change"),
-            ("ci_low", "change"), ("ci_high", "change"), ("t_p", "p"))},
+            ("ci_low", "change"), ("ci_high", "change"))},
+        "overall_p": _p_phrase(overall["t_p"]),
         "overall_shown": not isinstance(overall["n"], Hidden) and overall["n"] > 0,
         "active_cohorts": active or 0,
         "recent": display(recent, min_n),
         "has_instrument": current_version() is not None,
     }
+
+
+def _p_phrase(p) -> str:
+    """"= 0.032" or "< 0.001", to follow "p" in a sentence."""
+    if not isinstance(p, float):
+        return "–"
+    text = number_text(p, "p")
+    return text if text.startswith("<") else "= " + text
 
 
 def _lang() -> str:

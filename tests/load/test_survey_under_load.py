@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from tests.load.conftest import instrument_items, run_threads, signed_in, survey_answers
+
+from .helpers import instrument_items, run_threads, signed_in, survey_answers
 
 pytestmark = pytest.mark.load
 

@@ -177,3 +177,15 @@ def test_research_export_is_for_programme_staff_only(client, auth, make_user, da
     assert client.get("/reports/research").status_code == 403
     assert client.post("/reports/research", data={"purpose": "x"}).status_code == 403
     assert audits("research_export") == []
+
+
+def test_text_that_looks_like_a_formula_stays_text(client, auth, make_user, make_cohort,
+                                                    bulk_surveys):
+    bulk_surveys(make_cohort(name='=HYPERLINK("http://evil.example","Lớp")'), 6)
+    login(auth, make_user)
+    text = client.get("/reports/export.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK(" in text and "\n=HYPERLINK(" not in text
+    book = load_workbook(io.BytesIO(client.get("/reports/export.xlsx").data))
+    cell = next(c for r in book["Cohorts"].iter_rows() for c in r
+                if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s"

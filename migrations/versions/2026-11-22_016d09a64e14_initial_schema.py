@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: aeb9fef0a87d
+Revision ID: 016d09a64e14
 Revises: 
-Create Date: 2026-11-22 14:42:23.129547
+Create Date: 2026-11-22 15:15:54.444224
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'aeb9fef0a87d'
+revision = '016d09a64e14'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -241,9 +241,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['revoked_by_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code'),
-    sa.UniqueConstraint('enrolment_id')
+    sa.UniqueConstraint('code')
     )
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index('uq_certificate_enrolment_unrevoked', ['enrolment_id'], unique=True, sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+
     op.create_table('draft_answer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
@@ -303,6 +306,10 @@ def downgrade():
 
     op.drop_table('survey_response')
     op.drop_table('draft_answer')
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_index('uq_certificate_enrolment_unrevoked', sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_certificate_enrolment_id'))
+
     op.drop_table('certificate')
     with op.batch_alter_table('reflection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reflection_user_id'))
