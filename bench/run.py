@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import scenarios
+from bench.machine import CpuWatch, wait_until_quiet
 from bench.seed import TRAINEE_PASSWORD, CohortPlan, Seeded, seed_programme
 from bench.server import HOST, GunicornServer
 
@@ -132,7 +133,12 @@ def run(args) -> dict:
         context.server_pids = server.worker_pids
         context.snapshot_memory("after boot")
         print(f"gunicorn on {HOST}:{server.port}, workers {server.worker_pids()}", flush=True)
-        results["latency"] = scenarios.latencies(server.port, seeded, context, quick=args.quick)
+        results["cpu"] = {}
+        wait_until_quiet(server.worker_pids)
+        with CpuWatch(server.worker_pids) as watch:
+            results["latency"] = scenarios.latencies(server.port, seeded, context,
+                                                     quick=args.quick)
+        results["cpu"]["sequential requests"] = watch.summary()
         lesson, bare = results["latency"]["lesson page"], results["latency"]["bare route /healthz"]
         results["lesson_to_bare_ratio"] = {
             "p50": round(lesson["p50_ms"] / bare["p50_ms"], 1),
@@ -144,14 +150,21 @@ def run(args) -> dict:
                                     ("paced", context.paced, PACE)):
             crowd = crowd[:len(crowd) // 3] if args.quick else crowd
             print(f"50 concurrent clients, {phase} ({len(crowd)} trainees)…", flush=True)
-            result = scenarios.concurrent(server.port, context, crowd, clients=50, think=think)
+            wait_until_quiet(server.worker_pids)
+            with CpuWatch(server.worker_pids) as watch:
+                result = scenarios.concurrent(server.port, context, crowd, clients=50,
+                                              think=think)
+            results["cpu"][f"concurrent, {phase}"] = result["cpu"] = watch.summary()
             result["lost_submissions"] = scenarios.lost_submissions(
                 url, result.pop("submitted_enrolments"))
             results["concurrent"][phase] = result
             context.snapshot_memory(f"concurrent, {phase}")
         print("40 sign-ins at once (scrypt)…", flush=True)
-        results["sign_in_burst"] = scenarios.sign_in_burst(
-            server.port, seeded.slow_hash_users, TRAINEE_PASSWORD)
+        wait_until_quiet(server.worker_pids)
+        with CpuWatch(server.worker_pids) as watch:
+            results["sign_in_burst"] = scenarios.sign_in_burst(
+                server.port, seeded.slow_hash_users, TRAINEE_PASSWORD)
+        results["cpu"]["40 sign-ins at once"] = watch.summary()
         context.snapshot_memory("40 sign-ins at once")
         results["memory"] = memory_summary(context)
     finally:
@@ -201,7 +214,10 @@ def table(results: dict) -> str:
     m = results["machine"]
     lines = [f"Benchmark {results['date']} · {m['cpu']} · {m['cores']} cores · {m['database']} · "
              f"load average {m['load_average_at_start'][0]} → {m['load_average_at_end'][0]}",
-             f"seed {results['seed']['seconds']} s; whole run {results.get('seconds')} s", "",
+             f"seed {results['seed']['seconds']} s; whole run {results.get('seconds')} s",
+             "CPU in use (cores of 2) during each step, server / clients / other processes: " +
+             "; ".join(f"{step} {c['server_cores']} / {c['client_cores']} / {c['other_cores']}"
+                       for step, c in results["cpu"].items()), "",
              f"{'sequential requests, loopback':<46}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}"
              f"{'cpu ms':>9}{'bytes':>9}  (cpu: server CPU per request)"]
     for name, row in results["latency"].items():

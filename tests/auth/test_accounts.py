@@ -139,7 +139,7 @@ def test_duplicate_login_name_is_a_form_error(client, auth, make_user):
     response = client.post("/users/new", data={
         "username": "Taken", "full_name": "X", "role": "trainee", "org_type": "police",
         "province": "", "language": "vi"})
-    assert "đã có người dùng" in response.get_data(as_text=True)
+    assert "đã được sử dụng" in response.get_data(as_text=True)
 
 
 def test_decomposed_vietnamese_is_stored_composed_and_found_either_way(client, auth, make_user):
