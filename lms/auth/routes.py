@@ -79,6 +79,11 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
+def _one_time_password_page(user: User, password: str):
+    return render_template("one_time_password.html", user=user, password=password,
+                           back_url=url_for("auth.users"), back_label=_("Back to accounts"))
+
+
 def _role_choices():
     allowed = MANAGEABLE_ROLES.get(Role(current_user.role), set())
     return [(role.value, label) for role, label in ROLE_LABELS.items() if role in allowed]
@@ -122,7 +127,7 @@ def new_user():
             form.username.errors.append(str(error))
         else:
             db.session.commit()
-            return render_template("auth/one_time_password.html", user=user, password=password)
+            return _one_time_password_page(user, password)
     return render_template("auth/user_form.html", form=form, title=_("New account"))
 
 
@@ -155,4 +160,4 @@ def reset_user_password(user_id: int):
         abort(400)
     password = reset_password(current_user, user, form.reason.data or None)
     db.session.commit()
-    return render_template("auth/one_time_password.html", user=user, password=password)
+    return _one_time_password_page(user, password)

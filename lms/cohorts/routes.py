@@ -145,8 +145,9 @@ def reset_password(cohort_id: int, enrolment_id: int):
         flash(str(error), "error")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     db.session.commit()
-    return render_template("cohorts/one_time_password.html", cohort=cohort,
-                           user=enrolment.user, password=password)
+    return render_template("one_time_password.html", user=enrolment.user, password=password,
+                           back_url=url_for("cohorts.show", cohort_id=cohort.id) + "#roster",
+                           back_label=_("Back to the cohort"))
 
 
 @bp.post("/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/waive")

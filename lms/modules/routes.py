@@ -56,6 +56,11 @@ def _open_module_or_redirect(module: Module):
     return access, None
 
 
+def _open_lesson_or_redirect(key: str):
+    lesson = _lesson_or_404(key)
+    return lesson, _open_module_or_redirect(lesson.module)[1]
+
+
 @bp.get("/modules")
 @require(Permission.LEARN)
 def index():
@@ -80,8 +85,7 @@ def module(key: str):
 @bp.get("/lessons/<key>")
 @require(Permission.LEARN)
 def lesson(key: str):
-    lesson = _lesson_or_404(key)
-    _access, redirect_response = _open_module_or_redirect(lesson.module)
+    lesson, redirect_response = _open_lesson_or_redirect(key)
     if redirect_response:
         return redirect_response
     progress = record_visit(current_user, lesson)
@@ -103,8 +107,7 @@ def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = Fals
 @bp.post("/lessons/<key>/complete")
 @require(Permission.LEARN)
 def complete_lesson(key: str):
-    lesson = _lesson_or_404(key)
-    _access, redirect_response = _open_module_or_redirect(lesson.module)
+    lesson, redirect_response = _open_lesson_or_redirect(key)
     if redirect_response:
         return redirect_response
     mark_complete(current_user, lesson)
@@ -124,8 +127,7 @@ def complete_lesson(key: str):
 @bp.post("/lessons/<key>/reflections/<block_key>")
 @require(Permission.LEARN)
 def reflection(key: str, block_key: str):
-    lesson = _lesson_or_404(key)
-    _access, redirect_response = _open_module_or_redirect(lesson.module)
+    lesson, redirect_response = _open_lesson_or_redirect(key)
     if redirect_response:
         return redirect_response
     if not any(b["id"] == block_key and b["type"] == "reflection" for b in lesson.blocks_vi):
