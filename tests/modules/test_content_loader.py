@@ -145,3 +145,37 @@ def test_sync_refuses_invalid_content_and_writes_nothing(app, content_copy):
     db.session.rollback()
     assert db.session.scalar(select(Module).where(Module.key == "understanding-stigma")).title_vi \
         == before
+
+
+def test_every_lesson_is_a_real_lesson_in_both_languages():
+    """400–900 words, a participatory activity, facilitator notes and cited sources."""
+    import re
+
+    from lms.config import ROOT
+    from lms.modules.content import PARTICIPATORY
+
+    modules, _ = parse_toolkit(ROOT / "content")
+    for module in modules:
+        for docs in module.lessons.values():
+            for doc in docs.values():
+                words = len(re.findall(r"\w+", " ".join(b.markdown for b in doc.blocks)))
+                types = {b.type for b in doc.blocks}
+                assert 400 <= words <= 900, (doc.path, words)
+                assert types & PARTICIPATORY, doc.path
+                assert {"facilitator-notes", "sources"} <= types, doc.path
+
+
+def test_stigmatising_words_appear_only_inside_exercises_that_examine_them():
+    from lms.config import ROOT
+
+    avoid = {"vi": ["con nghiện", "tệ nạn xã hội", "đối tượng nghiện"], "en": ["addict"]}
+    modules, _ = parse_toolkit(ROOT / "content")
+    for module in modules:
+        for docs in [module.docs, *module.lessons.values()]:
+            for lang, doc in docs.items():
+                for block in doc.blocks:
+                    if block.type in ("words-matter", "scenario", "facilitator-notes", "discussion"):
+                        continue
+                    text = block.markdown.lower()
+                    for word in avoid[lang]:
+                        assert word not in text, (doc.path, block.line, word)
