@@ -88,8 +88,8 @@ def prepare(app: Flask, seeded: Seeded) -> Context:
         by_cohort.setdefault(trainee.cohort_id, []).append(trainee)
     others = [t for c in live_cohorts[1:] for t in by_cohort[c.id]]
     certificate_trainee, certificate_code = next(iter(seeded.certificate_codes.items()))
-    context = Context(lessons=lessons, probe=by_cohort[matrix.id][0], submitters=others[:150],
-                      saturating=others[150:300], paced=others[300:400],
+    context = Context(lessons=lessons, probe=by_cohort[matrix.id][0], submitters=others[:100],
+                      saturating=others[100:250], paced=others[250:450],
                       matrix_cohort=matrix.id, matrix_facilitator=matrix.facilitator,
                       certificate_trainee=certificate_trainee, certificate_code=certificate_code,
                       items=items)

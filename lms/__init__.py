@@ -7,7 +7,9 @@ from lms.config import INSTANCE, ROOT, Config
 
 def create_app(config: type[Config] = Config) -> Flask:
     """Application factory: configuration, extensions, blueprints, hooks, commands."""
-    app = Flask(__name__, instance_path=str(INSTANCE))
+    from lms.web import App
+
+    app = App(__name__, instance_path=str(INSTANCE))
     app.config.update(config.load())
 
     from lms import database, i18n, web

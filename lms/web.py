@@ -1,5 +1,8 @@
 """Request-wide behaviour: security headers, sign-in plumbing, error pages, template helpers."""
 
+import hashlib
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, url_for
@@ -53,7 +56,25 @@ def load_user(user_id: str):
     return user if user and user.active else None
 
 
+@cache
+def _static_version(folder: str, filename: str) -> str:
+    path = Path(folder) / filename
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else "0"
+
+
+class App(Flask):
+    def get_send_file_max_age(self, filename):
+        # Static URLs carry a hash of the file (see static_version), so phones on slow
+        # connections may keep them for a year; generated downloads (filename None) are not cached.
+        return 31_536_000 if filename else None
+
+
 def init_app(app: Flask) -> None:
+    @app.url_defaults
+    def static_version(endpoint, values):
+        if endpoint == "static" and "filename" in values:
+            values["v"] = _static_version(app.static_folder, values["filename"])
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"

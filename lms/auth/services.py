@@ -1,6 +1,7 @@
 """Accounts: creating users, signing in with throttling, passwords and one-time passwords."""
 
 import secrets
+import threading
 from datetime import timedelta
 
 from flask import current_app
@@ -16,6 +17,9 @@ from lms.text import nfc
 # No 0/O, 1/l/I: one-time passwords are read off paper slips in a workshop.
 OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 MIN_PASSWORD_LENGTH = 8
+# scrypt takes ~32 MB and ~70 ms per check: one at a time per worker keeps a room full of
+# trainees signing in at once from multiplying the worker's memory.
+_password_check = threading.BoundedSemaphore(1)
 
 
 class AccountError(ValueError):
@@ -94,7 +98,9 @@ def authenticate(username: str, password: str, address: str) -> User:
                              "and try again, or ask your facilitator to reset your password.",
                              minutes=cfg["LOGIN_LOCK_MINUTES"]))
     user = find_user(username)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    with _password_check:
+        valid = user is not None and check_password_hash(user.password_hash, password)
+    if not valid or not user.active:
         record_failure(user_key, addr_key)
         raise AccountError(_("The login name or password is not correct."))
     clear_failures(user_key)

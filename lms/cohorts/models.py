@@ -55,7 +55,7 @@ class CohortModule(db.Model):
     unlocked: Mapped[bool] = mapped_column(default=False)  # only used when facilitator-paced
 
     cohort: Mapped[Cohort] = relationship(back_populates="modules")
-    module: Mapped[Module] = relationship()
+    module: Mapped[Module] = relationship(lazy="joined")
 
 
 class Enrolment(db.Model):

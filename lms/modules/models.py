@@ -57,8 +57,8 @@ class Lesson(Bilingual, db.Model):
     title_vi: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
     # [{"type": "text"|"key-facts"|"reflection"|…, "id": str|None, "html": str}], sanitised
-    blocks_vi: Mapped[list] = mapped_column(JSON)
-    blocks_en: Mapped[list] = mapped_column(JSON)
+    blocks_vi: Mapped[list] = mapped_column(JSON, deferred=True)  # loaded only to show it
+    blocks_en: Mapped[list] = mapped_column(JSON, deferred=True)
     archived: Mapped[bool] = mapped_column(default=False)
 
     module: Mapped[Module] = relationship()

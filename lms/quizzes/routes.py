@@ -51,11 +51,14 @@ def _answers_from_form(items) -> dict[int, int]:
 @require(Permission.LEARN)
 def take(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)
+    done = redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
     if response_for(enrolment, phase) is not None:
         if request.method == "POST":
             flash(_("This survey has already been submitted. Thank you!"), "info")
-        return redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
+        return done
     if not phase_open(enrolment, phase):
+        if response_for(enrolment, phase) is not None:  # submitted a moment ago in another tab
+            return done
         return render_template("quizzes/not_open.html", enrolment=enrolment, phase=phase,
                                status=survey_status(enrolment), title=PHASE_TITLES[phase])
     version = version_for(enrolment, phase)
@@ -66,22 +69,25 @@ def take(enrolment_id: int, phase: str):
     missing = []
     if request.method == "POST":
         save_draft(enrolment, phase, _answers_from_form(page_items))
-        db.session.commit()  # the page is saved before anything else can go wrong
         action = request.form.get("action", "next")
-        if action == "submit":
-            try:
-                submit_survey(enrolment, phase)
-            except AlreadySubmitted:
-                flash(_("This survey has already been submitted. Thank you!"), "info")
-                return redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
-            except MissingAnswers as error:
-                missing = error.items
-            else:
-                return redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
-        else:
+        if action != "submit":
+            db.session.commit()
             target = page + 1 if action == "next" else page - 1
             return redirect(url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
                                     page=min(max(target, 1), len(survey_pages))))
+        try:
+            # The page's answers and the submission are stored in one transaction.
+            submit_survey(enrolment, phase)
+        except AlreadySubmitted:
+            flash(_("This survey has already been submitted. Thank you!"), "info")
+            return done
+        except MissingAnswers as error:
+            db.session.commit()  # keep what this page added
+            if response_for(enrolment, phase) is not None:
+                return done
+            missing = error.items
+        else:
+            return done
     answers = draft_answers(enrolment, phase)
     numbers = {item.id: n for n, item in enumerate(items, start=1)}
     item_pages = {item.id: p for p, group in enumerate(survey_pages, start=1) for item in group}

@@ -4,7 +4,7 @@ import random
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
@@ -157,11 +157,23 @@ def pre_survey_pending(enrolment) -> bool:
 
 
 def required_modules_complete(enrolment) -> bool:
-    from lms.modules.services import is_module_complete, progress_by_lesson
+    """Every required lesson of the cohort's required modules is completed (one query: this
+    runs on every survey page and autosave)."""
+    from lms.cohorts.models import CohortModule
+    from lms.modules.models import Lesson, LessonProgress, Module
 
-    progress = progress_by_lesson(enrolment.user)
-    return all(is_module_complete(cm.module, progress)
-               for cm in enrolment.cohort.modules if cm.required and not cm.module.archived)
+    completed = and_(LessonProgress.lesson_id == Lesson.id,
+                     LessonProgress.user_id == enrolment.user_id,
+                     LessonProgress.completed_at.is_not(None))
+    lessons_left = db.session.scalar(
+        select(func.count(Lesson.id))
+        .join(Module, Module.id == Lesson.module_id)
+        .join(CohortModule, CohortModule.module_id == Module.id)
+        .outerjoin(LessonProgress, completed)
+        .where(CohortModule.cohort_id == enrolment.cohort_id, CohortModule.required.is_(True),
+               Module.archived.is_(False), Lesson.archived.is_(False), Lesson.required.is_(True),
+               LessonProgress.id.is_(None)))
+    return lessons_left == 0
 
 
 @dataclass

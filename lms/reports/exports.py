@@ -9,11 +9,10 @@ import hmac
 import io
 import secrets
 from collections import defaultdict
+from functools import cache
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from lms.auth.models import User
@@ -104,20 +103,29 @@ def report_csv(report: Report) -> bytes:
 
 # ---- XLSX -----------------------------------------------------------------------------
 
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=13)
-NOTE = Font(italic=True, color="5B6770")
-HEADER_FILL = PatternFill("solid", fgColor="DCE6EC")
-HEADER_BORDER = Border(bottom=Side(style="thin", color="1D2B36"))
+@cache
+def _xlsx():
+    """openpyxl and the sheet styles, loaded on first export: importing openpyxl at start-up
+    would add ~20 MB to every worker for a page few people open."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    return SimpleNamespace(
+        Workbook=Workbook, Alignment=Alignment, Font=Font, get_column_letter=get_column_letter,
+        bold=Font(bold=True), title=Font(bold=True, size=13), note=Font(italic=True, color="5B6770"),
+        header_fill=PatternFill("solid", fgColor="DCE6EC"),
+        header_border=Border(bottom=Side(style="thin", color="1D2B36")))
 
 
 def _write_table(ws, row: int, table: Table, min_n: int) -> int:
-    ws.cell(row, 1, table.title).font = TITLE
+    x = _xlsx()
+    ws.cell(row, 1, table.title).font = x.title
     row += 1
     for col, column in enumerate(table.columns, start=1):
         cell = ws.cell(row, col, header_label(column))
-        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font, cell.fill, cell.border = x.bold, x.header_fill, x.header_border
+        cell.alignment = x.Alignment(wrap_text=True, vertical="top")
     for values in table.rows:
         row += 1
         for col, column in enumerate(table.columns, start=1):
@@ -125,7 +133,7 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
             cell = ws.cell(row, col)
             if isinstance(value, Hidden):
                 cell.value = hidden_text(value, min_n)
-                cell.alignment = Alignment(horizontal="right")
+                cell.alignment = x.Alignment(horizontal="right")
             elif value is None or column.kind == "text" or isinstance(value, str):
                 cell.value = value
                 if isinstance(value, str):
@@ -135,43 +143,44 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
                 cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
     for note in table.notes:
         row += 1
-        ws.cell(row, 1, note).font = NOTE
+        ws.cell(row, 1, note).font = x.note
     return row + 2
 
 
 def report_xlsx(report: Report) -> bytes:
     """Sheets for the summary, subscales, items, knowledge, cohorts and trends."""
-    workbook = Workbook()
+    x = _xlsx()
+    workbook = x.Workbook()
     titles = _sheet_titles()
     filters = "; ".join(f"{name}: {value}" for name, value in report.description)
     for index, (sheet, keys) in enumerate(SHEETS):
         ws = workbook.active if index == 0 else workbook.create_sheet()
         ws.title = titles[sheet][:31]
-        ws.cell(1, 1, report_title()).font = Font(bold=True, size=15)
+        ws.cell(1, 1, report_title()).font = x.Font(bold=True, size=15)
         row = 2
         if sheet == "summary":
-            ws.cell(row, 1, _("Generated")).font = BOLD
+            ws.cell(row, 1, _("Generated")).font = x.bold
             ws.cell(row, 2, report.generated_at.strftime("%Y-%m-%d %H:%M UTC"))
             row += 1
             for line in _filter_lines(report):
-                ws.cell(row, 1, line[0]).font = BOLD
+                ws.cell(row, 1, line[0]).font = x.bold
                 if len(line) > 1:
                     ws.cell(row, 2, line[1])
                 row += 1
             row += 1
         else:
-            ws.cell(row, 1, _("Filters: %(filters)s", filters=filters)).font = NOTE
+            ws.cell(row, 1, _("Filters: %(filters)s", filters=filters)).font = x.note
             row += 2
         for key in keys:
             row = _write_table(ws, row, report.tables[key], report.min_n)
         if sheet == "summary":
-            ws.cell(row, 1, _("Methods and notes")).font = TITLE
+            ws.cell(row, 1, _("Methods and notes")).font = x.title
             for method in report.methods:
                 row += 1
                 ws.cell(row, 1, method)
         ws.column_dimensions["A"].width = 46
         for col in range(2, 20):
-            ws.column_dimensions[get_column_letter(col)].width = 15
+            ws.column_dimensions[x.get_column_letter(col)].width = 15
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+
+def _scipy_stats():
+    """scipy.stats, imported on first use: at start-up it would cost every worker ~60 MB."""
+    from scipy import stats
+
+    return stats
 
 # Answers closer than this are "the same": float noise from averaging items is not a change.
 TOL = 1e-9
@@ -81,10 +87,10 @@ def _wilcoxon_p(d: np.ndarray) -> float | None:
     of positive ranks is counted directly over the (doubled, so whole) ranks: identical p,
     but milliseconds instead of seconds for a report on a small cohort (~30 tests)."""
     nonzero = d[d != 0]
-    ranks = stats.rankdata(np.abs(nonzero))
+    ranks = _scipy_stats().rankdata(np.abs(nonzero))
     tied = np.unique(ranks).size < ranks.size
     if d.size > PERMUTATION_MAX_N or not (tied or nonzero.size < d.size):
-        return _finite(stats.wilcoxon(d, zero_method="wilcox").pvalue)
+        return _finite(_scipy_stats().wilcoxon(d, zero_method="wilcox").pvalue)
     doubled = np.rint(2 * ranks).astype(int)
     ways = np.zeros(int(doubled.sum()) + 1)
     ways[0] = 1.0
@@ -128,7 +134,7 @@ def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
     ci_low = ci_high = t_p = wilcoxon_p = dz = None
     # A (near-)zero SD makes t infinite and scipy warns about precision loss: no test then.
     if sd_d is not None and sd_d > TOL * max(1.0, abs(mean_d)):
-        res = stats.ttest_rel(b, a)
+        res = _scipy_stats().ttest_rel(b, a)
         ci = res.confidence_interval(0.95)
         ci_low, ci_high = _finite(ci.low), _finite(ci.high)
         t_p = _finite(res.pvalue)
@@ -179,7 +185,7 @@ def mean_ci(values: Sequence[float]) -> tuple[float | None, float | None]:
         return None, None
     if sd <= TOL:  # every value equal: the interval is the value itself
         return float(x.mean()), float(x.mean())
-    low, high = stats.t.interval(0.95, x.size - 1, loc=x.mean(), scale=sd / math.sqrt(x.size))
+    low, high = _scipy_stats().t.interval(0.95, x.size - 1, loc=x.mean(), scale=sd / math.sqrt(x.size))
     return _finite(low), _finite(high)
 
 
@@ -209,10 +215,10 @@ def mcnemar(pre_correct: Sequence[bool], post_correct: Sequence[bool]) -> McNema
     discordant = b + c
     if discordant < MCNEMAR_EXACT_BELOW:
         method = "exact binomial"
-        p = stats.binomtest(b, discordant, 0.5).pvalue if discordant else None
+        p = _scipy_stats().binomtest(b, discordant, 0.5).pvalue if discordant else None
     else:
         method = "chi-square with continuity correction"
-        p = stats.chi2.sf((abs(b - c) - 1) ** 2 / discordant, 1)
+        p = _scipy_stats().chi2.sf((abs(b - c) - 1) ** 2 / discordant, 1)
     return McNemar(
         n=len(pairs),
         pre_correct=sum(1 for x, _ in pairs if x),
