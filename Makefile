@@ -34,6 +34,7 @@ run: setup serve
 serve:
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--max-requests 2000 --max-requests-jitter 200 \
 		--access-logfile - wsgi:app
 
 test: $(VENV)/.test-installed compile-translations

@@ -124,7 +124,7 @@ def run(args) -> dict:
     results: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
                      "machine": machine_info(url),
                      "server": "gunicorn --workers 2 --threads 4 --worker-class gthread "
-                               "(as make serve), loopback"}
+                               "(as make serve, without its worker recycling), loopback"}
     print(f"seeding {args.trainees} trainees in {args.cohorts} cohorts "
           f"({results['machine']['database']})…", flush=True)
     seeded, context, seed_seconds = seed(url, args)

@@ -67,7 +67,8 @@ def memory_pss_kb(pid: int) -> int | None:
 
 
 class GunicornServer:
-    """gunicorn serving wsgi:app on 127.0.0.1 and a free port, as `make serve` runs it."""
+    """gunicorn serving wsgi:app on 127.0.0.1 and a free port, as `make serve` runs it (without
+    --max-requests, so a worker is never recycled in the middle of a measurement)."""
 
     def __init__(self, database_url: str, *, workers: int = 2, threads: int = 4,
                  timeout: int = 30, env: dict[str, str] | None = None, app: str = "wsgi:app",
