@@ -1,5 +1,6 @@
 """Language choice, the VI | EN switch, translated pages, and the completeness of the catalogue."""
 
+import io
 import subprocess
 import sys
 
@@ -86,3 +87,11 @@ def test_vietnamese_catalogue_is_complete_and_covers_every_ui_string(tmp_path):
     assert not missing, f"{len(missing)} UI strings without a Vietnamese translation: {missing[:20]}"
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert not fuzzy, f"fuzzy entries: {fuzzy[:10]}"
+
+
+def test_a_too_large_upload_gets_the_translated_413_page(app, client, auth, make_user):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    auth.login(make_user("staff"))
+    response = client.post("/reports/import", data={"file": (io.BytesIO(b"x" * 4096), "big.csv")})
+    assert response.status_code == 413
+    assert "Tệp quá lớn" in response.get_data(as_text=True)
