@@ -46,3 +46,16 @@ def test_no_console_errors_from_the_content_security_policy(page, live_server):
     sign_in(page, live_server, "trainee")
     page.goto(live_server + "/modules")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_survey_answers_are_saved_as_they_are_clicked(page, live_server):
+    """A dropped connection or a closed tab loses nothing: each click is saved on the server."""
+    sign_in(page, live_server, "trainee2")
+    page.locator("a[href$='/pre']").first.click()
+    first = page.locator("fieldset.question").first
+    first.locator("input[type=radio]").nth(3).check()
+    page.locator(".save-status").filter(has_text="Đã lưu").first.wait_for()
+    page.context.clear_cookies()  # as if on another phone: sign in again
+    sign_in(page, live_server, "trainee2")
+    page.locator("a[href$='/pre']").first.click()
+    assert page.locator("fieldset.question").first.locator("input[type=radio]").nth(3).is_checked()
