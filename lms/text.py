@@ -1,16 +1,25 @@
 """Unicode hygiene: Vietnamese typed as composed or decomposed characters is the same text."""
 
+import re
 import unicodedata
 
 from flask_wtf import FlaskForm
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+# Control characters (NUL above all: PostgreSQL refuses it) never belong in stored text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value: str) -> str:
+    """NFC-normalised text without control characters (line breaks and tabs kept)."""
+    return unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub("", value))
+
 
 def nfc(value):
-    """NFC-normalise and strip a string; anything else passes through."""
+    """Clean and strip a string; anything else passes through."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
+        return clean(value).strip()
     return value
 
 
@@ -29,5 +38,6 @@ def _normalise_text_columns(session, flush_context, instances):
     for obj in (*session.new, *session.dirty):
         for attr in obj.__mapper__.column_attrs:
             value = getattr(obj, attr.key, None)
-            if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
-                setattr(obj, attr.key, unicodedata.normalize("NFC", value))
+            if isinstance(value, str) and (not unicodedata.is_normalized("NFC", value)
+                                           or CONTROL_CHARACTERS.search(value)):
+                setattr(obj, attr.key, clean(value))

@@ -54,7 +54,8 @@ class ReportFilterForm(Form):
             facilitator_id=int(ok(self.facilitator)) if ok(self.facilitator) else None,
             date_from=ok(self.date_from), date_to=ok(self.date_to),
             version_id=int(ok(self.version)) if ok(self.version) else None,
-            sources=tuple(ok(self.source) or ()),
+            # Optional() clears a choice error for an empty value, so keep known sources only.
+            sources=tuple(s for s in ok(self.source) or () if s in dict(self.source.choices)),
             period=ok(self.period) or "month")
 
 
