@@ -23,6 +23,13 @@ def nfc(value):
     return value
 
 
+def fold(value: str) -> str:
+    """Lower-case text without diacritics: "Nguyễn Đức" -> "nguyen duc", so people find a name
+    typed on a keyboard without Vietnamese input."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
 class Form(FlaskForm):
     """Base form: every text field is NFC-normalised and stripped on the way in."""
 

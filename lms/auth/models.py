@@ -3,12 +3,13 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
 from lms.models import Timestamps, utcnow
 from lms.permissions import Permission, Role, has_permission
+from lms.text import fold
 
 
 class User(UserMixin, Timestamps, db.Model):
@@ -25,6 +26,8 @@ class User(UserMixin, Timestamps, db.Model):
     province: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Name, login, email and phone folded by lms.text.fold: what account searches match.
+    search_key: Mapped[str] = mapped_column(String(600), default="")
 
     @property
     def is_active(self) -> bool:
@@ -35,6 +38,13 @@ class User(UserMixin, Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _fill_search_key(mapper, connection, user: User) -> None:
+    parts = (user.full_name, user.username, user.email, user.phone)
+    user.search_key = fold(" ".join(p for p in parts if p))
 
 
 class LoginFailure(db.Model):

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from lms.auth import bp
@@ -28,7 +28,7 @@ from lms.auth.services import (
 )
 from lms.extensions import db
 from lms.permissions import MANAGEABLE_ROLES, Permission, Role, public, require, signed_in
-from lms.text import nfc
+from lms.text import fold
 from lms.vocab import province_choices
 from lms.web import safe_next
 
@@ -104,8 +104,7 @@ def users():
     manageable = [r.value for r in MANAGEABLE_ROLES.get(Role(current_user.role), set())]
     query = query.where(User.role.in_(manageable))
     if form.q.data:
-        term = f"%{nfc(form.q.data).lower()}%"
-        query = query.where(or_(User.username.like(term), User.full_name.ilike(term)))
+        query = query.where(User.search_key.contains(fold(form.q.data), autoescape=True))
     return render_template("auth/users.html", users=db.session.scalars(query).all(), form=form,
                            role_labels=ROLE_LABELS)
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 016d09a64e14
+Revision ID: f84f51518888
 Revises: 
-Create Date: 2026-11-22 15:15:54.444224
+Create Date: 2026-11-22 15:55:31.989971
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '016d09a64e14'
+revision = 'f84f51518888'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -70,6 +70,7 @@ def upgrade():
     sa.Column('province', sa.String(length=40), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('search_key', sa.String(length=600), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
