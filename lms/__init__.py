@@ -11,6 +11,11 @@ def create_app(config: type[Config] = Config) -> Flask:
 
     app = App(__name__, instance_path=str(INSTANCE))
     app.config.update(config.load())
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from lms import database, i18n, web
     from lms.extensions import csrf, login_manager, migrate

@@ -43,6 +43,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("HTTPS")
+    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
+    # so sign-in throttling counts real client addresses, not the proxy's.
+    PROXIES = int(os.environ.get("PROXIES", "0"))
     PREFERRED_URL_SCHEME = "https" if _env_bool("HTTPS") else "http"
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "5")) * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a trainee may keep a survey open all afternoon
@@ -50,6 +53,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("vi", "en")
+    # Uploaded imports wait here between preview and commit (then they are deleted).
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE / "imports"))
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
     # Public address used in QR codes and certificates; falls back to the request's host.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")

@@ -36,8 +36,6 @@ from lms.quizzes.services import required_modules_complete, response_for
 from lms.text import nfc
 
 CODE_LENGTH = 10  # 32 symbols ** 10 = 2 ** 50 codes: guessing one is hopeless when throttled
-VERIFY_MAX_FAILURES = 20  # unknown codes per address within VERIFY_LOCK_MINUTES (config keys)
-VERIFY_LOCK_MINUTES = 15
 REASON_MAX_LENGTH = 500
 
 # The one source of the certificate's words: translated per language under force_locale.
@@ -397,8 +395,8 @@ def verify_code(code_text: str | None, address: str) -> Certificate | None:
     """Look a code up for the public page; unknown codes count against the address."""
     config = current_app.config
     key = f"verify:{address}"
-    minutes = config.get("VERIFY_LOCK_MINUTES", VERIFY_LOCK_MINUTES)
-    if throttled({key: config.get("VERIFY_MAX_FAILURES", VERIFY_MAX_FAILURES)}, minutes):
+    minutes = config["VERIFY_LOCK_MINUTES"]
+    if throttled({key: config["VERIFY_MAX_FAILURES"]}, minutes):
         raise TooManyGuesses(minutes)
     certificate = find_certificate(code_text)
     if certificate is None:

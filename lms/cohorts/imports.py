@@ -259,8 +259,7 @@ def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
 # --- Keeping the file between preview and commit -------------------------------------------
 
 def import_dir(create: bool = True) -> Path:
-    path = Path(current_app.config.get("IMPORT_DIR")
-                or Path(current_app.instance_path) / "imports")
+    path = Path(current_app.config["IMPORT_DIR"])
     if create:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path

@@ -376,8 +376,8 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
 # ---- the uploaded file between preview and import -------------------------------------
 
 def _stash_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(current_app.config["IMPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # holds survey answers: owner only
     return path
 
 

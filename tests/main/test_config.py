@@ -39,3 +39,23 @@ def test_sqlite_runs_with_wal_and_foreign_keys_and_postgresql_with_psycopg(app):
         return
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_behind_a_reverse_proxy_throttling_counts_the_real_client(monkeypatch, database):
+    from sqlalchemy import select
+
+    from lms import create_app
+    from lms.auth.models import LoginFailure
+    from lms.extensions import db
+    from tests.conftest import _config
+
+    url, _snapshot = database
+    app = create_app(_config(url, PROXIES=1))
+    with app.app_context():
+        app.test_client().post("/login", data={"username": "ghost", "password": "x"},
+                               headers={"X-Forwarded-For": "203.0.113.7"})
+        keys = set(db.session.scalars(select(LoginFailure.key)))
+        db.session.execute(LoginFailure.__table__.delete())
+        db.session.commit()
+        db.engine.dispose()
+    assert "addr:203.0.113.7" in keys
