@@ -48,6 +48,18 @@ def safe_next(target: str | None, fallback: str = "main.home") -> str:
     return url_for(fallback)
 
 
+def public_url(endpoint: str, **values) -> str:
+    """Absolute address for QR codes, slips and certificates: on PUBLIC_URL when configured,
+    else on the host of the current request."""
+    from flask import current_app
+
+    base = current_app.config["PUBLIC_URL"]
+    if base:
+        # Built from the app's root without needing a request: PUBLIC_URL is where it is served.
+        return base + current_app.url_map.bind("localhost").build(endpoint, values)
+    return url_for(endpoint, _external=True, **values)
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     from lms.auth.models import User

@@ -7,7 +7,6 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from flask import current_app, url_for
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +15,7 @@ from lms.certificates.pdf import LANGUAGES, CertificateView, render_certificate
 from lms.certificates.services import certificate_labels, format_code
 from lms.text import nfc
 from lms.vocab import COHORT_AUDIENCES
+from lms.web import public_url
 
 # Vietnamese documents write dates as numbers; English spells the month to avoid 11/12 vs 12/11.
 DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "d MMMM yyyy"}
@@ -38,14 +38,8 @@ def _translated(text) -> dict[str, str]:
 
 
 def verify_url(code: str) -> str:
-    """The absolute public verification address: PUBLIC_URL when set, else this request's host."""
-    public_url = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    if public_url:
-        # Built from the app's root, without a request: PUBLIC_URL is where that root is served.
-        path = current_app.url_map.bind("localhost").build(
-            "certificates.verify", {"code": format_code(code)})
-        return public_url + path
-    return url_for("certificates.verify", code=format_code(code), _external=True)
+    """The absolute public verification address (see lms.web.public_url)."""
+    return public_url("certificates.verify", code=format_code(code))
 
 
 def certificate_view(certificate: Certificate) -> CertificateView:

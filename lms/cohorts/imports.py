@@ -370,7 +370,7 @@ def forget_result(token: str) -> None:
 
 def login_slips_pdf(cohort: Cohort, slips: list) -> bytes:
     """Login slips for the accounts an import created, labelled in the cohort's language."""
-    from lms.cohorts.services import public_url
+    from lms.web import public_url
     from lms.cohorts.slips import render_login_slips
 
     with force_locale(cohort.language):

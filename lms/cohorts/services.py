@@ -5,7 +5,7 @@ import re
 import secrets
 
 import segno
-from flask import abort, current_app, url_for
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
@@ -18,6 +18,7 @@ from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
 from lms.text import nfc
+from lms.web import public_url
 
 # Join codes are typed on phones and read aloud in a room: no 0/O, 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -165,14 +166,6 @@ def register_and_join(cohort: Cohort, *, username: str, full_name: str, password
     user, _password = create_user(username, full_name, password, role=Role.TRAINEE, **profile)
     db.session.flush()
     return enrol(cohort, user)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute address for QR codes and slips, on PUBLIC_URL when configured."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def join_url(cohort: Cohort) -> str:
