@@ -133,6 +133,19 @@ def make_cohort(app, make_user):
     return make
 
 
+@pytest.fixture
+def enrolment(make_cohort, make_user, auth):
+    """A police trainee enrolled in a police cohort, signed in on the test client."""
+    from lms.cohorts.services import enrol
+
+    cohort = make_cohort(audience="police")
+    trainee = make_user("trainee", org_type="police")
+    enrolment = enrol(cohort, trainee)
+    db.session.commit()
+    auth.login(trainee)
+    return enrolment
+
+
 class AuthActions:
     def __init__(self, client):
         self._client = client

@@ -23,13 +23,8 @@ def _answer_pre(enrolment):
 
 
 @pytest.fixture
-def trainee_in_cohort(make_cohort, make_user, auth):
-    cohort = make_cohort(audience="police")
-    trainee = make_user("trainee", org_type="police")
-    enrolment = enrol(cohort, trainee)
-    db.session.commit()
-    auth.login(trainee)
-    return trainee, cohort, enrolment
+def trainee_in_cohort(enrolment):
+    return enrolment.user, enrolment.cohort, enrolment
 
 
 def test_every_lesson_renders_in_both_languages(client, auth, make_user):

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.cohorts.models import Enrolment
-from lms.cohorts.services import enrol
 from lms.extensions import db
 from lms.modules.services import mark_complete
 from lms.quizzes.instrument import current_version, parse_instrument, sync_instrument
@@ -18,16 +17,6 @@ from lms.quizzes.services import (
     submit_survey,
     subscale_profile,
 )
-
-
-@pytest.fixture
-def enrolment(make_cohort, make_user, auth):
-    cohort = make_cohort(audience="police")
-    trainee = make_user("trainee", org_type="police")
-    enrolment = enrol(cohort, trainee)
-    db.session.commit()
-    auth.login(trainee)
-    return enrolment
 
 
 def _full_answers(enrolment, phase, likert=3, option=0):
