@@ -1,10 +1,15 @@
 """Locale choice and formatting: user preference, session, ?lang=, Accept-Language, Vietnamese."""
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, format_decimal, format_percent
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from lms.extensions import babel
+
+
+def current_language() -> str:
+    """The language of the current page ("vi" or "en"), Vietnamese outside a request."""
+    return str(get_locale() or "vi")
 
 
 def select_locale() -> str:

@@ -4,8 +4,9 @@ import csv
 from functools import cache
 from pathlib import Path
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from lms.i18n import current_language
 
 ORG_TYPES = {
     "police": _l("Police"),
@@ -55,7 +56,7 @@ def province_name(code: str | None, lang: str | None = None) -> str:
     row = _provinces().get(code or "")
     if row is None:
         return code or ""
-    lang = lang or str(get_locale() or "vi")
+    lang = lang or current_language()
     return row["name_vi"] if lang == "vi" else row["name_en"]
 
 

@@ -3,7 +3,6 @@
 import hashlib
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +11,9 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from lms.extensions import db, login_manager
+from lms.i18n import current_language
 from lms.permissions import Permission, has_permission
+from lms.urls import safe_next
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -36,28 +37,6 @@ ERROR_HINTS = {
     429: _l("Please wait a few minutes before you try again."),
     500: _l("Nothing you entered has been lost. Please try again in a moment."),
 }
-
-
-def safe_next(target: str | None, fallback: str = "main.home") -> str:
-    """A redirect target on this site only: a path, never another host or scheme."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
-            return target
-    return url_for(fallback)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """Absolute address for QR codes, slips and certificates: on PUBLIC_URL when configured,
-    else on the host of the current request."""
-    from flask import current_app
-
-    base = current_app.config["PUBLIC_URL"]
-    if base:
-        # Built from the app's root without needing a request: PUBLIC_URL is where it is served.
-        return base + current_app.url_map.bind("localhost").build(endpoint, values)
-    return url_for(endpoint, _external=True, **values)
 
 
 @login_manager.user_loader
@@ -128,10 +107,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        from flask_babel import get_locale
-
         return {
-            "current_lang": str(get_locale()),
+            "current_lang": current_language(),
             "audience_label": lambda code: label(AUDIENCES | COHORT_AUDIENCES, code),
             "org_type_label": lambda code: label(ORG_TYPES, code),
             "province_name": province_name,

@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Accounts: users, sign-in, passwords, throttling and the audit log.
 
-bp = Blueprint("auth", __name__, template_folder="templates")
-
-from lms.auth import routes  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from lms.auth import bp
+from lms.auth.blueprint import bp
 from lms.auth.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
@@ -29,8 +29,8 @@ from lms.auth.services import (
 from lms.extensions import db
 from lms.permissions import MANAGEABLE_ROLES, Permission, Role, public, require, signed_in
 from lms.text import fold
+from lms.urls import safe_next
 from lms.vocab import province_choices
-from lms.web import safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Certificates of completion: issuing, revoking, PDF and ZIP files, public verification.
 
-bp = Blueprint("certificates", __name__, template_folder="templates")
-
-from lms.certificates import routes  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

@@ -14,8 +14,8 @@ from lms.certificates.models import Certificate
 from lms.certificates.pdf import LANGUAGES, CertificateView, render_certificate
 from lms.certificates.services import certificate_labels, format_code
 from lms.text import nfc
+from lms.urls import public_url
 from lms.vocab import COHORT_AUDIENCES
-from lms.web import public_url
 
 # Vietnamese documents write dates as numbers; English spells the month to avoid 11/12 vs 12/11.
 DATE_FORMATS = {"vi": "dd/MM/yyyy", "en": "d MMMM yyyy"}

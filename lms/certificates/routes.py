@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lms.certificates import bp
+from lms.certificates.blueprint import bp
 from lms.certificates.documents import certificate_filename, certificate_pdf, certificates_zip, verify_url
 from lms.certificates.forms import IssueForm, RevokeForm, VerifyForm
 from lms.certificates.services import (

@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Cohorts: creating and running workshops, enrolment, joining, imports, paper mode, pacing gates.
 
-bp = Blueprint("cohorts", __name__, template_folder="templates")
-
-from lms.cohorts import routes, routes_import, routes_paper, routes_workshop  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

@@ -370,8 +370,8 @@ def forget_result(token: str) -> None:
 
 def login_slips_pdf(cohort: Cohort, slips: list) -> bytes:
     """Login slips for the accounts an import created, labelled in the cohort's language."""
-    from lms.web import public_url
     from lms.cohorts.slips import render_login_slips
+    from lms.urls import public_url
 
     with force_locale(cohort.language):
         labels = {"login": _("Login name"), "password": _("One-time password"),

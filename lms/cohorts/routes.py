@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from lms.auth.services import AccountError, record_failure, throttled
-from lms.cohorts import bp
+from lms.cohorts.blueprint import bp
 from lms.cohorts.forms import PACING_LABELS, STATUS_LABELS, CohortForm, JoinCodeForm, RegisterForm
 from lms.cohorts.models import Enrolment
 from lms.cohorts.services import (
@@ -35,6 +35,7 @@ from lms.cohorts.services import (
 )
 from lms.cohorts.services import trainee_state as state_of
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.modules.services import active_modules
 from lms.permissions import Permission, public, require
 from lms.vocab import province_choices
@@ -253,7 +254,7 @@ def register(code: str):
             enrolment = register_and_join(
                 cohort, username=form.username.data, full_name=form.full_name.data,
                 password=form.password.data, org_type=form.org_type.data,
-                province=form.province.data, language=_current_lang())
+                province=form.province.data, language=current_language())
         except AccountError as error:
             form.username.errors.append(str(error))
         except CohortError as error:
@@ -264,12 +265,6 @@ def register(code: str):
             flash(_("Welcome! You have joined %(name)s.", name=cohort.name), "success")
             return redirect(url_for("main.home"))
     return _join_page(cohort, form, status=422)
-
-
-def _current_lang() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "vi")
 
 
 @bp.get("/enrolments/<int:enrolment_id>/state")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.models import audit
-from lms.cohorts import bp
+from lms.cohorts.blueprint import bp
 from lms.cohorts.forms import ImportForm
 from lms.cohorts.imports import (
     ImportFileError,

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.cohorts import bp
+from lms.cohorts.blueprint import bp
 from lms.cohorts.paper import column_totals, enter_paper_answers, entry_grid, paper_survey_pdf, paper_tracks
 from lms.cohorts.services import managed_cohort_or_404
 from lms.permissions import Permission, require

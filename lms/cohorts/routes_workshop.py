@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.models import audit
-from lms.cohorts import bp
+from lms.cohorts.blueprint import bp
 from lms.cohorts.exports import to_csv, to_xlsx
 from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
 from lms.cohorts.tracking import (
@@ -18,6 +18,7 @@ from lms.cohorts.tracking import (
     room_counts,
 )
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.permissions import Permission, require
 from lms.vocab import ORG_TYPES
 
@@ -49,7 +50,7 @@ def room(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     min_n = current_app.config["REPORT_MIN_N"]
     matrix = completion_matrix(cohort)
-    lang = _lang()
+    lang = current_language()
     results = group_results(cohort, min_n, lang)
     chart = None
     if results is not None:
@@ -117,8 +118,3 @@ def export_progress(cohort_id: int, fmt: str):
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "vi")

@@ -18,7 +18,7 @@ from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
 from lms.text import nfc
-from lms.web import public_url
+from lms.urls import public_url
 
 # Join codes are typed on phones and read aloud in a room: no 0/O, 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

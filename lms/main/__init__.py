@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Home pages per role, the language switch and the health check.
 
-bp = Blueprint("main", __name__, template_folder="templates")
-
-from lms.main import routes  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

@@ -4,9 +4,9 @@ from flask import current_app, redirect, render_template, request, session
 from flask_login import current_user
 
 from lms.extensions import db
-from lms.main import bp
+from lms.main.blueprint import bp
 from lms.permissions import Permission, public, signed_in
-from lms.web import safe_next
+from lms.urls import safe_next
 
 
 @bp.get("/")

@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""The toolkit: loading modules and lessons from content files, lesson pages, preview and print.
 
-bp = Blueprint("modules", __name__, template_folder="templates")
-
-from lms.modules import routes  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from flask_babel import get_locale
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.models import utcnow
 
 
@@ -14,7 +14,7 @@ class Bilingual:
     """Picks the current language's column (`title_vi` / `title_en`), falling back to Vietnamese."""
 
     def text(self, field: str, lang: str | None = None):
-        lang = lang or str(get_locale() or "vi")
+        lang = lang or current_language()
         return getattr(self, f"{field}_{lang}", None) or getattr(self, f"{field}_vi")
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.modules import bp
+from lms.modules.blueprint import bp
 from lms.modules.models import Lesson, Module
 from lms.modules.services import (
     access_to_module,

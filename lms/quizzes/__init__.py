@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""The survey instrument: versions and items, drafts, one safe submission, paper forms.
 
-bp = Blueprint("quizzes", __name__, template_folder="templates")
-
-from lms.quizzes import routes  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

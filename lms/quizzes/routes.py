@@ -8,7 +8,7 @@ from flask_login import current_user
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.permissions import Permission, require
-from lms.quizzes import bp
+from lms.quizzes.blueprint import bp
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,

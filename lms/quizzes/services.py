@@ -8,6 +8,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.models import utcnow
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import Answer, DraftAnswer, SurveyItem, SurveyResponse, SurveyVersion
@@ -228,8 +229,8 @@ def subscale_profile(enrolment) -> list[dict]:
     scores = {(phase, subscale): float(mean) for phase, subscale, mean in rows}
     pre = response_for(enrolment, "pre")
     version = db.session.get(SurveyVersion, pre.version_id) if pre else current_version()
-    return [{"id": s["id"], "title": s.get(f"title_{_lang()}") or s["title_vi"],
-             "description": s.get(f"description_{_lang()}") or s["description_vi"],
+    return [{"id": s["id"], "title": s.get(f"title_{current_language()}") or s["title_vi"],
+             "description": s.get(f"description_{current_language()}") or s["description_vi"],
              "pre": scores.get(("pre", s["id"])), "post": scores.get(("post", s["id"]))}
             for s in (version.subscales if version else [])]
 
@@ -242,8 +243,3 @@ def knowledge_review(response: SurveyResponse) -> list[tuple[SurveyItem, int]]:
         .order_by(SurveyItem.position)).all()
     return [(item, value) for item, value in rows]
 
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "vi")

@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Programme reports: attitude change statistics, charts, exports, historical import.
 
-bp = Blueprint("reports", __name__, template_folder="templates")
-
-from lms.reports import routes  # noqa: E402,F401
+The blueprint lives in blueprint.py and its routes are imported by create_app, so importing
+a model or a service never pulls in routes."""

@@ -4,17 +4,17 @@ from dataclasses import asdict
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.auth.models import audit
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.permissions import Permission, require
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import SurveyVersion
-from lms.reports import bp
+from lms.reports.blueprint import bp
 from lms.reports.charts import to_svg
 from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx, research_csv
 from lms.reports.forms import ImportCommitForm, ImportForm, ReportFilterForm, ResearchExportForm
@@ -87,7 +87,7 @@ def export(fmt: str):
     elif fmt == "xlsx":
         data, mimetype = report_xlsx(report), XLSX_MIMETYPE
     else:
-        data, mimetype = report_pdf(report, str(get_locale() or "vi")), "application/pdf"
+        data, mimetype = report_pdf(report, current_language()), "application/pdf"
     audit(current_user, "report_export", "reports",
           details=f"format={fmt}; {_filters_for_audit(filters)}"[:2000])
     db.session.commit()

@@ -13,6 +13,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortFacilitator
 from lms.cohorts.services import managed_cohort_or_404
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.models import utcnow
 from lms.permissions import Permission
 from lms.quizzes.instrument import current_version
@@ -203,7 +204,7 @@ def instrument(f: Filters) -> tuple[dict[str, ItemInfo], list[tuple[str, str]]]:
     subscales: dict[str, str] = {}
     for rank, version in enumerate(versions):
         for s in version.subscales or []:
-            subscales.setdefault(s["id"], s.get(f"title_{_lang()}") or s["title_vi"])
+            subscales.setdefault(s["id"], s.get(f"title_{current_language()}") or s["title_vi"])
         for item in version.items:
             if item.key not in items:
                 items[item.key] = ItemInfo(item.key, item.kind, item.subscale, item.audience,
@@ -326,8 +327,3 @@ def _p_phrase(p) -> str:
     text = number_text(p, "p")
     return text if text.startswith("<") else "= " + text
 
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "vi")
