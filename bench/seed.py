@@ -165,7 +165,7 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
     for the given cohort plans, in one transaction; returns what a client needs to drive it."""
     from lms.auth.models import User
     from lms.certificates.models import Certificate
-    from lms.cohorts.models import Cohort, CohortFacilitator, CohortModule, Enrolment
+    from lms.cohorts.models import Cohort, CohortFacilitator, CohortModule, Enrolment, PhaseGate
     from lms.cohorts.services import default_cohort_modules
     from lms.modules.models import LessonProgress
     from lms.quizzes.instrument import current_version
@@ -186,8 +186,8 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
     staff_hash = generate_password_hash(STAFF_PASSWORD, FAST_HASH_METHOD)
     slow_hash = generate_password_hash(TRAINEE_PASSWORD)  # werkzeug's default: scrypt
     rows: dict[str, list[dict]] = {name: [] for name in (
-        "user", "cohort", "cohort_facilitator", "cohort_module", "enrolment", "lesson_progress",
-        "survey_response", "answer", "draft_answer", "certificate")}
+        "user", "cohort", "phase_gate", "cohort_facilitator", "cohort_module", "enrolment",
+        "lesson_progress", "survey_response", "answer", "draft_answer", "certificate")}
 
     def user_row(user_id, username, role, org_type, password_hash, province):
         return {"id": user_id, "username": username, "full_name": _name(rng), "email": None,
@@ -238,10 +238,11 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
             "id": cohort_id, "name": name, "audience": plan.audience, "province": province,
             "venue": "Hội trường UBND", "start_date": start, "end_date": start + timedelta(days=2),
             "language": "vi", "status": status, "join_code": _code(cohort_id + 40_000, 6),
-            "pacing": pacing, "pre_survey_open": True, "post_survey_open": post_open,
-            "knowledge_pass_percent": None, "historical": False,
+            "pacing": pacing, "knowledge_pass_percent": None, "historical": False,
             "created_by_id": facilitator_ids[facilitator] if facilitators else admin_id,
             "created_at": now, "updated_at": now})
+        rows["phase_gate"] += [{"cohort_id": cohort_id, "phase": "pre", "is_open": True},
+                               {"cohort_id": cohort_id, "phase": "post", "is_open": post_open}]
         if facilitators:
             rows["cohort_facilitator"].append({"cohort_id": cohort_id,
                                                "user_id": facilitator_ids[facilitator]})
@@ -328,9 +329,10 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                                            facilitator_names[facilitator] if facilitators
                                            else f"{prefix}admin", enrolment_ids))
 
-    order = ("user", "cohort", "cohort_facilitator", "cohort_module", "enrolment",
+    order = ("user", "cohort", "phase_gate", "cohort_facilitator", "cohort_module", "enrolment",
              "lesson_progress", "survey_response", "answer", "draft_answer", "certificate")
-    models = {"user": User, "cohort": Cohort, "cohort_facilitator": CohortFacilitator,
+    models = {"user": User, "cohort": Cohort, "phase_gate": PhaseGate,
+              "cohort_facilitator": CohortFacilitator,
               "cohort_module": CohortModule, "enrolment": Enrolment,
               "lesson_progress": LessonProgress, "survey_response": SurveyResponse,
               "answer": Answer, "draft_answer": DraftAnswer, "certificate": Certificate}
@@ -347,7 +349,8 @@ def certificate_row(certificate_id: int, enrolment, issued_at: datetime,
     build_snapshot from stand-ins (every module of the cohort is complete in this data)."""
     from lms.certificates.services import CODE_LENGTH, build_snapshot
 
-    snapshot = build_snapshot(enrolment, issued_at, in_room=True)
+    snapshot = build_snapshot(enrolment, issued_at,
+                              [cm.module for cm in enrolment.cohort.modules], in_room=True)
     snapshot["in_room"] = False
     code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     return {"id": certificate_id, "enrolment_id": enrolment.id, "code": code,

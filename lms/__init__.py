@@ -31,6 +31,7 @@ def create_app(config: type[Config] = Config) -> Flask:
 
     from lms.cli import register_commands
     from lms.permissions import check_every_view_has_a_rule
+    from lms.progress import reactions  # noqa: F401 (connects the certificate rule to progress)
 
     register_commands(app)
     check_every_view_has_a_rule(app)

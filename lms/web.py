@@ -10,9 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from lms.auth.models import User
 from lms.extensions import db, login_manager
 from lms.i18n import current_language
 from lms.permissions import Permission, has_permission
+from lms.progress.states import CertificateState, Completion, ModuleAccess, PhaseState
+from lms.quizzes.models import Phase
 from lms.urls import safe_next
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
 
@@ -41,8 +44,6 @@ ERROR_HINTS = {
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from lms.auth.models import User
-
     user = db.session.get(User, int(user_id))
     return user if user and user.active else None
 
@@ -118,3 +119,6 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.globals["safe_next"] = safe_next
+    # Templates (macros included) compare enum members, never bare strings.
+    app.jinja_env.globals.update(Phase=Phase, PhaseState=PhaseState, ModuleAccess=ModuleAccess,
+                                 Completion=Completion, CertificateState=CertificateState)

@@ -133,6 +133,46 @@ def make_cohort(app, make_user):
     return make
 
 
+def survey_answers(enrolment, phase="pre", likert=4, knowledge=True) -> dict[int, int]:
+    """Every item this trainee answers in this phase, answered.
+
+    likert: the box ticked for every attitude item (1–5), or a function item -> keyed score
+    (the box is turned round for reverse-keyed items). knowledge: True / False for every answer
+    right / wrong, an option number for every question, or a function item -> right?
+    """
+    from lms.quizzes.services import items_for
+
+    answers = {}
+    for item in items_for(enrolment, phase):
+        if item.kind == "likert":
+            if callable(likert):
+                answers[item.id] = 6 - likert(item) if item.reverse else likert(item)
+            else:
+                answers[item.id] = likert
+        elif isinstance(knowledge, int) and not isinstance(knowledge, bool):
+            answers[item.id] = knowledge
+        else:
+            right = knowledge(item) if callable(knowledge) else knowledge
+            answers[item.id] = item.answer if right else (item.answer + 1) % len(item.options_vi)
+    return answers
+
+
+@pytest.fixture
+def answer_survey(app):
+    """answer_survey(enrolment, phase="pre", likert=4, knowledge=True, source="online") ->
+    SurveyResponse: submitted through quizzes.services.submit_survey and committed, exactly as a
+    trainee's request stores it (see survey_answers for likert and knowledge)."""
+    from lms.quizzes.services import submit_survey
+
+    def answer(enrolment, phase="pre", likert=4, knowledge=True, source="online"):
+        response = submit_survey(enrolment, phase, survey_answers(enrolment, phase, likert, knowledge),
+                                 source=source)
+        db.session.commit()
+        return response
+
+    return answer
+
+
 @pytest.fixture
 def enrolment(make_cohort, make_user, auth):
     """A police trainee enrolled in a police cohort, signed in on the test client."""

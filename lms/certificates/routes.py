@@ -17,14 +17,10 @@ from lms.certificates.services import (
     audit_download,
     can_download,
     certificates_of,
-    cohort_overview,
     find_certificate,
     format_code,
-    issue_certificate,
-    issue_to_eligible,
     normalise_code,
     revoke_certificate,
-    uncertified_enrolments,
     valid_certificates,
     verify_code,
 )
@@ -32,6 +28,12 @@ from lms.cohorts.models import Enrolment
 from lms.cohorts.services import managed_cohort_or_404
 from lms.extensions import db
 from lms.permissions import Permission, public, require, signed_in
+from lms.progress.certification import (
+    cohort_certificates,
+    issue_by_hand,
+    issue_to_eligible,
+    uncertified_journeys,
+)
 
 
 @bp.context_processor
@@ -43,7 +45,7 @@ def certificate_helpers():
 @require(Permission.LEARN)
 def mine():
     return render_template("certificates/mine.html", certificates=certificates_of(current_user),
-                           pending=uncertified_enrolments(current_user))
+                           pending=uncertified_journeys(current_user))
 
 
 @bp.get("/certificates/<code>.pdf")
@@ -93,7 +95,7 @@ def verify(code: str):
 @require(Permission.RUN_COHORTS)
 def cohort(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
-    rows = cohort_overview(cohort)
+    rows = cohort_certificates(cohort)
     return render_template("certificates/cohort.html", cohort=cohort, rows=rows,
                            counts=Counter(row.state for row in rows), issue_form=IssueForm(),
                            revoke_form=RevokeForm())
@@ -142,8 +144,8 @@ def issue(cohort_id: int, enrolment_id: int):
         _form_failed(form)
         return _back(cohort, f"enrolment-{enrolment.id}")
     try:
-        certificate = issue_certificate(current_user, enrolment, form.reason.data,
-                                        in_room=form.in_room.data)
+        certificate = issue_by_hand(current_user, enrolment, form.reason.data,
+                                    in_room=form.in_room.data)
     except CertificateError as error:
         db.session.rollback()
         flash(str(error), "error")

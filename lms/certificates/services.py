@@ -1,6 +1,8 @@
 """Certificates of completion: the issue rule, issuing and revoking, verification, the labels.
 
-The files themselves (PDF, ZIP) are built in lms/certificates/documents.py.
+The files themselves (PDF, ZIP) are built in lms/certificates/documents.py. When a certificate
+is earned is decided by lms.progress (the rule needs the whole journey), which calls
+`insert_certificate` here.
 
 Decisions:
 - Revocation is final. The public page keeps saying "revoked" (with the date); a facilitator
@@ -13,7 +15,6 @@ Decisions:
 """
 
 import math
-from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import force_locale, to_user_timezone
@@ -27,12 +28,10 @@ from lms.auth.services import record_failure, throttled
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import CERTIFICATE_LABEL_KEYS, LANGUAGES
 from lms.cohorts.models import Cohort, Enrolment
-from lms.cohorts.services import CODE_ALPHABET, active_enrolments, can_manage_cohort, new_code
+from lms.cohorts.services import CODE_ALPHABET, can_manage_cohort, new_code
 from lms.extensions import db
 from lms.models import utcnow
 from lms.modules.models import Module
-from lms.modules.services import module_completion, progress_by_lesson
-from lms.quizzes.services import required_modules_complete, response_for
 from lms.text import nfc
 
 CODE_LENGTH = 10  # 32 symbols ** 10 = 2 ** 50 codes: guessing one is hopeless when throttled
@@ -87,44 +86,7 @@ def find_certificate(code_text: str | None) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
-# --- The issue rule ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    """Whether the automatic rule is met and, when it is not, the first thing missing."""
-
-    eligible: bool
-    missing: str | None = None  # "modules" | "post_survey" | "pass_mark"
-    pass_percent: int | None = None
-
-    @property
-    def message(self) -> str:
-        if self.missing == "modules":
-            return _("Some required modules are not complete yet.")
-        if self.missing == "post_survey":
-            return _("The survey after the training has not been submitted yet.")
-        if self.missing == "pass_mark":
-            return _("The knowledge check score is below the pass mark of %(percent)s%%.",
-                     percent=self.pass_percent)
-        return _("Meets the rule for a certificate.")
-
-
-def check_eligibility(enrolment: Enrolment) -> Eligibility:
-    """Required modules complete, post-survey submitted, and the cohort's pass mark if it sets one.
-
-    A post-survey without knowledge questions cannot meet a pass mark: a certificate that
-    claims a pass must rest on one (the facilitator can still issue it by hand).
-    """
-    if not required_modules_complete(enrolment):
-        return Eligibility(False, "modules")
-    post = response_for(enrolment, "post")
-    if post is None:
-        return Eligibility(False, "post_survey")
-    mark = enrolment.cohort.knowledge_pass_percent
-    if mark is not None and (post.knowledge_percent is None or post.knowledge_percent < mark):
-        return Eligibility(False, "pass_mark", mark)
-    return Eligibility(True)
+# --- Issuing -----------------------------------------------------------------------------
 
 
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -133,26 +95,9 @@ def current_certificate(enrolment: Enrolment) -> Certificate | None:
         Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None)))
 
 
-def _ever_certified(enrolment: Enrolment) -> bool:
+def ever_certified(enrolment: Enrolment) -> bool:
     return db.session.scalar(select(Certificate.id).where(
         Certificate.enrolment_id == enrolment.id).limit(1)) is not None
-
-
-def completed_modules(enrolment: Enrolment) -> list[Module]:
-    """The cohort's modules this trainee has completed, in the cohort's order."""
-    progress = progress_by_lesson(enrolment.user)
-    result = []
-    for cohort_module in enrolment.cohort.modules:
-        module = cohort_module.module
-        if module.archived:
-            continue
-        done, total = module_completion(module, progress)
-        # A module of optional lessons only counts once the trainee has completed one of them.
-        if done == total and (total or any(
-                progress.get(lesson.id) and progress[lesson.id].completed_at
-                for lesson in module.lessons)):
-            result.append(module)
-    return result
 
 
 def training_hours(modules: list[Module]) -> float:
@@ -161,13 +106,15 @@ def training_hours(modules: list[Module]) -> float:
     return math.floor(minutes / 30 + 0.5) / 2
 
 
-def build_snapshot(enrolment: Enrolment, issued_at, *, in_room: bool = False) -> dict:
+def cohort_modules(enrolment: Enrolment) -> list[Module]:
+    """Every module of the cohort: what a certificate for a workshop taught in the room lists."""
+    return [cm.module for cm in enrolment.cohort.modules if not cm.module.archived]
+
+
+def build_snapshot(enrolment: Enrolment, issued_at, modules: list[Module], *,
+                   in_room: bool = False) -> dict:
     """The facts the certificate states, frozen at issue."""
     user, cohort = enrolment.user, enrolment.cohort
-    if in_room:
-        modules = [cm.module for cm in cohort.modules if not cm.module.archived]
-    else:
-        modules = completed_modules(enrolment)
     language = next((lang for lang in (user.language, cohort.language) if lang in LANGUAGES),
                     LANGUAGES[0])
     config = current_app.config
@@ -189,11 +136,13 @@ def build_snapshot(enrolment: Enrolment, issued_at, *, in_room: bool = False) ->
     }
 
 
-def _insert(enrolment: Enrolment, *, issued_by: User | None = None, reason: str | None = None,
-            in_room: bool = False) -> Certificate | None:
-    """Add a certificate in a savepoint; None when a concurrent request issued one first."""
+def insert_certificate(enrolment: Enrolment, modules: list[Module], *,
+                       issued_by: User | None = None, reason: str | None = None,
+                       in_room: bool = False) -> Certificate | None:
+    """Add a certificate listing these modules, in a savepoint; None when a concurrent request
+    issued one first."""
     issued_at = utcnow()
-    snapshot = build_snapshot(enrolment, issued_at, in_room=in_room)
+    snapshot = build_snapshot(enrolment, issued_at, modules, in_room=in_room)
     for _attempt in range(5):
         certificate = Certificate(
             enrolment_id=enrolment.id, code=new_code(CODE_LENGTH), issued_at=issued_at,
@@ -209,48 +158,6 @@ def _insert(enrolment: Enrolment, *, issued_by: User | None = None, reason: str 
     raise RuntimeError("no free certificate code after 5 attempts")
 
 
-def issue_if_eligible(enrolment: Enrolment) -> Certificate | None:
-    """Issue the certificate once the rule is met; idempotent and race-safe, no commit.
-
-    Returns the valid certificate (new or existing) or None. An enrolment whose certificate
-    was revoked gets no automatic one: revocation is final.
-    """
-    if _ever_certified(enrolment):
-        return current_certificate(enrolment)
-    if not check_eligibility(enrolment).eligible:
-        return None
-    return _insert(enrolment) or current_certificate(enrolment)
-
-
-def _issue_quietly(enrolment: Enrolment) -> Certificate | None:
-    """issue_if_eligible in a savepoint that never raises: the trainee's work must be kept."""
-    try:
-        with db.session.begin_nested():
-            return issue_if_eligible(enrolment)
-    except Exception:
-        # It can be issued later from the cohort's certificates page.
-        current_app.logger.exception("certificate not issued for enrolment %s", enrolment.id)
-        return None
-
-
-def issue_earned_certificates(user: User) -> list[Certificate]:
-    """After a lesson is completed: issue what the trainee's active cohorts now owe; no commit."""
-    issued = (_issue_quietly(enrolment) for enrolment in active_enrolments(user))
-    return [certificate for certificate in issued if certificate is not None]
-
-
-def issue_after_survey(enrolment: Enrolment) -> Certificate | None:
-    """After a survey is committed: issue if now earned and commit; never raises."""
-    try:
-        certificate = _issue_quietly(enrolment)
-        db.session.commit()
-        return certificate
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("certificate not issued for enrolment %s", enrolment.id)
-        return None
-
-
 def _required_reason(reason: str | None) -> str:
     reason = nfc(reason or "")
     if not reason:
@@ -261,38 +168,25 @@ def _required_reason(reason: str | None) -> str:
     return reason
 
 
-def issue_certificate(actor: User, enrolment: Enrolment, reason: str | None, *,
-                      in_room: bool = False) -> Certificate:
+def issue_certificate(actor: User, enrolment: Enrolment, reason: str | None,
+                      modules: list[Module], *, in_room: bool = False) -> Certificate:
     """Issue by hand, whether or not the rule is met (e.g. a paper workshop); audited.
 
-    in_room lists every module of the cohort (taught in the room) instead of those completed
-    online.
+    `modules` are those the certificate lists: every module of the cohort when it was taught
+    in the room (in_room), else those the trainee completed.
     """
     reason = _required_reason(reason)
     if current_certificate(enrolment) is not None:
         raise CertificateError(_("%(name)s already has a valid certificate.",
                                  name=enrolment.user.full_name))
-    certificate = _insert(enrolment, issued_by=actor, reason=reason, in_room=in_room)
+    certificate = insert_certificate(enrolment, modules, issued_by=actor, reason=reason,
+                                     in_room=in_room)
     if certificate is None:
         raise CertificateError(_("%(name)s already has a valid certificate.",
                                  name=enrolment.user.full_name))
     details = f"enrolment:{enrolment.id}" + ("; all cohort modules, in the room" if in_room else "")
     audit(actor, "certificate_issue", f"certificate:{certificate.code}", reason, details)
     return certificate
-
-
-def issue_to_eligible(actor: User, cohort: Cohort) -> list[Certificate]:
-    """Apply the automatic rule to every trainee of the cohort (after a pass mark changed)."""
-    issued = []
-    for enrolment in cohort_enrolments(cohort):
-        if not _ever_certified(enrolment) and check_eligibility(enrolment).eligible:
-            certificate = _insert(enrolment)
-            if certificate is not None:
-                issued.append(certificate)
-    if issued:
-        audit(actor, "certificate_issue_eligible", f"cohort:{cohort.id}",
-              details=", ".join(f"certificate:{c.code}" for c in issued))
-    return issued
 
 
 def revoke_certificate(actor: User, certificate: Certificate, reason: str | None) -> None:
@@ -334,55 +228,10 @@ def certificates_of(user: User) -> list[Certificate]:
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
 
 
-def uncertified_enrolments(user: User) -> list[tuple[Enrolment, Eligibility]]:
-    """The trainee's enrolments that have no certificate yet, with what is still missing."""
-    enrolments = db.session.scalars(
-        select(Enrolment).join(Cohort).outerjoin(Certificate)
-        .where(Enrolment.user_id == user.id, Certificate.id.is_(None),
-               Cohort.historical.is_(False))
-        .order_by(Enrolment.joined_at.desc()))
-    return [(enrolment, check_eligibility(enrolment)) for enrolment in enrolments]
-
-
 def cohort_enrolments(cohort: Cohort) -> list[Enrolment]:
     return list(db.session.scalars(
         select(Enrolment).join(User, User.id == Enrolment.user_id)
         .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, Enrolment.id)))
-
-
-@dataclass
-class TraineeCertificates:
-    """One row of the cohort's certificates page."""
-
-    enrolment: Enrolment
-    certificate: Certificate | None
-    revoked: list[Certificate] = field(default_factory=list)
-    eligibility: Eligibility | None = None  # only worked out when there is no valid one
-
-    @property
-    def state(self) -> str:
-        if self.certificate is not None:
-            return "issued"
-        if self.revoked:
-            return "revoked"
-        return "eligible" if self.eligibility and self.eligibility.eligible else "not_eligible"
-
-
-def cohort_overview(cohort: Cohort) -> list[TraineeCertificates]:
-    """Every trainee of the cohort with their certificate, or why they have none yet."""
-    by_enrolment: dict[int, list[Certificate]] = {}
-    for certificate in db.session.scalars(
-            select(Certificate).join(Enrolment).where(Enrolment.cohort_id == cohort.id)
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
-        by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
-    rows = []
-    for enrolment in cohort_enrolments(cohort):
-        certificates = by_enrolment.get(enrolment.id, [])
-        valid = next((c for c in certificates if not c.is_revoked), None)
-        rows.append(TraineeCertificates(
-            enrolment, valid, [c for c in certificates if c.is_revoked],
-            None if valid else check_eligibility(enrolment)))
-    return rows
 
 
 def valid_certificates(cohort: Cohort) -> list[Certificate]:

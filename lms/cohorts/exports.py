@@ -5,21 +5,8 @@ import io
 
 from flask_babel import gettext as _
 
-from lms.cohorts.tracking import Matrix, MatrixRow
+from lms.progress.matrix import Matrix, MatrixRow
 from lms.vocab import ORG_TYPES, label, province_name
-
-
-def _module_status(status: str) -> str:
-    return {"completed": _("Completed"), "started": _("Started"),
-            "not_started": _("Not started")}[status]
-
-
-def _survey_status(status: str) -> str:
-    return {"done": _("Done"), "waived": _("Waived"), "none": _("Not done")}[status]
-
-
-def _certificate_status(status: str) -> str:
-    return {"issued": _("Issued"), "revoked": _("Revoked"), "none": _("Not issued")}[status]
 
 
 def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]:
@@ -34,10 +21,10 @@ def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]
         body.append([
             row.user.full_name, row.user.username, row.enrolment.trainee_code,
             label(ORG_TYPES, row.user.org_type), province_name(row.user.province),
-            _survey_status(row.pre), row.pre_knowledge,
-            *[_module_status(row.modules[c.module.id].status) for c in matrix.columns],
-            _survey_status(row.post), row.post_knowledge,
-            _certificate_status(row.certificate), round(100 * row.progress),
+            row.pre.state.label, row.pre.knowledge_percent,
+            *[row.modules[c.module.id].completion.label for c in matrix.columns],
+            row.post.state.label, row.post.knowledge_percent,
+            row.certificate.label, round(100 * row.progress),
         ])
     return header, body
 

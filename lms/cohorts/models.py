@@ -26,9 +26,6 @@ class Cohort(Timestamps, db.Model):
     status: Mapped[str] = mapped_column(String(10), default="planned", index=True)
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     pacing: Mapped[str] = mapped_column(String(12), default="self")
-    # Gates of a facilitator-paced cohort, all closed until the facilitator opens them.
-    pre_survey_open: Mapped[bool] = mapped_column(default=False)
-    post_survey_open: Mapped[bool] = mapped_column(default=False)
     knowledge_pass_percent: Mapped[int | None]  # certificate rule; None = no pass mark
     historical: Mapped[bool] = mapped_column(default=False)  # created by a historical import
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -36,10 +33,42 @@ class Cohort(Timestamps, db.Model):
     facilitators: Mapped[list[User]] = relationship(secondary="cohort_facilitator")
     modules: Mapped[list["CohortModule"]] = relationship(
         back_populates="cohort", order_by="CohortModule.position", cascade="all, delete-orphan")
+    phase_gates: Mapped[list["PhaseGate"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def is_closed(self) -> bool:
         return self.status == "closed"
+
+    @property
+    def facilitator_paced(self) -> bool:
+        return self.pacing == "facilitator"
+
+    def gate_open(self, phase: str) -> bool:
+        """Whether the facilitator has opened this survey phase (facilitator pacing only)."""
+        return any(gate.phase == phase and gate.is_open for gate in self.phase_gates)
+
+    def set_gate(self, phase: str, is_open: bool) -> None:
+        gate = next((g for g in self.phase_gates if g.phase == phase), None)
+        if gate is None:
+            gate = PhaseGate(phase=phase)
+            self.phase_gates.append(gate)
+        gate.is_open = is_open
+
+    # The two gates every cohort has, by name (forms, seeds and tests set them directly).
+    pre_survey_open = property(lambda self: self.gate_open("pre"),
+                               lambda self, value: self.set_gate("pre", value))
+    post_survey_open = property(lambda self: self.gate_open("post"),
+                                lambda self, value: self.set_gate("post", value))
+
+
+class PhaseGate(db.Model):
+    """A survey phase of a facilitator-paced cohort (before, after, a follow-up wave) that the
+    facilitator opens and closes: one row per phase, so a new wave is a row, not a column."""
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(20), primary_key=True)
+    is_open: Mapped[bool] = mapped_column(default=False)
 
 
 class CohortFacilitator(db.Model):

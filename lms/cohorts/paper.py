@@ -10,7 +10,7 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import roster
 from lms.extensions import db
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import SurveyItem, SurveyResponse, SurveyVersion
+from lms.quizzes.models import LIKERT_LABELS, SurveyItem, SurveyResponse, SurveyVersion
 from lms.quizzes.paper_pdf import PaperForm, render_paper_survey
 from lms.quizzes.services import AlreadySubmitted, item_audience, items_for, submit_survey
 
@@ -47,8 +47,6 @@ def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
 
 def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
     """One sheet set per enrolled trainee of a track, in the given language (None: no survey)."""
-    from lms.quizzes.routes import LIKERT_LABELS
-
     version = current_version()
     enrolments = paper_tracks(cohort).get(track)
     if version is None or not enrolments:
@@ -121,7 +119,7 @@ def entry_grid(cohort: Cohort, phase: str) -> tuple[list[GridColumn], list[GridR
 
 
 def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list, list, int]:
-    """Store every complete, valid row as a paper response; keep the others as typed.
+    """Store every complete, valid row as a paper response (no commit); keep the others as typed.
 
     `typed` maps "cell-<enrolment id>-<item key>" to what was typed. Returns the grid
     (columns, rows with their state) and the number of sheets saved.

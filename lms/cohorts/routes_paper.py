@@ -2,16 +2,15 @@
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.cohorts.blueprint import bp
 from lms.cohorts.paper import column_totals, enter_paper_answers, entry_grid, paper_survey_pdf, paper_tracks
 from lms.cohorts.services import managed_cohort_or_404
+from lms.extensions import db
 from lms.permissions import Permission, require
+from lms.quizzes.models import Phase
 from lms.vocab import LANGUAGE_NAMES
-
-PHASE_TITLES = {"pre": _l("Survey before the training"), "post": _l("Survey after the training")}
 
 
 @bp.get("/cohorts/<int:cohort_id>/paper")
@@ -40,6 +39,7 @@ def paper_entry(cohort_id: int, phase: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     if request.method == "POST":
         columns, rows, saved = enter_paper_answers(cohort, phase, request.form, current_user)
+        db.session.commit()  # every complete sheet of this page, with what it earned, or none
         waiting = [row for row in rows if row.state in ("invalid", "incomplete")]
         if not waiting:
             flash(_("%(n)s sheets saved.", n=saved), "success")
@@ -51,4 +51,4 @@ def paper_entry(cohort_id: int, phase: str):
         (columns, rows), status = entry_grid(cohort, phase), 200
     return render_template("cohorts/paper_entry.html", cohort=cohort, phase=phase,
                            columns=columns, rows=rows, column_totals=column_totals(rows),
-                           title=PHASE_TITLES[phase]), status
+                           title=Phase(phase).title), status

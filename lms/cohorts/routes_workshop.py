@@ -8,18 +8,12 @@ from lms.auth.models import audit
 from lms.cohorts.blueprint import bp
 from lms.cohorts.exports import to_csv, to_xlsx
 from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
-from lms.cohorts.tracking import (
-    SORTS,
-    STATUS_FILTERS,
-    completion_matrix,
-    filter_rows,
-    group_results,
-    respondents,
-    room_counts,
-)
+from lms.cohorts.tracking import group_results, respondents
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
+from lms.progress.matrix import SORTS, STATUS_FILTERS, completion_matrix, filter_rows, room_counts
+from lms.reports.charts import pre_post_bars, to_svg
 from lms.vocab import ORG_TYPES
 
 
@@ -54,9 +48,6 @@ def room(cohort_id: int):
     results = group_results(cohort, min_n, lang)
     chart = None
     if results is not None:
-        # Imported here: lms.reports imports lms.certificates, whose models import lms.cohorts.
-        from lms.reports.charts import pre_post_bars, to_svg
-
         chart = to_svg(pre_post_bars(
             _("Attitudes before and after the training (1–5, higher = less stigma)"),
             [(s["title"], s["pre"], None, None, s["post"], None, None)

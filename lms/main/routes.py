@@ -3,9 +3,12 @@
 from flask import current_app, redirect, render_template, request, session
 from flask_login import current_user
 
+from lms.cohorts.services import cohorts_for_facilitator
 from lms.extensions import db
 from lms.main.blueprint import bp
 from lms.permissions import Permission, public, signed_in
+from lms.progress.trainee import dashboard
+from lms.reports.services import overview_for_home
 from lms.urls import safe_next
 
 
@@ -15,17 +18,11 @@ def home():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     if current_user.can(Permission.MANAGE_ALL_COHORTS):
-        from lms.reports.services import overview_for_home
-
         return render_template("main/home_staff.html", overview=overview_for_home())
     if current_user.can(Permission.RUN_COHORTS):
-        from lms.cohorts.services import cohorts_for_facilitator
-
         return render_template("main/home_facilitator.html",
                                cohorts=cohorts_for_facilitator(current_user))
-    from lms.modules.services import trainee_dashboard
-
-    return render_template("main/home_trainee.html", dashboard=trainee_dashboard(current_user))
+    return render_template("main/home_trainee.html", dashboard=dashboard(current_user))
 
 
 @bp.get("/lang/<lang>")

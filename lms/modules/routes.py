@@ -18,17 +18,17 @@ from lms.extensions import db
 from lms.modules.blueprint import bp
 from lms.modules.models import Lesson, Module
 from lms.modules.services import (
-    access_to_module,
     active_modules,
     mark_complete,
-    module_access_for,
-    module_completion,
     progress_by_lesson,
     record_visit,
     reflections_for,
     save_reflection,
 )
 from lms.permissions import Permission, public, require
+from lms.progress.states import ModuleAccess
+from lms.progress.trainee import module_step, trainee_modules
+from lms.quizzes.models import Phase
 
 
 def _module_or_404(key: str) -> Module:
@@ -43,17 +43,17 @@ def _lesson_or_404(key: str) -> Lesson:
 
 def _open_module_or_redirect(module: Module):
     """The trainee's access to the module; a redirect when the module is not open to them."""
-    access = access_to_module(current_user, module)
-    if access is None:
+    step = module_step(current_user, module)
+    if step is None:
         abort(403)  # another cohort's module, or not for this audience
-    if access.reason == "pre_survey":
+    if step.access == ModuleAccess.NEEDS_PRE_SURVEY:
         flash(_("Please complete the survey before the training first."), "info")
-        return access, redirect(url_for("quizzes.take", enrolment_id=access.enrolment.id,
-                                        phase="pre"))
-    if access.reason == "locked":
+        return step, redirect(url_for("quizzes.take", enrolment_id=step.enrolment.id,
+                                      phase=Phase.PRE))
+    if step.access == ModuleAccess.LOCKED:
         flash(_("Your facilitator has not opened this module yet."), "info")
-        return access, redirect(url_for("modules.index"))
-    return access, None
+        return step, redirect(url_for("modules.index"))
+    return step, None
 
 
 def _open_lesson_or_redirect(key: str):
@@ -64,22 +64,18 @@ def _open_lesson_or_redirect(key: str):
 @bp.get("/modules")
 @require(Permission.LEARN)
 def index():
-    access = module_access_for(current_user)
-    progress = progress_by_lesson(current_user)
-    return render_template("modules/index.html",
-                           modules=[(a, module_completion(a.module, progress)) for a in access])
+    return render_template("modules/index.html", modules=trainee_modules(current_user)[1])
 
 
 @bp.get("/modules/<key>")
 @require(Permission.LEARN)
 def module(key: str):
     module = _module_or_404(key)
-    access, redirect_response = _open_module_or_redirect(module)
+    step, redirect_response = _open_module_or_redirect(module)
     if redirect_response:
         return redirect_response
     progress = progress_by_lesson(current_user, [lesson.id for lesson in module.lessons])
-    return render_template("modules/module.html", module=module, progress=progress,
-                           completion=module_completion(module, progress))
+    return render_template("modules/module.html", module=module, progress=progress, step=step)
 
 
 @bp.get("/lessons/<key>")
@@ -110,10 +106,7 @@ def complete_lesson(key: str):
     lesson, redirect_response = _open_lesson_or_redirect(key)
     if redirect_response:
         return redirect_response
-    mark_complete(current_user, lesson)
-    from lms.certificates.services import issue_earned_certificates
-
-    issue_earned_certificates(current_user)  # the last lesson may complete a certificate's rule
+    mark_complete(current_user, lesson)  # the last lesson may earn a certificate (lms.progress)
     db.session.commit()
     siblings = lesson.module.lessons
     following = [s for s in siblings if s.position > lesson.position]

@@ -1,6 +1,5 @@
-"""Loading the toolkit into the database, and what each trainee may open and has completed."""
+"""Loading the toolkit into the database, and recording each trainee's visits and reflections."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, url_for
@@ -10,6 +9,7 @@ from lms.extensions import db
 from lms.models import utcnow
 from lms.modules.content import LANGUAGES, parse_toolkit, render_blocks, render_markdown
 from lms.modules.models import Lesson, LessonProgress, Module, Reflection
+from lms.signals import lesson_completed
 from lms.vocab import ORG_TYPE_AUDIENCE
 
 
@@ -90,64 +90,11 @@ def default_modules_for(user) -> list[Module]:
             if "all" in m.audience_list or (audience and audience in m.audience_list)]
 
 
-@dataclass
-class ModuleAccess:
-    """What a trainee may do with one module, and why not when they may not."""
-
-    module: Module
-    required: bool
-    open: bool
-    reason: str | None  # "pre_survey" | "locked" | None
-    enrolment: object | None
-
-
 def progress_by_lesson(user, lesson_ids=None) -> dict[int, LessonProgress]:
     query = select(LessonProgress).where(LessonProgress.user_id == user.id)
     if lesson_ids is not None:
         query = query.where(LessonProgress.lesson_id.in_(lesson_ids))
     return {p.lesson_id: p for p in db.session.scalars(query)}
-
-
-def module_completion(module: Module, progress: dict[int, LessonProgress]) -> tuple[int, int]:
-    """(required lessons completed, required lessons) — a module is complete when equal."""
-    required = [lesson for lesson in module.lessons if lesson.required]
-    done = sum(1 for lesson in required if progress.get(lesson.id) and
-               progress[lesson.id].completed_at)
-    return done, len(required)
-
-
-def is_module_complete(module: Module, progress: dict[int, LessonProgress]) -> bool:
-    done, total = module_completion(module, progress)
-    return done == total
-
-
-def module_access_for(user) -> list[ModuleAccess]:
-    """Every module this trainee can see, through their cohorts or their organisation type."""
-    from lms.cohorts.services import active_enrolments
-    from lms.quizzes.services import pre_survey_pending
-
-    enrolments = active_enrolments(user)
-    if not enrolments:
-        return [ModuleAccess(m, True, True, None, None) for m in default_modules_for(user)]
-    seen: dict[int, ModuleAccess] = {}
-    for enrolment in enrolments:
-        cohort = enrolment.cohort
-        waiting_for_survey = pre_survey_pending(enrolment)
-        for cohort_module in cohort.modules:
-            if cohort_module.module.archived or cohort_module.module_id in seen:
-                continue
-            reason = None
-            if waiting_for_survey:
-                reason = "pre_survey"
-            elif cohort.pacing == "facilitator" and not cohort_module.unlocked:
-                reason = "locked"
-            seen[cohort_module.module_id] = ModuleAccess(
-                cohort_module.module, cohort_module.required, reason is None, reason, enrolment)
-    return list(seen.values())
-
-
-def access_to_module(user, module: Module) -> ModuleAccess | None:
-    return next((a for a in module_access_for(user) if a.module.id == module.id), None)
 
 
 def record_visit(user, lesson: Lesson) -> LessonProgress:
@@ -161,8 +108,12 @@ def record_visit(user, lesson: Lesson) -> LessonProgress:
 
 
 def mark_complete(user, lesson: Lesson) -> LessonProgress:
+    """Mark the lesson completed (once) and announce it: the last one may earn a certificate."""
     progress = record_visit(user, lesson)
-    progress.completed_at = progress.completed_at or utcnow()
+    if progress.completed_at is None:
+        progress.completed_at = utcnow()
+        db.session.flush()
+        lesson_completed.send(user, lesson=lesson)
     return progress
 
 
@@ -191,18 +142,3 @@ def save_reflection(user, lesson: Lesson, block_key: str, answer: str) -> Reflec
 def reflections_for(user, lesson: Lesson) -> dict[str, str]:
     return {r.block_key: r.answer for r in db.session.scalars(select(Reflection).where(
         Reflection.user_id == user.id, Reflection.lesson_id == lesson.id))}
-
-
-def trainee_dashboard(user) -> dict:
-    """Home page data: the trainee's cohorts, modules with progress, and where to resume."""
-    from lms.cohorts.services import active_enrolments
-    from lms.quizzes.services import survey_status
-
-    access = module_access_for(user)
-    progress = progress_by_lesson(user)
-    modules = [(a, module_completion(a.module, progress)) for a in access]
-    return {
-        "enrolments": [(e, survey_status(e)) for e in active_enrolments(user)],
-        "modules": modules,
-        "resume": resume_lesson(user, [a.module for a in access if a.open]),
-    }

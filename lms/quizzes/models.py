@@ -1,7 +1,9 @@
 """The survey instrument (versioned), drafts being answered, and submitted responses."""
 
 from datetime import datetime
+from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,7 +11,31 @@ from lms.extensions import db
 from lms.models import utcnow
 from lms.modules.models import Bilingual
 
-PHASES = ("pre", "post")
+
+class Phase(StrEnum):
+    """When a survey is answered: before the training, after it (follow-up waves to come)."""
+
+    PRE = "pre"
+    POST = "post"
+
+    @property
+    def title(self) -> str:
+        """The survey's title for trainees: "Survey before the training"."""
+        return str(PHASE_TITLES[self])
+
+    @property
+    def label(self) -> str:
+        """The phase in a table or a report: "Before the training"."""
+        return str(PHASE_LABELS[self])
+
+
+# The one table of phase names.
+PHASE_TITLES = {Phase.PRE: _l("Survey before the training"),
+                Phase.POST: _l("Survey after the training")}
+PHASE_LABELS = {Phase.PRE: _l("Before the training"), Phase.POST: _l("After the training")}
+PHASES = tuple(Phase)
+LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
+                 _l("Strongly agree"))
 SOURCES = ("online", "paper", "imported")
 
 
@@ -64,7 +90,7 @@ class DraftAnswer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
-    phase: Mapped[str] = mapped_column(String(4))
+    phase: Mapped[str] = mapped_column(String(20))
     item_id: Mapped[int] = mapped_column(ForeignKey("survey_item.id"))
     value: Mapped[int]
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -77,7 +103,7 @@ class SurveyResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
-    phase: Mapped[str] = mapped_column(String(4))
+    phase: Mapped[str] = mapped_column(String(20))
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"))
     source: Mapped[str] = mapped_column(String(10), default="online")
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,

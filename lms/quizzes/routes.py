@@ -8,7 +8,10 @@ from flask_login import current_user
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.permissions import Permission, require
+from lms.progress.journey import journey
+from lms.progress.states import PhaseState
 from lms.quizzes.blueprint import bp
+from lms.quizzes.models import LIKERT_LABELS, Phase
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
@@ -16,19 +19,16 @@ from lms.quizzes.services import (
     items_for,
     knowledge_review,
     pages,
-    phase_open,
     response_for,
     save_draft,
     submit_survey,
     subscale_profile,
-    survey_status,
     valid_value,
     version_for,
 )
 
-LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
-                 _l("Strongly agree"))
-PHASE_TITLES = {"pre": _l("Survey before the training"), "post": _l("Survey after the training")}
+PAUSED_MESSAGE = _l("Your facilitator has closed this survey for now. Your answers are saved: "
+                    "you can finish it when it is opened again.")
 
 
 def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
@@ -52,15 +52,19 @@ def _answers_from_form(items) -> dict[int, int]:
 def take(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)
     done = redirect(url_for("quizzes.done", enrolment_id=enrolment.id, phase=phase))
-    if response_for(enrolment, phase) is not None:
+    state = journey(enrolment).phase(phase).state
+    if state == PhaseState.DONE:
         if request.method == "POST":
             flash(_("This survey has already been submitted. Thank you!"), "info")
         return done
-    if not phase_open(enrolment, phase):
-        if response_for(enrolment, phase) is not None:  # submitted a moment ago in another tab
-            return done
-        return render_template("quizzes/not_open.html", enrolment=enrolment, phase=phase,
-                               status=survey_status(enrolment), title=PHASE_TITLES[phase])
+    if state == PhaseState.PAUSED and request.method == "POST":
+        # Closed by the facilitator while this page was open: keep what it carries.
+        version = version_for(enrolment, phase)
+        save_draft(enrolment, phase, _answers_from_form(items_for(enrolment, phase, version)))
+        db.session.commit()
+    if state != PhaseState.OPEN:
+        return render_template("quizzes/not_open.html", enrolment=enrolment, phase=Phase(phase),
+                               state=state, title=Phase(phase).title)
     version = version_for(enrolment, phase)
     items = items_for(enrolment, phase, version)
     survey_pages = pages(items)
@@ -93,7 +97,7 @@ def take(enrolment_id: int, phase: str):
     item_pages = {item.id: p for p, group in enumerate(survey_pages, start=1) for item in group}
     return render_template(
         "quizzes/take.html", enrolment=enrolment, phase=phase, version=version,
-        title=PHASE_TITLES[phase], items=page_items, page=page, page_count=len(survey_pages),
+        title=Phase(phase).title, items=page_items, page=page, page_count=len(survey_pages),
         answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
         answered=sum(1 for i in items if i.id in answers), total=len(items),
         likert_labels=LIKERT_LABELS), 422 if missing else 200
@@ -104,12 +108,16 @@ def take(enrolment_id: int, phase: str):
 def autosave(enrolment_id: int, phase: str):
     """Saves one or more answers as the trainee clicks (progressive enhancement)."""
     enrolment = _own_enrolment_or_404(enrolment_id)
-    if response_for(enrolment, phase) is not None:
+    state = journey(enrolment).phase(phase).state
+    if state == PhaseState.DONE:
         return {"saved": 0, "submitted": True}
-    if not phase_open(enrolment, phase):
+    if not state.accepts_answers:
         return {"saved": 0, "error": _("This survey is not open.")}, 409
     saved = save_draft(enrolment, phase, _answers_from_form(items_for(enrolment, phase)))
     db.session.commit()
+    if state == PhaseState.PAUSED:
+        # Kept, and the trainee is told why the survey cannot be finished now.
+        return {"saved": saved, "paused": True, "message": str(PAUSED_MESSAGE)}
     return {"saved": saved}
 
 
@@ -119,6 +127,7 @@ def done(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)
     response = response_for(enrolment, phase) or abort(404)
     profile = knowledge = None
+    trainee_journey = journey(enrolment)
     if phase == "post":
         profile = subscale_profile(enrolment)
         knowledge = {"post": knowledge_review(response)}
@@ -127,4 +136,4 @@ def done(enrolment_id: int, phase: str):
             knowledge["pre"] = dict((item.key, value) for item, value in knowledge_review(pre))
     return render_template("quizzes/done.html", enrolment=enrolment, phase=phase,
                            response=response, profile=profile, knowledge=knowledge,
-                           title=PHASE_TITLES[phase])
+                           title=Phase(phase).title, journey=trainee_journey)

@@ -1,17 +1,17 @@
 """Answering the survey: which items, in which order, autosaved drafts, one safe submission."""
 
 import random
-from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import utcnow
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import Answer, DraftAnswer, SurveyItem, SurveyResponse, SurveyVersion
+from lms.quizzes.models import Answer, DraftAnswer, Phase, SurveyItem, SurveyResponse, SurveyVersion
+from lms.signals import survey_submitted
 from lms.vocab import ORG_TYPE_AUDIENCE
 
 PAGE_SIZE = 8
@@ -113,10 +113,11 @@ def save_draft(enrolment, phase: str, answers: dict[int, int]) -> int:
 
 def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, *,
                   source: str = "online", entered_by=None) -> SurveyResponse:
-    """Store the whole survey once and commit; a second submission raises AlreadySubmitted.
+    """Store the whole survey once (no commit); a second submission raises AlreadySubmitted.
 
-    `answers` (item id -> value) defaults to the autosaved draft. Drafts are removed only in
-    the same transaction that stores the response, so nothing is lost if anything fails.
+    `answers` (item id -> value) defaults to the autosaved draft. Drafts are removed in the
+    same transaction that stores the response, so nothing is lost if anything fails. Whoever
+    listens to `survey_submitted` (a certificate now earned) reacts in the same transaction.
     """
     if response_for(enrolment, phase) is not None:
         raise AlreadySubmitted()
@@ -135,87 +136,16 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
         answers=[Answer(item_id=i.id, value=answers[i.id], score=i.score(answers[i.id]))
                  for i in items])
     try:
-        db.session.add(response)
-        db.session.flush()  # the unique (enrolment, phase) constraint decides here
-        db.session.execute(delete(DraftAnswer).where(
-            DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase))
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(response)
+            db.session.flush()  # the unique (enrolment, phase) constraint decides here
     except IntegrityError:
         # Another request (a double click, a second tab) stored it first: that one counts.
-        db.session.rollback()
         raise AlreadySubmitted() from None
-    from lms.certificates.services import issue_after_survey
-
-    issue_after_survey(enrolment)  # commits on its own and never raises: the survey is stored
+    db.session.execute(delete(DraftAnswer).where(
+        DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase))
+    survey_submitted.send(enrolment, phase=Phase(phase), response=response)
     return response
-
-
-def pre_survey_pending(enrolment) -> bool:
-    """Modules wait for the pre-survey unless it was waived or there is no instrument."""
-    if enrolment.pre_survey_waived or enrolment.cohort.historical:
-        return False
-    return current_version() is not None and response_for(enrolment, "pre") is None
-
-
-def required_modules_complete(enrolment) -> bool:
-    """Every required lesson of the cohort's required modules is completed (one query: this
-    runs on every survey page and autosave)."""
-    from lms.cohorts.models import CohortModule
-    from lms.modules.models import Lesson, LessonProgress, Module
-
-    completed = and_(LessonProgress.lesson_id == Lesson.id,
-                     LessonProgress.user_id == enrolment.user_id,
-                     LessonProgress.completed_at.is_not(None))
-    lessons_left = db.session.scalar(
-        select(func.count(Lesson.id))
-        .join(Module, Module.id == Lesson.module_id)
-        .join(CohortModule, CohortModule.module_id == Module.id)
-        .outerjoin(LessonProgress, completed)
-        .where(CohortModule.cohort_id == enrolment.cohort_id, CohortModule.required.is_(True),
-               Module.archived.is_(False), Lesson.archived.is_(False), Lesson.required.is_(True),
-               LessonProgress.id.is_(None)))
-    return lessons_left == 0
-
-
-@dataclass
-class SurveyStatus:
-    pre: str  # done | waived | open | waiting (facilitator has not opened it)
-    post: str  # done | open | locked (modules to finish) | waiting
-
-    @property
-    def next_phase(self) -> str | None:
-        if self.pre == "open":
-            return "pre"
-        if self.post == "open":
-            return "post"
-        return None
-
-
-def survey_status(enrolment) -> SurveyStatus:
-    cohort = enrolment.cohort
-    facilitator_paced = cohort.pacing == "facilitator"
-    if response_for(enrolment, "pre") is not None:
-        pre = "done"
-    elif enrolment.pre_survey_waived:
-        pre = "waived"
-    elif facilitator_paced and not cohort.pre_survey_open:
-        pre = "waiting"
-    else:
-        pre = "open"
-    if response_for(enrolment, "post") is not None:
-        post = "done"
-    elif not required_modules_complete(enrolment):
-        post = "locked"
-    elif facilitator_paced and not cohort.post_survey_open:
-        post = "waiting"
-    else:
-        post = "open"
-    return SurveyStatus(pre, post)
-
-
-def phase_open(enrolment, phase: str) -> bool:
-    status = survey_status(enrolment)
-    return getattr(status, phase) == "open"
 
 
 def subscale_profile(enrolment) -> list[dict]:

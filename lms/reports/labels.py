@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from lms.quizzes.models import PHASE_LABELS
+
 # The statistical methods of lms.reports.stats.METHODS, word for word (a test keeps them equal).
 METHOD_LABELS = {
     "mean_change": _l("Mean of post − pre differences, 95% CI (t distribution)"),
@@ -25,7 +27,7 @@ SOURCES = {
     "imported": _l("Imported (historical)"),
 }
 
-PHASES = {"pre": _l("Before the training"), "post": _l("After the training")}
+PHASES = PHASE_LABELS  # one table of phase names, kept with the phases
 
 PERIODS = {"month": _l("Month"), "quarter": _l("Quarter")}
 

@@ -22,9 +22,10 @@
       if (!names.length) return;
       var body = new FormData();
       names.forEach(function (n) { body.append(n, pending[n]); });
-      post(form.dataset.autosaveUrl, body).then(function () {
+      post(form.dataset.autosaveUrl, body).then(function (result) {
         names.forEach(function (n) { delete pending[n]; });
-        show(status, SAVED);
+        // Closed by the facilitator meanwhile: the answer is kept, and the trainee is told why.
+        show(status, result.paused ? result.message : SAVED);
       }).catch(function () { show(status, OFFLINE); });
     }
     form.addEventListener("change", function (e) {

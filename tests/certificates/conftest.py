@@ -6,18 +6,6 @@ from sqlalchemy import select
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.modules.services import mark_complete
-from lms.quizzes.services import items_for, submit_survey
-
-
-def survey_answers(enrolment, phase: str, correct: bool = True) -> dict[int, int]:
-    """Every item answered: Likert "not sure"; knowledge right (or wrong when correct=False)."""
-    answers = {}
-    for item in items_for(enrolment, phase):
-        if item.kind == "likert":
-            answers[item.id] = 3
-        else:
-            answers[item.id] = item.answer if correct else (item.answer + 1) % len(item.options_vi)
-    return answers
 
 
 @pytest.fixture
@@ -29,16 +17,6 @@ def cohort(make_cohort):
 def enrolments(cohort):
     return list(db.session.scalars(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
-
-
-@pytest.fixture
-def answer_survey():
-    """answer_survey(enrolment, phase, correct=True) -> SurveyResponse, through submit_survey."""
-
-    def answer(enrolment, phase: str, correct: bool = True):
-        return submit_survey(enrolment, phase, answers=survey_answers(enrolment, phase, correct))
-
-    return answer
 
 
 @pytest.fixture
@@ -67,7 +45,7 @@ def certify(answer_survey, complete_modules):
     def run(enrolment, correct: bool = True):
         answer_survey(enrolment, "pre")
         complete_modules(enrolment)
-        answer_survey(enrolment, "post", correct)
+        answer_survey(enrolment, "post", knowledge=correct)
         return current_certificate(enrolment)
 
     return run

@@ -10,16 +10,16 @@ from lms.certificates import services
 from lms.certificates.models import Certificate
 from lms.certificates.services import (
     CertificateError,
-    check_eligibility,
     current_certificate,
-    issue_certificate,
-    issue_if_eligible,
     revoke_certificate,
     training_hours,
 )
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.modules.models import LessonProgress
+from lms.progress import certification, reactions
+from lms.progress.certification import issue_by_hand, issue_if_eligible
+from lms.progress.journey import journey
 from lms.quizzes.models import SurveyResponse
 from lms.quizzes.services import response_for
 
@@ -38,9 +38,9 @@ def test_no_certificate_before_the_modules_and_the_post_survey(
         enrolments, answer_survey, complete_modules):
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
-    assert check_eligibility(enrolment).missing == "modules"
+    assert journey(enrolment).eligibility.missing == "modules"
     complete_modules(enrolment)
-    assert check_eligibility(enrolment).missing == "post_survey"
+    assert journey(enrolment).eligibility.missing == "post_survey"
     assert issue_if_eligible(enrolment) is None
     assert _count(Certificate) == 0
 
@@ -64,7 +64,7 @@ def test_no_certificate_below_the_cohorts_pass_mark(app, cohort, enrolments, cer
     cohort.knowledge_pass_percent = 80
     db.session.commit()
     assert certify(enrolments[0], correct=False) is None
-    rule = check_eligibility(enrolments[0])
+    rule = journey(enrolments[0]).eligibility
     with app.test_request_context("/?lang=en"):
         assert rule.missing == "pass_mark" and "80%." in rule.message
     assert response_for(enrolments[0], "post").knowledge_percent < 80
@@ -96,7 +96,7 @@ def test_issuing_is_idempotent(enrolments, certify):
 def test_losing_a_race_returns_the_winners_certificate(enrolments, certify, monkeypatch):
     winner = certify(enrolments[0])
     # Both requests saw "no certificate yet"; the unique index settles it.
-    monkeypatch.setattr(services, "_ever_certified", lambda enrolment: False)
+    monkeypatch.setattr(certification, "ever_certified", lambda enrolment: False)
     assert issue_if_eligible(enrolments[0]).id == winner.id
     db.session.commit()
     assert _count(Certificate) == 1
@@ -107,7 +107,7 @@ def test_many_threads_issuing_at_once_store_one_certificate(app, enrolments, ans
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
     complete_modules(enrolment)
-    monkeypatch.setattr(services, "issue_after_survey", lambda enrolment: None)
+    monkeypatch.setattr(reactions, "issue_quietly", lambda enrolment: None)
     answer_survey(enrolment, "post")
     enrolment_id = enrolment.id  # read here: the threads must not touch this thread's session
     codes, errors, barrier = [], [], threading.Barrier(6, timeout=30)
@@ -232,7 +232,7 @@ def test_revoking_needs_a_reason_is_audited_and_is_final(client, auth, cohort, e
     assert issue_if_eligible(enrolment) is None
     assert _count(Certificate) == 1
     # A new certificate, with a new code, can be issued by hand.
-    new = issue_certificate(facilitator, enrolment, "Re-issued after correcting the name")
+    new = issue_by_hand(facilitator, enrolment, "Re-issued after correcting the name")
     db.session.commit()
     assert new.code != old.code and not new.is_revoked
     assert db.session.get(Certificate, old.id).is_revoked

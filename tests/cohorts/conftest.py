@@ -14,19 +14,6 @@ def import_dir(app, tmp_path):
 
 
 @pytest.fixture
-def answer_survey():
-    """answer_survey(enrolment, phase, likert=4, knowledge=0, source="online") -> response."""
-    from lms.quizzes.services import items_for, submit_survey
-
-    def answer(enrolment, phase="pre", likert=4, knowledge=0, source="online"):
-        answers = {item.id: likert if item.kind == "likert" else knowledge
-                   for item in items_for(enrolment, phase)}
-        return submit_survey(enrolment, phase, answers=answers, source=source)
-
-    return answer
-
-
-@pytest.fixture
 def enrolments():
     """enrolments(cohort) -> the cohort's enrolments, by id."""
     from sqlalchemy import select

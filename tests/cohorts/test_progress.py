@@ -9,9 +9,10 @@ from sqlalchemy import event, select
 
 from lms.auth.models import AuditEvent
 from lms.certificates.models import Certificate
-from lms.cohorts.tracking import completion_matrix
 from lms.extensions import db
 from lms.modules.services import mark_complete, record_visit
+from lms.progress.matrix import completion_matrix
+from lms.progress.states import CertificateState, PhaseState
 
 
 def finish_module(user, module):
@@ -37,13 +38,13 @@ def test_matrix_shows_each_step(client, auth, make_cohort, make_user, enrolments
 
     matrix = completion_matrix(cohort)
     rows = {row.user.full_name: row for row in matrix.rows}
-    assert rows["Bùi Thị Ánh"].pre == "done"
-    assert rows["Bùi Thị Ánh"].pre_knowledge is not None
-    assert rows["Bùi Thị Ánh"].modules[module.id].status == "completed"
-    assert rows["Bùi Thị Ánh"].certificate == "issued"
-    assert rows["Cao Văn Bình"].pre == "waived"
-    assert rows["Cao Văn Bình"].modules[module.id].status == "started"
-    assert rows["Đoàn Thị Châu"].modules[module.id].status == "not_started"
+    assert rows["Bùi Thị Ánh"].pre.state == PhaseState.DONE
+    assert rows["Bùi Thị Ánh"].pre.knowledge_percent is not None
+    assert rows["Bùi Thị Ánh"].modules[module.id].completion == "completed"
+    assert rows["Bùi Thị Ánh"].certificate == CertificateState.ISSUED
+    assert rows["Cao Văn Bình"].pre.state == PhaseState.WAIVED
+    assert rows["Cao Văn Bình"].modules[module.id].completion == "started"
+    assert rows["Đoàn Thị Châu"].modules[module.id].completion == "not_started"
     assert not rows["Đoàn Thị Châu"].started
     totals = matrix.totals()
     assert totals["pre"] == 1 and totals["pre_waived"] == 1
@@ -171,5 +172,5 @@ def test_revoked_certificate_is_not_counted(make_cohort, enrolments):
                                revoked_at=datetime.now(UTC)))
     db.session.commit()
     matrix = completion_matrix(cohort)
-    assert matrix.rows[0].certificate == "revoked"
+    assert matrix.rows[0].certificate == CertificateState.REVOKED
     assert matrix.totals()["certificates"] == 0

@@ -8,18 +8,13 @@ from lms.cohorts.services import enrol
 from lms.extensions import db
 from lms.modules.content import LANGUAGES
 from lms.modules.models import Lesson, LessonProgress, Module
-from lms.modules.services import is_module_complete, progress_by_lesson
-from lms.quizzes.services import items_for, submit_survey
+from lms.progress.journey import journey
+from lms.progress.states import Completion
 
 
 def _lessons(module_key):
     module = db.session.scalar(select(Module).where(Module.key == module_key))
     return module.lessons
-
-
-def _answer_pre(enrolment):
-    submit_survey(enrolment, "pre", {i.id: 3 if i.kind == "likert" else 0
-                                     for i in items_for(enrolment, "pre")})
 
 
 @pytest.fixture
@@ -49,12 +44,12 @@ def test_without_a_cohort_a_trainee_sees_common_and_own_track_modules(client, au
     assert client.get("/modules/centre-staff").status_code == 403
 
 
-def test_modules_wait_for_the_pre_survey(client, trainee_in_cohort):
+def test_modules_wait_for_the_pre_survey(client, trainee_in_cohort, answer_survey):
     _, _, enrolment = trainee_in_cohort
     response = client.get("/modules/understanding-stigma")
     assert response.status_code == 302
     assert response.location == f"/surveys/{enrolment.id}/pre"
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     assert client.get("/modules/understanding-stigma").status_code == 200
 
 
@@ -65,27 +60,27 @@ def test_a_waiver_opens_modules_without_the_pre_survey(client, trainee_in_cohort
     assert client.get("/modules/understanding-stigma").status_code == 200
 
 
-def test_trainee_cannot_open_a_module_outside_their_cohort(client, trainee_in_cohort):
+def test_trainee_cannot_open_a_module_outside_their_cohort(client, trainee_in_cohort, answer_survey):
     _, _, enrolment = trainee_in_cohort
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     assert client.get("/modules/centre-staff").status_code == 403
     lesson = _lessons("centre-staff")[0]
     assert client.get(f"/lessons/{lesson.key}").status_code == 403
     assert client.post(f"/lessons/{lesson.key}/complete").status_code == 403
 
 
-def test_facilitator_notes_are_hidden_from_trainees(client, trainee_in_cohort):
+def test_facilitator_notes_are_hidden_from_trainees(client, trainee_in_cohort, answer_survey):
     _, _, enrolment = trainee_in_cohort
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     lesson = _lessons("understanding-stigma")[0]
     page = client.get(f"/lessons/{lesson.key}").get_data(as_text=True)
     assert "activity-facilitator-notes" not in page
     assert 'class="activity activity-' in page
 
 
-def test_progress_resume_and_module_completion(client, trainee_in_cohort):
+def test_progress_resume_and_module_completion(client, trainee_in_cohort, answer_survey):
     trainee, _, enrolment = trainee_in_cohort
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     lessons = _lessons("understanding-stigma")
     client.get(f"/lessons/{lessons[0].key}")
     response = client.post(f"/lessons/{lessons[0].key}/complete")
@@ -94,17 +89,22 @@ def test_progress_resume_and_module_completion(client, trainee_in_cohort):
     home = client.get("/").get_data(as_text=True)
     assert f'href="/lessons/{lessons[1].key}"' in home  # "continue where you stopped"
     module = lessons[0].module
-    assert not is_module_complete(module, progress_by_lesson(trainee))
+
+    def completion():
+        return next(step.completion for step in journey(enrolment).modules
+                    if step.module.id == module.id)
+
+    assert completion() == Completion.STARTED
     for lesson in lessons:
         client.post(f"/lessons/{lesson.key}/complete")
-    assert is_module_complete(module, progress_by_lesson(trainee))
+    assert completion() == Completion.COMPLETED
     page = client.get("/modules/understanding-stigma").get_data(as_text=True)
     assert page.count("Đã hoàn thành") >= len(lessons)
 
 
-def test_completing_twice_keeps_the_first_completion_time(client, trainee_in_cohort):
+def test_completing_twice_keeps_the_first_completion_time(client, trainee_in_cohort, answer_survey):
     trainee, _, enrolment = trainee_in_cohort
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     lesson = _lessons("understanding-stigma")[0]
     client.post(f"/lessons/{lesson.key}/complete")
     first = db.session.scalar(select(LessonProgress.completed_at))
@@ -112,9 +112,9 @@ def test_completing_twice_keeps_the_first_completion_time(client, trainee_in_coh
     assert db.session.scalar(select(LessonProgress.completed_at)) == first
 
 
-def test_reflections_are_private_to_their_author(client, auth, make_user, trainee_in_cohort):
+def test_reflections_are_private_to_their_author(client, auth, make_user, trainee_in_cohort, answer_survey):
     _, cohort, enrolment = trainee_in_cohort
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     lesson = next(candidate for candidate in db.session.scalars(select(Lesson))
                   if any(b["type"] == "reflection" for b in candidate.blocks_vi)
                   and candidate.module.key == "workshop-to-action")
@@ -162,9 +162,9 @@ def test_trainees_cannot_preview(client, auth, make_user):
     assert client.get("/preview").status_code == 403
 
 
-def test_lesson_page_is_phone_friendly(client, trainee_in_cohort):
+def test_lesson_page_is_phone_friendly(client, trainee_in_cohort, answer_survey):
     _, _, enrolment = trainee_in_cohort
-    _answer_pre(enrolment)
+    answer_survey(enrolment)
     page = client.get(f"/lessons/{_lessons('understanding-stigma')[0].key}").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
     assert "<script>" not in page and ' style="' not in page

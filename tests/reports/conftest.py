@@ -102,35 +102,6 @@ def bulk_surveys(app):
     return make
 
 
-def answers_for(enrolment, phase, likert, knowledge=lambda item: True) -> dict[int, int]:
-    """Answers giving each Likert item the keyed score likert(item) (the box ticked is turned
-    round for reverse-keyed items) and each knowledge item a right or wrong option."""
-    from lms.quizzes.services import items_for
-
-    answers = {}
-    for item in items_for(enrolment, phase):
-        if item.kind == "likert":
-            score = likert(item)
-            answers[item.id] = 6 - score if item.reverse else score
-        else:
-            right = knowledge(item)
-            answers[item.id] = item.answer if right else (item.answer + 1) % len(item.options_vi)
-    return answers
-
-
-@pytest.fixture
-def answer_survey(app):
-    """answer_survey(enrolment, phase, likert, knowledge=all right): submit through
-    quizzes.services.submit_survey, exactly as a trainee's submission is stored."""
-    from lms.quizzes.services import submit_survey
-
-    def answer(enrolment, phase, likert, knowledge=lambda item: True, source="online"):
-        return submit_survey(enrolment, phase, answers_for(enrolment, phase, likert, knowledge),
-                             source=source)
-
-    return answer
-
-
 def report_for(**filters):
     """The report for these filters, built inside a request so labels are translated."""
     from lms.reports.queries import Filters

@@ -1,0 +1,313 @@
+"""What may this enrolment do next, and why not: the rules, and the facts they are applied to.
+
+The facts (lessons completed, surveys submitted, drafts started, certificates) are loaded for a
+list of enrolments in a fixed number of queries, whatever their number, and the same rule
+functions turn them into a Journey, for one trainee's page or for a whole cohort's matrix: the
+two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.auth.models import User
+from lms.certificates.models import Certificate
+from lms.cohorts.models import Cohort, CohortModule, Enrolment
+from lms.extensions import db
+from lms.modules.models import Lesson, LessonProgress, Module
+from lms.progress.states import CertificateState, Completion, Missing, ModuleAccess, PhaseState
+from lms.quizzes.instrument import current_version
+from lms.quizzes.models import DraftAnswer, Phase, SurveyResponse
+
+# --- The rules ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonFacts:
+    id: int
+    required: bool
+
+
+def module_completion(lessons: list, completed: set[int],
+                      visited: set[int]) -> tuple[Completion, int, int]:
+    """(completion, required lessons done, required lessons) of one module for one trainee.
+
+    `lessons`: the module's live lessons (anything with `id` and `required`).
+
+    A module is completed when every required lesson is. A module whose lessons are all
+    optional is completed once the trainee has completed one of them (or when it has no lesson
+    left at all): finishing it must mean having done something in it. Archived lessons never
+    count, and are never passed in.
+    """
+    required = [lesson.id for lesson in lessons if lesson.required]
+    done = sum(lesson_id in completed for lesson_id in required)
+    if required:
+        complete = done == len(required)
+    else:
+        complete = not lessons or any(lesson.id in completed for lesson in lessons)
+    if complete:
+        return Completion.COMPLETED, done, len(required)
+    touched = any(lesson.id in visited or lesson.id in completed for lesson in lessons)
+    return (Completion.STARTED if touched else Completion.NOT_STARTED), done, len(required)
+
+
+def phase_state(phase: Phase, enrolment: Enrolment, *, submitted: bool, draft_started: bool,
+                modules_complete: bool, instrument: bool) -> PhaseState:
+    """The state of one survey phase for one enrolment."""
+    cohort = enrolment.cohort
+    if submitted:
+        return PhaseState.DONE
+    if phase == Phase.PRE and enrolment.pre_survey_waived:
+        return PhaseState.WAIVED
+    if cohort.historical or not instrument:
+        return PhaseState.NOT_DONE  # nothing to answer: an imported cohort, or no instrument
+    if phase == Phase.POST and not modules_complete:
+        return PhaseState.LOCKED
+    if cohort.facilitator_paced and not cohort.gate_open(phase):
+        return PhaseState.PAUSED if draft_started else PhaseState.WAITING
+    return PhaseState.OPEN
+
+
+def module_access(cohort: Cohort, cohort_module: CohortModule, pre: PhaseState) -> ModuleAccess:
+    """Modules wait for the pre-survey (unless it is done, waived or there is none to answer),
+    then, in a facilitator-paced cohort, for the facilitator to unlock them."""
+    if not (pre.settled or pre == PhaseState.NOT_DONE):
+        return ModuleAccess.NEEDS_PRE_SURVEY
+    if cohort.facilitator_paced and not cohort_module.unlocked:
+        return ModuleAccess.LOCKED
+    return ModuleAccess.OPEN
+
+
+# --- A journey ---------------------------------------------------------------------------
+
+
+@dataclass
+class ModuleStep:
+    """One module of a cohort, for one trainee."""
+
+    module: Module
+    required: bool  # the cohort requires it for the survey after the training and certificate
+    access: ModuleAccess
+    completion: Completion
+    lessons_done: int  # required lessons completed
+    lessons_required: int
+    enrolment: Enrolment | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.access == ModuleAccess.OPEN
+
+
+@dataclass
+class PhaseStep:
+    """One survey phase, for one trainee."""
+
+    phase: Phase
+    state: PhaseState
+    source: str | None = None  # online | paper | imported, once submitted
+    knowledge_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether the automatic certificate rule is met and, if not, the first thing missing."""
+
+    eligible: bool
+    missing: Missing | None = None
+    pass_percent: int | None = None
+
+    @property
+    def message(self) -> str:
+        if self.missing == Missing.MODULES:
+            return _("Some required modules are not complete yet.")
+        if self.missing == Missing.POST_SURVEY:
+            return _("The survey after the training has not been submitted yet.")
+        if self.missing == Missing.PASS_MARK:
+            return _("The knowledge check score is below the pass mark of %(percent)s%%.",
+                     percent=self.pass_percent)
+        return _("Meets the rule for a certificate.")
+
+
+@dataclass
+class Journey:
+    """Everything one enrolment has done, may do now, and is waiting for."""
+
+    enrolment: Enrolment
+    modules: list[ModuleStep]
+    phases: dict[Phase, PhaseStep]
+    eligibility: Eligibility
+    certificate: CertificateState
+
+    @property
+    def cohort(self) -> Cohort:
+        return self.enrolment.cohort
+
+    @property
+    def required_modules_complete(self) -> bool:
+        return all(step.completion == Completion.COMPLETED
+                   for step in self.modules if step.required)
+
+    def phase(self, phase: str) -> PhaseStep:
+        return self.phases[Phase(phase)]
+
+    @property
+    def next_phase(self) -> Phase | None:
+        """The survey the trainee can answer now, if any."""
+        return next((p for p, step in self.phases.items() if step.state == PhaseState.OPEN), None)
+
+    @property
+    def modules_waiting_for_facilitator(self) -> bool:
+        """Every module the trainee could study is still locked by the facilitator."""
+        return bool(self.modules) and all(step.access == ModuleAccess.LOCKED
+                                          for step in self.modules)
+
+    @property
+    def open_modules(self) -> list[ModuleStep]:
+        return [step for step in self.modules if step.open]
+
+    @property
+    def progress(self) -> float:
+        """Share of the steps done: the pre-survey, each required module, the post-survey."""
+        steps = [self.phases[Phase.PRE].state.settled, self.phases[Phase.POST].state.settled]
+        steps += [step.completion == Completion.COMPLETED for step in self.modules if step.required]
+        return sum(steps) / len(steps)
+
+    @property
+    def started(self) -> bool:
+        return any(step.state == PhaseState.DONE for step in self.phases.values()) or any(
+            step.completion != Completion.NOT_STARTED for step in self.modules)
+
+
+def eligibility(enrolment: Enrolment, modules_complete: bool, post: PhaseStep) -> Eligibility:
+    """Required modules complete, post-survey submitted, and the cohort's pass mark if it sets one.
+
+    A post-survey without knowledge questions cannot meet a pass mark: a certificate that
+    claims a pass must rest on one (the facilitator can still issue it by hand).
+    """
+    if not modules_complete:
+        return Eligibility(False, Missing.MODULES)
+    if post.state != PhaseState.DONE:
+        return Eligibility(False, Missing.POST_SURVEY)
+    mark = enrolment.cohort.knowledge_pass_percent
+    if mark is not None and (post.knowledge_percent is None or post.knowledge_percent < mark):
+        return Eligibility(False, Missing.PASS_MARK, mark)
+    return Eligibility(True)
+
+
+def certificate_state(certificates: list[bool], rule: Eligibility) -> CertificateState:
+    """`certificates`: one entry per certificate ever issued, True when it was revoked."""
+    if any(not revoked for revoked in certificates):
+        return CertificateState.ISSUED
+    if certificates:
+        return CertificateState.REVOKED
+    return CertificateState.ELIGIBLE if rule.eligible else CertificateState.NOT_ELIGIBLE
+
+
+# --- Loading the facts -------------------------------------------------------------------
+
+
+@dataclass
+class _Facts:
+    cohort_modules: dict[int, list[CohortModule]] = field(default_factory=lambda: defaultdict(list))
+    lessons: dict[int, list[LessonFacts]] = field(default_factory=lambda: defaultdict(list))
+    completed: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    visited: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    responses: dict[tuple[int, str], tuple] = field(default_factory=dict)
+    drafts: set[tuple[int, str]] = field(default_factory=set)
+    certificates: dict[int, list[bool]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _percent(correct: int | None, total: int | None) -> float | None:
+    return round(100 * (correct or 0) / total, 1) if total else None
+
+
+def _load_facts(enrolments: list[Enrolment]) -> _Facts:
+    facts = _Facts()
+    enrolment_ids = [e.id for e in enrolments]
+    user_ids = {e.user_id for e in enrolments}
+    cohort_ids = {e.cohort_id for e in enrolments}
+    for cohort_module in db.session.scalars(
+            select(CohortModule).options(joinedload(CohortModule.module))
+            .join(Module, Module.id == CohortModule.module_id)
+            .where(CohortModule.cohort_id.in_(cohort_ids), Module.archived.is_(False))
+            .order_by(CohortModule.cohort_id, CohortModule.position)):
+        facts.cohort_modules[cohort_module.cohort_id].append(cohort_module)
+    module_ids = {cm.module_id for cms in facts.cohort_modules.values() for cm in cms}
+    for lesson_id, module_id, required in db.session.execute(
+            select(Lesson.id, Lesson.module_id, Lesson.required)
+            .where(Lesson.module_id.in_(module_ids), Lesson.archived.is_(False))
+            .order_by(Lesson.position)):
+        facts.lessons[module_id].append(LessonFacts(lesson_id, required))
+    for user_id, lesson_id, completed_at in db.session.execute(
+            select(LessonProgress.user_id, LessonProgress.lesson_id, LessonProgress.completed_at)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id.in_(user_ids), Lesson.module_id.in_(module_ids))):
+        facts.visited[user_id].add(lesson_id)
+        if completed_at is not None:
+            facts.completed[user_id].add(lesson_id)
+    for row in db.session.execute(
+            select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyResponse.source,
+                   SurveyResponse.knowledge_correct, SurveyResponse.knowledge_total)
+            .where(SurveyResponse.enrolment_id.in_(enrolment_ids))):
+        facts.responses[(row.enrolment_id, row.phase)] = row
+    facts.drafts = {tuple(row) for row in db.session.execute(
+        select(DraftAnswer.enrolment_id, DraftAnswer.phase).distinct()
+        .where(DraftAnswer.enrolment_id.in_(enrolment_ids)))}
+    for enrolment_id, revoked_at in db.session.execute(
+            select(Certificate.enrolment_id, Certificate.revoked_at)
+            .where(Certificate.enrolment_id.in_(enrolment_ids))):
+        facts.certificates[enrolment_id].append(revoked_at is not None)
+    return facts
+
+
+def journeys(enrolments: list[Enrolment]) -> list[Journey]:
+    """The journey of each enrolment, in the order given."""
+    if not enrolments:
+        return []
+    facts = _load_facts(enrolments)
+    instrument = current_version() is not None
+    result = []
+    for enrolment in enrolments:
+        user_id, cohort = enrolment.user_id, enrolment.cohort
+        completions = {}
+        for cohort_module in facts.cohort_modules[enrolment.cohort_id]:
+            completions[cohort_module.module_id] = module_completion(
+                facts.lessons[cohort_module.module_id], facts.completed[user_id],
+                facts.visited[user_id])
+        modules_complete = all(completions[cm.module_id][0] == Completion.COMPLETED
+                               for cm in facts.cohort_modules[enrolment.cohort_id] if cm.required)
+        phases = {}
+        for phase in Phase:
+            response = facts.responses.get((enrolment.id, phase.value))
+            state = phase_state(phase, enrolment, submitted=response is not None,
+                                draft_started=(enrolment.id, phase.value) in facts.drafts,
+                                modules_complete=modules_complete, instrument=instrument)
+            phases[phase] = PhaseStep(
+                phase, state, response.source if response else None,
+                _percent(response.knowledge_correct, response.knowledge_total) if response else None)
+        modules = [ModuleStep(cm.module, cm.required,
+                              module_access(cohort, cm, phases[Phase.PRE].state),
+                              *completions[cm.module_id], enrolment=enrolment)
+                   for cm in facts.cohort_modules[enrolment.cohort_id]]
+        rule = eligibility(enrolment, modules_complete, phases[Phase.POST])
+        result.append(Journey(enrolment, modules, phases, rule,
+                              certificate_state(facts.certificates[enrolment.id], rule)))
+    return result
+
+
+def journey(enrolment: Enrolment) -> Journey:
+    return journeys([enrolment])[0]
+
+
+def cohort_journeys(cohort: Cohort) -> list[Journey]:
+    """Every enrolment of the cohort, by the trainee's name."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).join(User, User.id == Enrolment.user_id)
+        .options(joinedload(Enrolment.user))
+        .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, User.id)))
+    return journeys(enrolments)

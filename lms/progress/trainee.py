@@ -1,0 +1,61 @@
+"""A trainee's view of their journeys: the modules they may open, their home page, lesson access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lms.auth.models import User
+from lms.cohorts.services import active_enrolments
+from lms.modules.models import Lesson, Module
+from lms.modules.services import default_modules_for, progress_by_lesson, resume_lesson
+from lms.progress.journey import Journey, ModuleStep, journeys, module_completion
+from lms.progress.states import ModuleAccess
+
+
+@dataclass
+class Dashboard:
+    """The trainee's home page: each active cohort's journey, every module, where to resume."""
+
+    journeys: list[Journey]
+    modules: list[ModuleStep]
+    resume: Lesson | None
+
+
+def _modules_without_cohort(user: User) -> list[ModuleStep]:
+    """Without a cohort: the common modules and those of the trainee's organisation type, open."""
+    modules = default_modules_for(user)
+    progress = progress_by_lesson(user)
+    completed = {lesson_id for lesson_id, p in progress.items() if p.completed_at}
+    return [ModuleStep(module, True, ModuleAccess.OPEN,
+                       *module_completion(module.lessons, completed, set(progress)))
+            for module in modules]
+
+
+def merged_modules(trainee_journeys: list[Journey]) -> list[ModuleStep]:
+    """Each module once across the trainee's cohorts: open through any cohort means open."""
+    steps: dict[int, ModuleStep] = {}
+    for trainee_journey in trainee_journeys:
+        for step in trainee_journey.modules:
+            seen = steps.get(step.module.id)
+            if seen is None or (step.open and not seen.open):
+                steps[step.module.id] = step
+    return list(steps.values())
+
+
+def trainee_modules(user: User) -> tuple[list[Journey], list[ModuleStep]]:
+    trainee_journeys = journeys(active_enrolments(user))
+    if not trainee_journeys:
+        return [], _modules_without_cohort(user)
+    return trainee_journeys, merged_modules(trainee_journeys)
+
+
+def module_step(user: User, module: Module) -> ModuleStep | None:
+    """The trainee's access to one module; None when it is none of theirs."""
+    return next((step for step in trainee_modules(user)[1] if step.module.id == module.id), None)
+
+
+def dashboard(user: User) -> Dashboard:
+    trainee_journeys, modules = trainee_modules(user)
+    return Dashboard(trainee_journeys, modules,
+                     resume_lesson(user, [step.module for step in modules if step.open]))
+
