@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+LINTED := lms tests bench migrations wsgi.py
 
 .PHONY: run serve setup test test-postgres lint fmt translations compile-translations bench clean
 
@@ -44,11 +45,14 @@ test-postgres: $(VENV)/.test-installed compile-translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(PY) -m pytest
 
+# Style and errors (ruff), then the direction of imports (import-linter, see pyproject.toml).
 lint: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check lms tests bench wsgi.py
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/lint-imports
 
+# Fix what can be fixed automatically: import order, modern syntax, unused imports.
 fmt: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check --fix lms tests bench wsgi.py
+	$(VENV)/bin/ruff check --fix $(LINTED)
 
 # Extract UI strings, merge them into the catalogues, compile.
 translations: $(VENV)/.installed

@@ -6,12 +6,12 @@ from flask_login import current_user
 
 from lms.auth.models import audit
 from lms.cohorts.blueprint import bp
-from lms.cohorts.exports import to_csv, to_xlsx
 from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
 from lms.cohorts.tracking import group_results, respondents
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
+from lms.progress.exports import to_csv, to_xlsx
 from lms.progress.matrix import SORTS, STATUS_FILTERS, completion_matrix, filter_rows, room_counts
 from lms.reports.charts import pre_post_bars, to_svg
 from lms.vocab import ORG_TYPES

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: f84f51518888
-Revises: 
+Revises:
 Create Date: 2026-11-22 15:55:31.989971
 
 """
