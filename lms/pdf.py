@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import unicodedata
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -11,6 +10,8 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from lms.text import clean
 
 FONT_DIR = Path(__file__).with_name("fonts")
 SANS = "Sans"
@@ -61,10 +62,8 @@ def new_canvas(
     return c
 
 
-def nfc(text: str) -> str:
-    """Return text in NFC: the font has precomposed Vietnamese glyphs but no mark positioning."""
-    return unicodedata.normalize("NFC", text)
-
+# The font has precomposed Vietnamese glyphs but no mark positioning: text goes in as NFC.
+nfc = clean
 
 def text_width(text: str, font: str, size: float) -> float:
     """Return the width of text in points."""

@@ -1,9 +1,8 @@
 """Certificates: the trainee's own, downloads, a cohort's list and ZIP, public verification."""
 
-import io
 from collections import Counter
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -26,6 +25,7 @@ from lms.certificates.services import (
 )
 from lms.cohorts.models import Enrolment
 from lms.cohorts.services import managed_cohort_or_404
+from lms.downloads import download as send_download
 from lms.extensions import db
 from lms.permissions import Permission, public, require, signed_in
 from lms.progress.certification import (
@@ -60,8 +60,7 @@ def download(code: str):
     if certificate.enrolment.user_id != current_user.id:
         audit_download(current_user, [certificate])
         db.session.commit()
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=certificate_filename(certificate))
+    return send_download(data, certificate_filename(certificate), "application/pdf")
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -112,8 +111,7 @@ def cohort_zip(cohort_id: int):
     data = certificates_zip(certificates)
     audit_download(current_user, certificates, cohort)
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                     download_name=f"certificates-cohort-{cohort.id}.zip")
+    return send_download(data, f"certificates-cohort-{cohort.id}.zip", "application/zip")
 
 
 def _cohort_enrolment_or_404(cohort, enrolment_id: int) -> Enrolment:

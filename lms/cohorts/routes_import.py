@@ -1,6 +1,6 @@
 """Bulk import of trainees: upload and preview, confirm, then print the login slips once."""
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +23,7 @@ from lms.cohorts.imports import (
     sweep_now_and_then,
 )
 from lms.cohorts.services import CohortError, managed_cohort_or_404
+from lms.downloads import download
 from lms.extensions import db
 from lms.permissions import Permission, require
 
@@ -93,8 +94,7 @@ def import_slips(cohort_id: int, token: str):
           details=f"{len(result['slips'])} slips")
     db.session.commit()
     forget_result(token)  # the passwords were shown once: they are gone now
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="cohort-{cohort.id}-login-slips.pdf"'})
+    return download(pdf, f"cohort-{cohort.id}-login-slips.pdf", "application/pdf")
 
 
 @bp.before_app_request

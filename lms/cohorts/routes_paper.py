@@ -1,12 +1,13 @@
 """Paper mode: printable survey sheets, and the keyboard grid to type the answers back in."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.cohorts.blueprint import bp
 from lms.cohorts.paper import column_totals, enter_paper_answers, entry_grid, paper_survey_pdf, paper_tracks
 from lms.cohorts.services import managed_cohort_or_404
+from lms.downloads import download
 from lms.extensions import db
 from lms.permissions import Permission, require
 from lms.quizzes.models import Phase
@@ -28,9 +29,7 @@ def paper_pdf(cohort_id: int, lang: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     track = request.args.get("track") or next(iter(paper_tracks(cohort)), "all")
     pdf = paper_survey_pdf(cohort, lang, track) or abort(404)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition":
-            f'attachment; filename="cohort-{cohort.id}-survey-{track}-{lang}.pdf"'})
+    return download(pdf, f"cohort-{cohort.id}-survey-{track}-{lang}.pdf", "application/pdf")
 
 
 @bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post):phase>", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 """Running a workshop: pacing gates, the projector's room view, and the completion matrix."""
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,6 +8,7 @@ from lms.auth.models import audit
 from lms.cohorts.blueprint import bp
 from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
 from lms.cohorts.tracking import group_results, respondents
+from lms.downloads import XLSX, download
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
@@ -100,12 +101,9 @@ def export_progress(cohort_id: int, fmt: str):
     if fmt == "csv":
         body, mimetype = to_csv(matrix, rows), "text/csv; charset=utf-8"
     else:
-        body = to_xlsx(matrix, rows, cohort.name)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mimetype = to_xlsx(matrix, rows, cohort.name), XLSX
     audit(current_user, "export_progress", f"cohort:{cohort.id}",
           details=f"{fmt}, {len(rows)} trainees, filters {query}")
     db.session.commit()
-    filename = f"cohort-{cohort.id}-progress.{fmt}"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download(body, f"cohort-{cohort.id}-progress.{fmt}", mimetype)
 

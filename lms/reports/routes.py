@@ -3,12 +3,13 @@
 from dataclasses import asdict
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.auth.models import audit
+from lms.downloads import download
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
@@ -53,10 +54,6 @@ def _report_filters() -> tuple[ReportFilterForm, Filters]:
     return form, restrict_filters(current_user, form.filters(cohort_ids))
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
 
 def _filters_for_audit(filters: Filters) -> str:
     return "; ".join(f"{k}={v}" for k, v in asdict(filters).items() if v not in (None, ()))
@@ -91,7 +88,7 @@ def export(fmt: str):
     audit(current_user, "report_export", "reports",
           details=f"format={fmt}; {_filters_for_audit(filters)}"[:2000])
     db.session.commit()
-    return _download(data, mimetype, f"attitude-report-{date.today().isoformat()}.{fmt}")
+    return download(data, f"attitude-report-{date.today().isoformat()}.{fmt}", mimetype)
 
 
 @bp.route("/reports/research", methods=["GET", "POST"])
@@ -104,8 +101,7 @@ def research_export():
         audit(current_user, "research_export", "reports", reason=form.purpose.data,
               details=f"rows={rows}; {_filters_for_audit(filters)}"[:2000])
         db.session.commit()
-        return _download(data, CSV_MIMETYPE,
-                         f"research-data-{date.today().isoformat()}.csv")
+        return download(data, f"research-data-{date.today().isoformat()}.csv", CSV_MIMETYPE)
     return render_template("reports/research.html", form=form, query=_query(),
                            description=describe_filters(filters)), 422 if form.errors else 200
 
@@ -168,4 +164,4 @@ def import_commit():
 @require(Permission.IMPORT_HISTORICAL)
 def import_template():
     version = current_version() or abort(404)
-    return _download(template_csv(version), CSV_MIMETYPE, "historical-import-template.csv")
+    return download(template_csv(version), "historical-import-template.csv", CSV_MIMETYPE)
