@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("modules", __name__, template_folder="templates")
 
-from lms.modules import routes  # noqa: E402,F401
+from lms.modules import material_routes, routes  # noqa: E402,F401
