@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.cohorts import routes_import, routes_paper, routes_workshop  # noqa: F401
     from lms.main import routes as _main  # noqa: F401
     from lms.modules import routes as _modules  # noqa: F401
+    from lms.modules import routes_materials  # noqa: F401
     from lms.quizzes import routes as _quizzes  # noqa: F401
     from lms.reports import routes as _reports  # noqa: F401
 

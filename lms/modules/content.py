@@ -20,6 +20,11 @@ MODULE_KEYS = {"id", "order", "audiences", "title", "summary"}
 LESSON_KEYS = {"id", "order", "minutes", "required", "title"}
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 BLOCK_OPEN = re.compile(r"^:::\s*([a-z-]+)(?:\s+(\S+))?\s*$")
+# Printable materials (content/<lang>/materials/<id>.md): cards and templates for activities
+MATERIAL_KEYS = {"id", "kind", "title"}
+MATERIAL_KINDS = ("situation-cards", "role-cards", "picture-codes", "problem-tree")
+MATERIAL_BLOCK_TYPES = ("card", "box")  # a card to cut out; a box to write in
+MATERIAL_SCHEME = "material:"  # [situation cards](material:risk-situation-cards)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 ALLOWED_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i",
@@ -67,7 +72,7 @@ def render_markdown(text: str) -> str:
     return sanitise(markdown.markdown(text, extensions=["tables", "sane_lists"]))
 
 
-def parse_document(path: Path, problems: list[str]) -> Document:
+def parse_document(path: Path, problems: list[str], block_types=BLOCK_TYPES) -> Document:
     """Front matter and activity blocks of one file; problems are appended, not raised."""
     lines = path.read_text(encoding="utf-8").splitlines()
     meta: dict[str, str] = {}
@@ -105,9 +110,9 @@ def parse_document(path: Path, problems: list[str]) -> Document:
         if current is None and opening:
             flush_prose()
             block_type, block_id = opening.groups()
-            if block_type not in BLOCK_TYPES:
+            if block_type not in block_types:
                 problems.append(f"{path}:{number}: unknown activity type '{block_type}' "
-                                f"(known: {', '.join(BLOCK_TYPES)})")
+                                f"(known: {', '.join(block_types)})")
             current = Block(block_type, block_id, "", number)
         elif current is not None and line.strip() == ":::":
             blocks.append(current)
@@ -153,7 +158,7 @@ def _check_meta(doc: Document, allowed: set[str], problems: list[str]) -> None:
 
 def structure(doc: Document) -> dict:
     """The fields that must be identical in every language."""
-    keys = ("id", "order", "audiences", "minutes", "required")
+    keys = ("id", "order", "audiences", "minutes", "required", "kind")
     fields = {k: doc.meta.get(k, "").replace(" ", "") for k in keys if k in doc.meta}
     fields["activities"] = [(b.type, b.id) for b in doc.blocks if b.type != "text"]
     return fields
@@ -257,6 +262,7 @@ def parse_toolkit(content_dir: Path) -> tuple[list[ParsedModule], list[str]]:
             problems.append(f"{roots['vi'] / folder}:1: module has no lessons")
         modules.append(module)
     _check_unique_ids(modules, problems)
+    check_material_links(modules, parse_materials(content_dir, problems), problems)
     modules.sort(key=lambda m: int(m.docs["vi"].meta.get("order", "0") or 0)
                  if m.docs["vi"].meta.get("order", "").isdigit() else 0)
     return modules, problems
@@ -277,6 +283,8 @@ def render_blocks(doc: Document, lesson_urls: dict[Path, str], image_url) -> lis
 
     def rewrite(match: re.Match) -> str:
         text, target = match.group(0), match.group(1)
+        if target.startswith(MATERIAL_SCHEME):
+            return text.replace(target, material_url(doc, target))
         if re.match(r"^[a-z]+:", target) or target.startswith("#"):
             return text
         resolved = (doc.path.parent / target.split("#")[0]).resolve()
@@ -286,3 +294,90 @@ def render_blocks(doc: Document, lesson_urls: dict[Path, str], image_url) -> lis
 
     return [{"type": b.type, "id": b.id, "html": render_markdown(LINK.sub(rewrite, b.markdown))}
             for b in doc.blocks]
+
+
+def _check_material(doc: Document, problems: list[str]) -> None:
+    _check_meta(doc, MATERIAL_KEYS, problems)
+    if doc.key and doc.path.stem != doc.key:
+        problems.append(f"{doc.path}:{doc.meta_lines.get('id', 1)}: a material's file name must "
+                        f"be its id ('{doc.key}.md')")
+    if "kind" in doc.meta and doc.meta["kind"] not in MATERIAL_KINDS:
+        problems.append(f"{doc.path}:{doc.meta_lines['kind']}: unknown kind "
+                        f"'{doc.meta['kind']}' (known: {', '.join(MATERIAL_KINDS)})")
+    if not any(b.type in MATERIAL_BLOCK_TYPES for b in doc.blocks):
+        problems.append(f"{doc.path}:{doc.body_line}: a material needs at least one "
+                        "'::: card' or '::: box' block")
+
+
+def parse_material_pair(content_dir: Path, filename: str, problems: list[str]) -> dict[str, Document]:
+    """Both languages of one material, checked and compared like a lesson."""
+    docs = {}
+    for lang in LANGUAGES:
+        path = content_dir / lang / "materials" / filename
+        if not path.is_file():
+            problems.append(f"{path}:1: material is missing in {lang}")
+            continue
+        docs[lang] = parse_document(path, problems, MATERIAL_BLOCK_TYPES)
+        _check_material(docs[lang], problems)
+        _check_links(docs[lang], problems)
+    if len(docs) == len(LANGUAGES):
+        _compare(docs, problems)
+    return docs
+
+
+def parse_materials(content_dir: Path, problems: list[str]) -> dict[str, dict[str, Document]]:
+    """Every printable material, by ID; problems are appended."""
+    names = set()
+    for lang in LANGUAGES:
+        root = content_dir / lang / "materials"
+        names |= {p.name for p in root.glob("*.md")} if root.is_dir() else set()
+    materials = {}
+    for name in sorted(names):
+        docs = parse_material_pair(content_dir, name, problems)
+        if "vi" in docs:
+            materials[Path(name).stem] = docs
+    return materials
+
+
+def load_material(content_dir: Path, key: str) -> tuple[dict[str, Document] | None, list[str]]:
+    """One material read from its files for a print page; None when absent or invalid."""
+    if not ID_PATTERN.match(key):
+        return None, []
+    problems: list[str] = []
+    if not any((content_dir / lang / "materials" / f"{key}.md").is_file() for lang in LANGUAGES):
+        return None, []
+    docs = parse_material_pair(content_dir, f"{key}.md", problems)
+    return (None if problems else docs), problems
+
+
+def check_material_links(modules: list[ParsedModule], materials: dict, problems: list[str]) -> None:
+    """Material links name a known material and sit in facilitator notes (trainees cannot
+    open print pages, so they must not see the link)."""
+    for module in modules:
+        for docs in module.lessons.values():
+            for doc in docs.values():
+                for block in doc.blocks:
+                    for offset, line in enumerate(block.markdown.splitlines()):
+                        for target in LINK.findall(line):
+                            if not target.startswith(MATERIAL_SCHEME):
+                                continue
+                            where = f"{doc.path}:{block.line + offset + (block.type != 'text')}"
+                            if block.type != "facilitator-notes":
+                                problems.append(f"{where}: link materials from a "
+                                                "'facilitator-notes' block")
+                            if target[len(MATERIAL_SCHEME):] not in materials:
+                                problems.append(f"{where}: unknown material '{target}'")
+
+
+def material_url(doc: Document, target: str) -> str:
+    """The print page of a linked material, in the language of the linking lesson."""
+    lang = doc.path.parents[2].name if len(doc.path.parents) > 2 else "vi"
+    lang = lang if lang in LANGUAGES else "vi"
+    return f"/preview/materials/{target[len(MATERIAL_SCHEME):]}?content_lang={lang}"
+
+
+def render_material(doc: Document) -> dict:
+    """Title, kind, the instructions and each card or box as sanitised HTML."""
+    return {"key": doc.key, "kind": doc.meta.get("kind", ""), "title": doc.meta.get("title", ""),
+            "blocks": [{"type": b.type, "id": b.id, "html": render_markdown(b.markdown)}
+                       for b in doc.blocks]}
