@@ -79,6 +79,8 @@ def app(database):
     url, snapshot = database
     app = create_app(_config(url))
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
+    # On a real server the session ends with the request: what a route did not commit is gone.
+    app.teardown_request(lambda error: db.session.rollback())
     with app.app_context():
         reset_database(snapshot)
         yield app

@@ -80,8 +80,9 @@ def take(enrolment_id: int, phase: str):
             return redirect(url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
                                     page=min(max(target, 1), len(survey_pages))))
         try:
-            # The page's answers and the submission are stored in one transaction.
+            # The page's answers, the submission and what it earned: one transaction.
             submit_survey(enrolment, phase)
+            db.session.commit()
         except AlreadySubmitted:
             flash(_("This survey has already been submitted. Thank you!"), "info")
             return done

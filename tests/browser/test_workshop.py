@@ -67,7 +67,7 @@ def test_facilitator_opens_three_trainees_answer_room_view_shows_three(browser, 
         start.wait_for(timeout=20_000)
         start.click()
         _answer_the_survey(trainee_page)
-        assert "Cảm ơn" in trainee_page.content()
+        assert "Cảm ơn" in trainee_page.content(), trainee_page.content()[trainee_page.content().find("<main"):][:800]
         context.close()
 
     page.goto(cohort_url + "/room")
@@ -75,3 +75,34 @@ def test_facilitator_opens_three_trainees_answer_room_view_shows_three(browser, 
     assert page.locator("[data-count=pre]").inner_text() == "3"
     room = page.content()
     assert not any(name in room for name in TRAINEES)  # no names on the projector
+
+
+def test_closing_the_survey_while_a_trainee_answers_loses_nothing(browser, page, live_server):
+    cohort_url, code = _create_facilitator_paced_cohort(page, live_server)
+    context, trainee = _join(browser, live_server, code, "Phạm Văn Dũng", 90)
+    page.goto(cohort_url)
+    page.click("button[value=open-pre]")
+    start = trainee.locator("a[href$='/pre']")
+    start.wait_for(timeout=20_000)
+    start.click()
+    first = trainee.locator("fieldset.question").first
+    first.locator("input[type=radio]").nth(1).check()
+    trainee.locator(".save-status", has_text="Đã lưu").wait_for()
+
+    page.goto(cohort_url)
+    page.click("button[value=close-pre]")  # the facilitator closes it mid-answer
+    second = trainee.locator("fieldset.question").nth(1)
+    second.locator("input[type=radio]").nth(3).check()
+    status = trainee.locator(".save-status")
+    status.filter(has_text="tạm đóng").wait_for()  # told plainly, not "will retry when online"
+    trainee.locator(".survey-actions button").last.click()  # "Save and continue"
+    trainee.wait_for_load_state()
+    assert "tạm đóng khảo sát này" in trainee.content()
+    assert "chưa mở" not in trainee.content()  # not "the facilitator never opened it"
+
+    page.goto(cohort_url)
+    page.click("button[value=open-pre]")
+    trainee.goto(trainee.url.split("?")[0].removesuffix("/pre") + "/pre")
+    checked = trainee.locator("fieldset.question input[type=radio]:checked")
+    assert checked.count() >= 2  # both answers, including the one given while closed
+    context.close()

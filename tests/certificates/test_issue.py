@@ -269,3 +269,18 @@ def test_the_cohort_page_lists_issued_revoked_and_eligible(client, auth, cohort,
     assert "Issued: 1" in page and "Revoked: 1" in page and "Not yet eligible: 1" in page
     for enrolment in enrolments:
         assert enrolment.user.full_name in page
+
+
+def test_after_a_revocation_the_cohort_page_shows_one_state_and_counts_it(
+        client, auth, enrolments, certify):
+    certificate = certify(enrolments[0])
+    facilitator = enrolments[0].cohort.facilitators[0]
+    revoke_certificate(facilitator, certificate, "Wrong name")
+    db.session.commit()
+    auth.login(facilitator)
+    page = client.get(f"/cohorts/{enrolments[0].cohort_id}/certificates?lang=en")
+    text = page.get_data(as_text=True)
+    card = text.split(f'id="enrolment-{enrolments[0].id}"')[1].split("</li>")[0]
+    assert "Đã thu hồi: hiện không có chứng nhận nào còn hiệu lực" in card
+    assert "Chưa đủ điều kiện" not in card and "Đủ điều kiện, chưa cấp" not in card
+    assert "Đã thu hồi: 1" in text

@@ -227,3 +227,43 @@ def test_nobody_else_reaches_a_trainees_survey_by_any_url(app, client, auth, mak
                 continue  # gate state only, checked by the cohorts tests
             assert response.status_code in (403, 404), (user.role, rule.rule)
             assert "knowledge-review" not in body
+
+
+def test_a_survey_closed_mid_answer_keeps_every_answer_and_says_why(client, enrolment):
+    from lms.cohorts.services import apply_pacing
+    from lms.quizzes.services import draft_answers, items_for
+
+    cohort = enrolment.cohort
+    cohort.pacing = "facilitator"
+    apply_pacing(cohort, "open-pre")
+    db.session.commit()
+    first, second = items_for(enrolment, "pre")[:2]
+    url = f"/surveys/{enrolment.id}/pre"
+    assert client.post(url + "/autosave", data={f"item-{first.id}": "2"}).get_json() == {"saved": 1}
+    apply_pacing(cohort, "close-pre")
+    db.session.commit()
+    reply = client.post(url + "/autosave", data={f"item-{second.id}": "4"})
+    assert reply.status_code == 200 and reply.get_json()["paused"] is True
+    page = client.post(url, data={f"item-{first.id}": "5", "action": "next"})
+    assert "tạm đóng khảo sát này" in page.get_data(as_text=True)
+    assert draft_answers(enrolment, "pre") == {first.id: 5, second.id: 4}
+    apply_pacing(cohort, "open-pre")
+    db.session.commit()
+    assert client.get(url).status_code == 200
+
+
+def test_the_thank_you_page_promises_the_modules_only_when_they_are_open(
+        client, enrolment, answer_survey):
+    from lms.cohorts.services import apply_pacing
+
+    cohort = enrolment.cohort
+    cohort.pacing = "facilitator"
+    apply_pacing(cohort, "open-pre")
+    db.session.commit()
+    answer_survey(enrolment, "pre")
+    page = client.get(f"/surveys/{enrolment.id}/pre/done").get_data(as_text=True)
+    assert "Giảng viên sẽ mở các học phần" in page and "có thể bắt đầu học" not in page
+    apply_pacing(cohort, "unlock", cohort.modules[0].module_id)
+    db.session.commit()
+    page = client.get(f"/surveys/{enrolment.id}/pre/done").get_data(as_text=True)
+    assert "Giảng viên sẽ mở các học phần" not in page
