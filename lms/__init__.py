@@ -27,9 +27,9 @@ def create_app(config: type[Config] = Config) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
 
-    from lms import auth, certificates, cohorts, main, modules, quizzes, reports
+    from lms import auth, certificates, cohorts, main, modules, privacy, quizzes, reports
 
-    for domain in (main, auth, modules, quizzes, cohorts, certificates, reports):
+    for domain in (main, auth, modules, quizzes, cohorts, certificates, reports, privacy):
         app.register_blueprint(domain.bp)
 
     from lms.cli import register_commands
