@@ -17,7 +17,9 @@ def home():
     if current_user.can(Permission.MANAGE_ALL_COHORTS):
         from lms.reports.services import overview_for_home
 
-        return render_template("main/home_staff.html", overview=overview_for_home())
+        overview = overview_for_home(current_user)
+        db.session.commit()  # the groups released to this viewer
+        return render_template("main/home_staff.html", overview=overview)
     if current_user.can(Permission.RUN_COHORTS):
         from lms.cohorts.services import cohorts_for_facilitator
 

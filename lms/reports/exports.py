@@ -93,6 +93,8 @@ def report_csv(report: Report) -> bytes:
             for row in table.rows:
                 writer.writerow([_csv_value(row.get(c.key), c.kind, report.min_n)
                                  for c in table.columns])
+            if table.withheld:
+                writer.writerow([table.withheld])
             for note in table.notes:
                 writer.writerow([note])
             writer.writerow([])
@@ -141,6 +143,9 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
             else:
                 cell.value = value / 100 if column.kind == "percent" else value
                 cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
+    if table.withheld:
+        row += 1
+        ws.cell(row, 1, table.withheld)
     for note in table.notes:
         row += 1
         ws.cell(row, 1, note).font = x.note
