@@ -50,7 +50,8 @@ def room(cohort_id: int):
     min_n = current_app.config["REPORT_MIN_N"]
     matrix = completion_matrix(cohort)
     lang = _lang()
-    results = group_results(cohort, min_n, lang)
+    results = group_results(cohort, min_n, lang, viewer_id=current_user.id)
+    db.session.commit()  # the room's release state
     chart = None
     if results is not None:
         # Imported here: lms.reports imports lms.certificates, whose models import lms.cohorts.
