@@ -32,6 +32,7 @@ from lms.reports.services import (
     build_report,
     describe_filters,
     facilitators,
+    min_group_size,
     report_cohorts,
     restrict_filters,
     sees_all_cohorts,
@@ -101,7 +102,7 @@ def research_export():
     filter_form, filters = _report_filters()
     form = ResearchExportForm()
     if not filter_form.errors and form.validate_on_submit():
-        data, rows = research_csv(filters)
+        data, rows = research_csv(filters, max(5, min_group_size()))
         audit(current_user, "research_export", "reports", reason=form.purpose.data,
               details=f"rows={rows}; {_filters_for_audit(filters)}"[:2000])
         db.session.commit()
