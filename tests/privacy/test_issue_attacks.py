@@ -26,6 +26,7 @@ def cohort_of_six(make_cohort, trainees):
 def test_facilitator_cannot_difference_the_cohort_against_an_org_type_filter(
         client, auth, cohort_of_six):
     auth.login(cohort_of_six.facilitators[0])
+    client.get("/lang/en")
     base = f"/reports/export.csv?cohort={cohort_of_six.id}"
     whole = overall(client.get(base).data)
     police = overall(client.get(base + "&org_type=police").data)
@@ -63,6 +64,7 @@ def test_room_view_does_not_change_with_the_sixth_submission(client, auth, make_
     cohort = make_cohort(name="Phòng họp")
     trainees(cohort, 5, pre=4, phases=("pre",))
     auth.login(cohort.facilitators[0])
+    client.get("/lang/en")
     before = client.get(f"/cohorts/{cohort.id}/room").text
     trainees(cohort, 1, pre=1, phases=("pre",))  # the sixth trainee
     after = client.get(f"/cohorts/{cohort.id}/room").text
@@ -79,6 +81,7 @@ def test_room_view_of_a_paced_cohort_waits_for_the_survey_to_close(client, auth,
                                                                     trainees):
     cohort = make_cohort(name="Lớp có giảng viên điều phối")
     auth.login(cohort.facilitators[0])
+    client.get("/lang/en")
     for action in ("facilitator-paced", "open-pre"):
         client.post(f"/cohorts/{cohort.id}/pacing", data={"action": action})
     trainees(cohort, 6, pre=4, phases=("pre",))
