@@ -19,17 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from lms.extensions import db
 from lms.privacy.models import Release
 
 QUANTITIES = ("pre", "post")  # the survey before and the survey after: different answers
-
-
-def min_group_size() -> int:
-    return current_app.config.get("REPORT_MIN_N", 5)
 
 
 @dataclass(frozen=True)
