@@ -46,7 +46,8 @@ def room(cohort_id: int):
     min_n = current_app.config["REPORT_MIN_N"]
     matrix = completion_matrix(cohort)
     lang = current_language()
-    results = group_results(cohort, min_n, lang)
+    results = group_results(cohort, min_n, lang, viewer_id=current_user.id)
+    db.session.commit()  # the room's release state
     chart = None
     if results is not None:
         chart = to_svg(pre_post_bars(

@@ -18,7 +18,9 @@ def home():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     if current_user.can(Permission.MANAGE_ALL_COHORTS):
-        return render_template("main/home_staff.html", overview=overview_for_home())
+        overview = overview_for_home(current_user)
+        db.session.commit()  # the groups released to this viewer
+        return render_template("main/home_staff.html", overview=overview)
     if current_user.can(Permission.RUN_COHORTS):
         return render_template("main/home_facilitator.html",
                                cohorts=cohorts_for_facilitator(current_user))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
+from lms.privacy.anonymity import k_anonymise
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports import queries
 from lms.reports.queries import Filters
@@ -93,6 +94,8 @@ def report_csv(report: Report) -> bytes:
             for row in table.rows:
                 writer.writerow([_csv_value(row.get(c.key), c.kind, report.min_n)
                                  for c in table.columns])
+            if table.withheld:
+                writer.writerow([table.withheld])
             for note in table.notes:
                 writer.writerow([note])
             writer.writerow([])
@@ -141,6 +144,9 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
             else:
                 cell.value = value / 100 if column.kind == "percent" else value
                 cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
+    if table.withheld:
+        row += 1
+        ws.cell(row, 1, table.withheld)
     for note in table.notes:
         row += 1
         ws.cell(row, 1, note).font = x.note
@@ -188,12 +194,14 @@ def report_xlsx(report: Report) -> bytes:
 
 # ---- de-identified respondent-level data ----------------------------------------------
 
-def research_csv(f: Filters) -> tuple[bytes, int]:
+def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
     """One row per survey answered, keyed scores by item; returns (file, rows).
 
     Trainees and cohorts appear only as pseudonyms: an HMAC of their id with a random salt
     made for this export and then forgotten, so IDs are stable within the file and cannot be
-    linked to another export or back to a person. No names, logins or phone numbers.
+    linked to another export or back to a person. No names, logins or phone numbers. The
+    quasi-identifiers (cohort, audience, province, period, organisation type) are generalised
+    until each combination describes at least k trainees (lms.privacy.anonymity).
     """
     salt = secrets.token_bytes(32)
 
@@ -208,7 +216,7 @@ def research_csv(f: Filters) -> tuple[bytes, int]:
     responses = db.session.execute(
         select(SurveyResponse.id, SurveyResponse.enrolment_id, SurveyResponse.phase,
                SurveyResponse.source, SurveyVersion.number, Enrolment.cohort_id,
-               Cohort.audience, Cohort.province, User.org_type)
+               Cohort.audience, Cohort.province, Cohort.start_date, User.org_type)
         .join(SurveyVersion, SurveyVersion.id == SurveyResponse.version_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
@@ -220,13 +228,19 @@ def research_csv(f: Filters) -> tuple[bytes, int]:
             .join(SurveyItem, SurveyItem.id == Answer.item_id)
             .where(Answer.response_id.in_(scope))):
         scores[response_id][key] = score
-    rows = [[pseudonym("trainee", r.enrolment_id), pseudonym("cohort", r.cohort_id),
-             r.audience, r.province, r.org_type, r.phase, r.source, r.number,
-             *(scores[r.id].get(k, "") for k in keys)] for r in responses]
+    people = k_anonymise({r.enrolment_id: {
+        "cohort": pseudonym("cohort", r.cohort_id), "audience": r.audience,
+        "province": r.province, "org_type": r.org_type or "",
+        "period": f"{r.start_date.year}-Q{(r.start_date.month - 1) // 3 + 1}"}
+        for r in responses}, k)
+    rows = [[pseudonym("trainee", r.enrolment_id), *(people[r.enrolment_id][q] for q in (
+             "cohort", "audience", "province", "org_type")), r.phase, r.source, r.number,
+             people[r.enrolment_id]["period"], *(scores[r.id].get(key, "") for key in keys)]
+            for r in responses if r.enrolment_id in people]
     rows.sort(key=lambda row: (row[0], row[5] != "pre"))  # random order, pre before post
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["pseudonym", "cohort", "audience", "province", "org_type", "phase",
-                     "source", "version", *keys])
+                     "source", "version", "period", *keys])
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig"), len(rows)

@@ -81,11 +81,12 @@ def _grid(table: Table, min_n: int, styles, width: float = WIDTH) -> list:
     data += [[_p(text, styles["num"] if numeric[i] else styles["cell"])
               for i, text in enumerate(row)] for row in rows]
     if not rows:
-        data.append([_p(_("No data for these filters."), styles["cell"]),
+        data.append([_p(table.empty_text, styles["cell"]),
                      *[""] * (len(headers) - 1)])
     grid = GridTable(data, colWidths=_widths(headers, rows, labels, width), repeatRows=1,
                      hAlign="LEFT")
     grid.setStyle(TableStyle([
+        *([("SPAN", (0, 1), (-1, 1))] if not rows else []),  # one line saying why
         ("BACKGROUND", (0, 0), (-1, 0), "#dce6ec"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),

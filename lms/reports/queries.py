@@ -78,6 +78,12 @@ def scope_response_ids(f: Filters):
     return _in_scope(select(SurveyResponse.id), f)
 
 
+def respondent_phases(f: Filters) -> list:
+    """(enrolment, phase, cohort) of every response in scope: who the figures describe."""
+    return _rows(_in_scope(select(SurveyResponse.enrolment_id, SurveyResponse.phase,
+                                  Enrolment.cohort_id), f))
+
+
 def matched_response_ids(f: Filters):
     """Responses of trainees with both surveys in scope (one per phase, by constraint)."""
     matched = _in_scope(select(SurveyResponse.enrolment_id), f) \

@@ -33,6 +33,7 @@ from lms.reports.services import (
     build_report,
     describe_filters,
     facilitators,
+    min_group_size,
     report_cohorts,
     restrict_filters,
     sees_all_cohorts,
@@ -67,7 +68,8 @@ def _query() -> str:
 @require(Permission.VIEW_REPORTS)
 def index():
     form, filters = _report_filters()
-    report = build_report(filters)
+    report = build_report(filters, viewer=current_user)
+    db.session.commit()  # the groups released to this viewer
     return render_template("reports/index.html", form=form, report=report, display=display,
                            svg=to_svg, query=_query(), everyone=sees_all_cohorts(current_user))
 
@@ -78,7 +80,7 @@ def export(fmt: str):
     form, filters = _report_filters()
     if form.errors:
         abort(400)
-    report = build_report(filters)
+    report = build_report(filters, viewer=current_user)
     if fmt == "csv":
         data, mimetype = report_csv(report), CSV_MIMETYPE
     elif fmt == "xlsx":
@@ -97,7 +99,7 @@ def research_export():
     filter_form, filters = _report_filters()
     form = ResearchExportForm()
     if not filter_form.errors and form.validate_on_submit():
-        data, rows = research_csv(filters)
+        data, rows = research_csv(filters, max(5, min_group_size()))
         audit(current_user, "research_export", "reports", reason=form.purpose.data,
               details=f"rows={rows}; {_filters_for_audit(filters)}"[:2000])
         db.session.commit()

@@ -18,7 +18,7 @@ from lms.models import utcnow
 from lms.permissions import Permission
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import SurveyVersion
-from lms.reports import charts, figures, queries
+from lms.reports import charts, disclosure, figures, queries
 from lms.reports.figures import OVERALL, ItemInfo
 from lms.reports.labels import METHOD_LABELS, NOTES, SOURCES
 from lms.reports.privacy import suppress_table, visible
@@ -74,12 +74,13 @@ def sees_all_cohorts(user) -> bool:
 
 def restrict_filters(user, filters: Filters) -> Filters:
     """Programme staff see every cohort; a facilitator only their own: the facilitator filter
-    is forced to them, and naming anyone else's cohort is a 404."""
+    is forced to them, and naming anyone else's cohort is a 404. Facilitators see whole
+    cohorts only: no filter on who the trainees are or how they answered splits a cohort."""
     if sees_all_cohorts(user):
         return filters
     for cohort_id in filters.cohort_ids:
         managed_cohort_or_404(user, cohort_id)
-    return replace(filters, facilitator_id=user.id)
+    return replace(filters, facilitator_id=user.id, org_type=None, sources=())
 
 
 def report_cohorts(user) -> list[Cohort]:
@@ -246,8 +247,10 @@ def _charts(tables: dict[str, Table]) -> dict[str, charts.Chart]:
     }
 
 
-def build_report(f: Filters, min_n: int | None = None) -> Report:
-    """Every figure of the report for these filters, small groups already hidden."""
+def build_report(f: Filters, min_n: int | None = None, viewer=None) -> Report:
+    """Every figure of the report for these filters, small groups already hidden, and no
+    figure this viewer could difference against another they can see or have seen (the
+    groups released are recorded for them)."""
     min_n = min_group_size() if min_n is None else min_n
     queries.prepare_session()
     items, subscales = instrument(f)
@@ -269,6 +272,8 @@ def build_report(f: Filters, min_n: int | None = None) -> Report:
     tables["alpha"].notes = _methods("alpha")
     tables["knowledge_items"].notes = _methods("mcnemar")
     tables["trend"].notes = [str(NOTES["trend"])]
+    disclosure.protect(tables, people, f, viewer, min_n,
+                       forced_facilitator=viewer is not None and not sees_all_cohorts(viewer))
     sections = [
         Section("participation", _("Participation"),
                 ["overview", "cohorts", "audiences", "provinces"], [("funnel", "overview")]),
@@ -282,7 +287,9 @@ def build_report(f: Filters, min_n: int | None = None) -> Report:
         Section("trend", _("Trends"), ["trend"], [("trend", "trend")]),
     ]
     privacy = _("Figures about fewer than %(n)s trainees are not shown. Where a small group "
-                "could be worked out from a total, one more figure is hidden as well.", n=min_n)
+                "could be worked out from a total, one more figure is hidden as well. Nor are "
+                "figures shown that differ by fewer than %(n)s trainees from another group "
+                "you can see or have already seen.", n=min_n)
     methods = [*(str(METHOD_LABELS[k]) for k in METHOD_LABELS), str(NOTES["scores"]),
                str(NOTES["matched"]), privacy, str(NOTES["dates"])]
     return Report(f, describe_filters(f), min_n, utcnow(), tables, _charts(tables), sections,
@@ -291,7 +298,7 @@ def build_report(f: Filters, min_n: int | None = None) -> Report:
 
 # ---- programme staff home page ---------------------------------------------------------
 
-def overview_for_home() -> dict:
+def overview_for_home(viewer=None) -> dict:
     """Headline figures for the programme staff home page (small groups hidden)."""
     min_n = min_group_size()
     f = Filters()
@@ -299,6 +306,8 @@ def overview_for_home() -> dict:
     people = figures.collect_respondents(f)
     overall = figures.hide_small([figures.paired_row(
         _("Overall (all core items)"), *people.pairs.get(OVERALL, ([], [])))], min_n)[0]
+    if not disclosure.overall_verdict(f, viewer, min_n):
+        figures.hide_row(overall)
     totals = tables["overview"]
     recent = tables["cohorts"]
     recent.rows = recent.rows[-5:][::-1]  # sorted by start date: the newest five

@@ -20,6 +20,8 @@ class Hidden:
 
 SMALL = Hidden("small")
 COMPLEMENT = Hidden("complement")
+SPLIT = Hidden("split")  # would differ by fewer than min_n from a larger group one can see
+OVERLAP = Hidden("overlap")  # would differ by fewer than min_n from figures already shown
 
 # How each kind of figure is written for people, and its Excel number format.
 NUMBER_FORMATS = {
@@ -55,6 +57,12 @@ class Table:
     rows: list[dict]
     notes: list[str] = field(default_factory=list)
     compact: list[tuple[str, tuple[str, ...], str]] | None = None
+    withheld: str | None = None  # why the whole table is not shown, in one line
+
+    @property
+    def empty_text(self) -> str:
+        """The line shown where the table has no rows."""
+        return self.withheld or _("No data for these filters.")
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

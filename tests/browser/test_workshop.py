@@ -67,7 +67,7 @@ def test_facilitator_opens_three_trainees_answer_room_view_shows_three(browser, 
         start.wait_for(timeout=20_000)
         start.click()
         _answer_the_survey(trainee_page)
-        assert "Cảm ơn" in trainee_page.content(), trainee_page.content()[trainee_page.content().find("<main"):][:800]
+        assert "Cảm ơn" in trainee_page.content()
         context.close()
 
     page.goto(cohort_url + "/room")
