@@ -1,11 +1,13 @@
 """Request-wide behaviour: security headers, sign-in plumbing, error pages, template helpers."""
 
 import hashlib
+import ipaddress
+import socket
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -51,13 +53,73 @@ def safe_next(target: str | None, fallback: str = "main.home") -> str:
 def public_url(endpoint: str, **values) -> str:
     """Absolute address for QR codes, slips and certificates: on PUBLIC_URL when configured,
     else on the host of the current request."""
-    from flask import current_app
-
     base = current_app.config["PUBLIC_URL"]
     if base:
         # Built from the app's root without needing a request: PUBLIC_URL is where it is served.
         return base + current_app.url_map.bind("localhost").build(endpoint, values)
     return url_for(endpoint, _external=True, **values)
+
+
+# Any address in a private range: only the route is looked up, no packet is sent to it.
+_ROUTE_PROBE = ("10.254.254.254", 9)
+
+
+def lan_address() -> str | None:
+    """This machine's IPv4 address on the local network (the workshop's Wi-Fi), or None.
+
+    Sends nothing: connect() on a UDP socket only asks the kernel which address it would use.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(_ROUTE_PROBE)
+            address = ipaddress.ip_address(probe.getsockname()[0])
+        except (OSError, ValueError):
+            return None
+    return None if address.is_loopback or address.is_unspecified else str(address)
+
+
+def is_private_url(url: str) -> bool:
+    """True when a phone or a reader elsewhere could not reach the URL's host: loopback, a
+    private range, or a bare machine name."""
+    host = urlsplit(url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host or host.endswith((".local", ".localhost", ".internal", ".lan"))
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+def _opened_on_loopback() -> bool:
+    host = urlsplit(f"//{request.host}").hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def workshop_address() -> dict | None:
+    """How the room reaches this laptop, when the page was opened on loopback and PUBLIC_URL is
+    unset: {"opened_as": host, "lan": base URL on the workshop network or None}."""
+    if current_app.config["PUBLIC_URL"] or not _opened_on_loopback():
+        return None
+    lan = lan_address()
+    if lan is None:
+        return {"opened_as": request.host, "lan": None}
+    port = urlsplit(f"//{request.host}").port
+    default = {"http": 80, "https": 443}.get(request.scheme)
+    netloc = lan if port in (None, default) else f"{lan}:{port}"
+    return {"opened_as": request.host, "lan": f"{request.scheme}://{netloc}"}
+
+
+def workshop_url(endpoint: str, **values) -> str:
+    """public_url for what phones in the room open (join QR codes): a page opened on this
+    laptop's loopback address gives the laptop's address on the workshop network instead."""
+    address = workshop_address()
+    if address and address["lan"]:
+        return address["lan"] + url_for(endpoint, **values)
+    return public_url(endpoint, **values)
 
 
 @login_manager.user_loader
@@ -135,6 +197,7 @@ def init_app(app: Flask) -> None:
             "audience_label": lambda code: label(AUDIENCES | COHORT_AUDIENCES, code),
             "org_type_label": lambda code: label(ORG_TYPES, code),
             "province_name": province_name,
+            "workshop_address": workshop_address,
             "can": lambda permission: has_permission(current_user, Permission(permission)),
             "lang_switch_url": lambda lang: url_for(
                 "main.set_language", lang=lang, next=request.full_path.rstrip("?")),

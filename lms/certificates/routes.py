@@ -32,6 +32,7 @@ from lms.cohorts.models import Enrolment
 from lms.cohorts.services import managed_cohort_or_404
 from lms.extensions import db
 from lms.permissions import Permission, public, require, signed_in
+from lms.web import is_private_url, public_url
 
 
 @bp.context_processor
@@ -94,9 +95,12 @@ def verify(code: str):
 def cohort(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     rows = cohort_overview(cohort)
+    # Printed certificates keep their verification address for good: warn before it is private.
+    verify_address = public_url("certificates.verify_form")
     return render_template("certificates/cohort.html", cohort=cohort, rows=rows,
                            counts=Counter(row.state for row in rows), issue_form=IssueForm(),
-                           revoke_form=RevokeForm())
+                           revoke_form=RevokeForm(),
+                           private_address=verify_address if is_private_url(verify_address) else None)
 
 
 @bp.get("/cohorts/<int:cohort_id>/certificates.zip")
