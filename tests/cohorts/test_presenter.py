@@ -27,9 +27,12 @@ def test_presenter_console_shows_the_buttons_and_nothing_personal(
     for personal in (trainee.full_name, trainee.username, "0912", "hoa@example.vn",
                      facilitator.full_name, facilitator.username):
         assert personal not in page
-    # The cohort page and the room view lead to it.
+    # The cohort page and the room view lead to it; the projected pages name nobody either.
     assert f"/cohorts/{cohort.id}/presenter" in client.get(f"/cohorts/{cohort.id}").text
-    assert f"/cohorts/{cohort.id}/presenter" in client.get(f"/cohorts/{cohort.id}/room").text
+    for projected in ("room", "poster"):
+        page = client.get(f"/cohorts/{cohort.id}/{projected}").text
+        assert f"/cohorts/{cohort.id}/presenter" in page or projected == "poster"
+        assert facilitator.full_name not in page and trainee.full_name not in page
 
 
 def test_presenter_opens_the_survey_and_unlocks_a_module_and_comes_back(
