@@ -3,6 +3,7 @@
 import hashlib
 import ipaddress
 import socket
+import struct
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,11 @@ from werkzeug.exceptions import HTTPException
 from lms.extensions import db, login_manager
 from lms.permissions import Permission, has_permission
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
+
+try:
+    import fcntl  # reads interface addresses on Linux; Windows and others use the route probe
+except ImportError:  # pragma: no cover
+    fcntl = None
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -62,20 +68,49 @@ def public_url(endpoint: str, **values) -> str:
 
 # Any address in a private range: only the route is looked up, no packet is sent to it.
 _ROUTE_PROBE = ("10.254.254.254", 9)
+_SIOCGIFADDR = 0x8915
+# Interfaces phones never reach: loopback, containers and virtual machines.
+_VIRTUAL_INTERFACES = ("lo", "docker", "br-", "veth", "virbr", "vmnet", "vboxnet")
+
+
+def _interface_addresses() -> list[str]:
+    """IPv4 addresses of this machine's network interfaces, asked of the kernel (Linux)."""
+    if fcntl is None:
+        return []
+    found = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for _index, name in socket.if_nameindex():
+            if name.startswith(_VIRTUAL_INTERFACES):
+                continue
+            try:
+                packed = fcntl.ioctl(sock.fileno(), _SIOCGIFADDR,
+                                     struct.pack("256s", name[:15].encode()))
+            except OSError:
+                continue  # down, or no IPv4 address
+            found.append(socket.inet_ntoa(packed[20:24]))
+    return found
 
 
 def lan_address() -> str | None:
     """This machine's IPv4 address on the local network (the workshop's Wi-Fi), or None.
 
     Sends nothing: connect() on a UDP socket only asks the kernel which address it would use.
+    Without a default route (a laptop's own offline hotspot) the interfaces are read instead.
     """
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(_ROUTE_PROBE)
-            address = ipaddress.ip_address(probe.getsockname()[0])
-        except (OSError, ValueError):
-            return None
-    return None if address.is_loopback or address.is_unspecified else str(address)
+            candidates = [probe.getsockname()[0]]
+        except OSError:
+            candidates = _interface_addresses()
+    for candidate in candidates:
+        try:
+            address = ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        if not (address.is_loopback or address.is_unspecified or address.is_link_local):
+            return str(address)
+    return None
 
 
 def is_private_url(url: str) -> bool:

@@ -2,11 +2,12 @@
 certificates warn before they print an address only the workshop network can reach."""
 
 import socket
+import sys
 
 import pytest
 
 import lms.web
-from lms.web import is_private_url, lan_address
+from lms.web import _interface_addresses, is_private_url, lan_address
 
 
 @pytest.fixture
@@ -59,14 +60,21 @@ def test_a_real_host_or_public_url_is_used_as_is_without_a_note(app, laptop, aut
     assert "address-note" not in page and "192.168.1.20" not in page
 
 
-def test_lan_address_is_none_without_a_route_and_never_loopback(monkeypatch):
+def test_lan_address_is_the_routes_source_address_never_loopback():
     found = lan_address()
     assert found is None or not found.startswith("127.")
+    if found is not None and sys.platform == "linux":
+        assert found in _interface_addresses()  # the same address, seen from the interfaces
 
+
+def test_without_a_route_lan_address_reads_the_interfaces(monkeypatch):
     def no_route(self, address):
-        raise OSError("Network is unreachable")
+        raise OSError("Network is unreachable")  # a laptop's own hotspot, no default route
 
     monkeypatch.setattr(socket.socket, "connect", no_route)
+    monkeypatch.setattr(lms.web, "_interface_addresses", lambda: ["169.254.3.4", "10.42.0.1"])
+    assert lan_address() == "10.42.0.1"  # link-local addresses are skipped
+    monkeypatch.setattr(lms.web, "_interface_addresses", lambda: [])
     assert lan_address() is None
 
 
