@@ -45,7 +45,12 @@ def register_blueprints(app: Flask) -> None:
     from lms.auth import routes as _auth  # noqa: F401
     from lms.certificates import routes as _certificates  # noqa: F401
     from lms.cohorts import routes as _cohorts  # noqa: F401
-    from lms.cohorts import routes_import, routes_paper, routes_workshop  # noqa: F401
+    from lms.cohorts import (  # noqa: F401
+        routes_import,
+        routes_paper,
+        routes_presenter,
+        routes_workshop,
+    )
     from lms.main import routes as _main  # noqa: F401
     from lms.modules import routes as _modules  # noqa: F401
     from lms.modules import routes_materials  # noqa: F401

@@ -16,7 +16,7 @@ from lms.i18n import current_language
 from lms.permissions import Permission, has_permission
 from lms.progress.states import CertificateState, Completion, ModuleAccess, PhaseState
 from lms.quizzes.models import Phase
-from lms.urls import safe_next
+from lms.urls import safe_next, workshop_address
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
             "audience_label": lambda code: label(AUDIENCES | COHORT_AUDIENCES, code),
             "org_type_label": lambda code: label(ORG_TYPES, code),
             "province_name": province_name,
+            "workshop_address": workshop_address,
             "can": lambda permission: has_permission(current_user, Permission(permission)),
             "lang_switch_url": lambda lang: url_for(
                 "main.set_language", lang=lang, next=request.full_path.rstrip("?")),

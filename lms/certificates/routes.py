@@ -34,6 +34,7 @@ from lms.progress.certification import (
     issue_to_eligible,
     uncertified_journeys,
 )
+from lms.urls import is_private_url, public_url
 
 
 @bp.context_processor
@@ -95,9 +96,12 @@ def verify(code: str):
 def cohort(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     rows = cohort_certificates(cohort)
+    # Printed certificates keep their verification address for good: warn before it is private.
+    verify_address = public_url("certificates.verify_form")
     return render_template("certificates/cohort.html", cohort=cohort, rows=rows,
                            counts=Counter(row.state for row in rows), issue_form=IssueForm(),
-                           revoke_form=RevokeForm())
+                           revoke_form=RevokeForm(),
+                           private_address=verify_address if is_private_url(verify_address) else None)
 
 
 @bp.get("/cohorts/<int:cohort_id>/certificates.zip")

@@ -18,7 +18,7 @@ from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
 from lms.text import nfc
-from lms.urls import public_url
+from lms.urls import workshop_url
 
 # Join codes are typed on phones and read aloud in a room: no 0/O, 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -169,7 +169,7 @@ def register_and_join(cohort: Cohort, *, username: str, full_name: str, password
 
 
 def join_url(cohort: Cohort) -> str:
-    return public_url("cohorts.join_code", code=cohort.join_code)
+    return workshop_url("cohorts.join_code", code=cohort.join_code)
 
 
 def qr_svg(url: str, title: str = "") -> str:

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -31,10 +33,10 @@ def _require(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Base URL of a gunicorn server on loopback, set up with `db upgrade`, content and demo."""
-    instance = tmp_path_factory.mktemp("instance")
+@contextmanager
+def _server(instance: Path, seed=None):
+    """Base URL of a gunicorn server on loopback, set up with `db upgrade`, content and demo
+    (and `seed(database_url)` before it starts, when given)."""
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "SECRET_KEY": "browser-tests",
            "DATABASE_URL": f"sqlite:///{instance / 'browser.sqlite'}",
            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
@@ -42,6 +44,8 @@ def live_server(tmp_path_factory):
     for command in (["db", "upgrade"], ["content", "sync"], ["demo", "seed"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True,
                        timeout=120)
+    if seed is not None:
+        seed(env["DATABASE_URL"])
     port = _free_port()
     log = (instance / "server.log").open("wb")
     server = subprocess.Popen(
@@ -62,6 +66,41 @@ def live_server(tmp_path_factory):
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of a gunicorn server on loopback, set up with `db upgrade`, content and demo."""
+    with _server(tmp_path_factory.mktemp("instance")) as base:
+        yield base
+
+
+def _seed_small_programme(database_url: str):
+    """Two finished cohorts and one in its last session, through the benchmark's bulk seed."""
+    from bench.seed import CohortPlan, seed_programme
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.extensions import db
+
+    app = create_app(type("SeedConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url}))
+    with app.app_context():
+        seeded = seed_programme(
+            [CohortPlan(8, "finished", "police"), CohortPlan(6, "finished", "mixed"),
+             CohortPlan(7, "post_open", "police", drafts=True)],
+            facilitators=1, staff=1, prefix="p-")
+        db.session.remove()
+        db.engine.dispose()
+    return seeded
+
+
+@pytest.fixture(scope="session")
+def programme_server(tmp_path_factory):
+    """A live server with a small programme's answers, reports and certificates:
+    SimpleNamespace(base, seeded) with the bench seed's accounts (bench.seed)."""
+    seeded = []
+    with _server(tmp_path_factory.mktemp("programme"),
+                 seed=lambda url: seeded.append(_seed_small_programme(url))) as base:
+        yield SimpleNamespace(base=base, seeded=seeded[0])
 
 
 @pytest.fixture(scope="session")
