@@ -79,7 +79,7 @@ def test_facilitator_opens_three_trainees_answer_room_view_shows_three(browser, 
 
 def test_closing_the_survey_while_a_trainee_answers_loses_nothing(browser, page, live_server):
     cohort_url, code = _create_facilitator_paced_cohort(page, live_server)
-    context, trainee = _join(browser, live_server, code, "Phạm Văn Dũng", 90)
+    context, trainee = _join(browser, live_server, code, "Phạm Văn Dũng", 9)
     page.goto(cohort_url)
     page.click("button[value=open-pre]")
     start = trainee.locator("a[href$='/pre']")
