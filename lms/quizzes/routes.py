@@ -28,6 +28,8 @@ from lms.quizzes.services import (
 
 LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
                  _l("Strongly agree"))
+NOT_APPLICABLE_LABEL = _l("Not my role / not applicable")
+DONT_KNOW_LABEL = _l("Don't know")
 PHASE_TITLES = {"pre": _l("Survey before the training"), "post": _l("Survey after the training")}
 
 
@@ -96,7 +98,8 @@ def take(enrolment_id: int, phase: str):
         title=PHASE_TITLES[phase], items=page_items, page=page, page_count=len(survey_pages),
         answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
         answered=sum(1 for i in items if i.id in answers), total=len(items),
-        likert_labels=LIKERT_LABELS), 422 if missing else 200
+        likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
+        dont_know_label=DONT_KNOW_LABEL), 422 if missing else 200
 
 
 @bp.post("/surveys/<int:enrolment_id>/<any(pre, post):phase>/autosave")
@@ -127,4 +130,4 @@ def done(enrolment_id: int, phase: str):
             knowledge["pre"] = dict((item.key, value) for item, value in knowledge_review(pre))
     return render_template("quizzes/done.html", enrolment=enrolment, phase=phase,
                            response=response, profile=profile, knowledge=knowledge,
-                           title=PHASE_TITLES[phase])
+                           title=PHASE_TITLES[phase], dont_know_label=DONT_KNOW_LABEL)
