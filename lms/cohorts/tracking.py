@@ -211,7 +211,7 @@ def group_results(cohort: Cohort, min_n: int, lang: str) -> dict | None:
         .join(Answer, Answer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
-        .where(Enrolment.cohort_id == cohort.id, SurveyItem.kind == "likert")
+        .where(Enrolment.cohort_id == cohort.id, SurveyItem.in_subscale)
         .group_by(SurveyResponse.id, SurveyResponse.phase, SurveyItem.subscale)).all()
     scores: dict[tuple[str, str], list[float]] = defaultdict(list)
     for phase, subscale, value in person_means:

@@ -13,7 +13,7 @@ def survey_answers(enrolment, phase: str, correct: bool = True) -> dict[int, int
     """Every item answered: Likert "not sure"; knowledge right (or wrong when correct=False)."""
     answers = {}
     for item in items_for(enrolment, phase):
-        if item.kind == "likert":
+        if item.kind in ("likert", "policy"):
             answers[item.id] = 3
         else:
             answers[item.id] = item.answer if correct else (item.answer + 1) % len(item.options_vi)
