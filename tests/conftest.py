@@ -171,3 +171,26 @@ def content_copy(tmp_path):
     target = tmp_path / "content"
     shutil.copytree(ROOT / "content", target)
     return target
+
+
+SURVEY_V1 = os.path.join(os.path.dirname(__file__), "quizzes", "data", "survey-v1")
+
+
+def load_instrument(content_dir) -> object:
+    """Load an instrument file pair (as `content sync` does) and commit; returns the version."""
+    from pathlib import Path
+
+    from lms.quizzes.instrument import parse_instrument, sync_instrument
+
+    data, problems = parse_instrument(Path(content_dir))
+    assert problems == []
+    version = sync_instrument(data)
+    db.session.commit()
+    return version
+
+
+@pytest.fixture
+def instrument_v1(app):
+    """The first instrument (2025), as the only version: tests of historical data written for
+    its items. Before any answer exists, loading it replaces the current version in place."""
+    return load_instrument(SURVEY_V1)

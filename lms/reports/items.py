@@ -33,13 +33,12 @@ def versions_in_scope(f: Filters) -> list[SurveyVersion]:
         SurveyVersion.id.in_([row[0] for row in ids])).order_by(SurveyVersion.number.desc())))
 
 
-def attitude_filters(f: Filters) -> Filters:
+def attitude_filters(f: Filters, versions: list[SurveyVersion]) -> Filters:
     """Attitude figures always describe one version: subscales of different versions hold
     different items. Unless a version is chosen, the newest one answered in scope."""
-    if f.version_id is not None:
+    if f.version_id is not None or not versions:
         return f
-    versions = versions_in_scope(f)
-    return replace(f, version_id=versions[0].id) if versions else f
+    return replace(f, version_id=versions[0].id)
 
 
 def subscale_titles(version: SurveyVersion) -> list[tuple[str, str]]:
@@ -47,12 +46,15 @@ def subscale_titles(version: SurveyVersion) -> list[tuple[str, str]]:
             for s in version.subscales or []]
 
 
-def version_table(f: Filters, min_n: int) -> Table:
+def version_table(f: Filters, versions: list[SurveyVersion], min_n: int,
+                  known: dict[int, figures.Respondents] | None = None) -> Table:
     """Paired change per subscale within each survey version answered in scope: a trainee's
-    survey after repeats the version answered before, so pairs never cross versions."""
+    survey after repeats the version answered before, so pairs never cross versions.
+    `known`: respondents already collected for a version (the report's own)."""
     rows = []
-    for version in versions_in_scope(f):
-        people = figures.collect_respondents(replace(f, version_id=version.id))
+    for version in versions:
+        people = (known or {}).get(version.id) or figures.collect_respondents(
+            replace(f, version_id=version.id))
         group = _("Version %(number)s", number=version.number)
         for key, title in [*subscale_titles(version), (OVERALL, _("Overall (all core items)"))]:
             pre, post = people.pairs.get(key, ([], []))
@@ -133,15 +135,17 @@ def item_analysis_table(f: Filters, min_n: int) -> Table:
 
 # ---- knowledge "don't know" and the policy questions ------------------------------------
 
-def _choices(f: Filters, kind: str, matched_only: bool) -> list:
-    """(item key, phase, value ticked, responses) for the items of one kind in scope."""
+def _choices(f: Filters, items: list[SurveyItem], matched_only: bool) -> list:
+    """(item key, phase, value ticked, responses) for these items, in scope."""
+    if not items:
+        return []  # no such item in this version: no need to read the answers
     scope = queries._scope(f, matched_only=matched_only)
     return queries._rows(
         select(SurveyItem.key, scope.c.phase, Answer.value, func.count())
         .select_from(Answer)
         .join(scope, scope.c.id == Answer.response_id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .where(SurveyItem.kind == kind)
+        .where(Answer.item_id.in_([i.id for i in items]))
         .group_by(SurveyItem.key, scope.c.phase, Answer.value))
 
 
@@ -153,11 +157,11 @@ def dont_know_table(f: Filters, items: dict, min_n: int) -> Table:
     """Per knowledge question offering "don't know": how many matched trainees chose it before
     and after (counted as not correct in the scores, shown here apart)."""
     version = db.session.get(SurveyVersion, f.version_id) if f.version_id else None
-    dont_know = {i.key: i.dont_know_value for i in (version.items if version else [])
-                 if i.dont_know}
+    offered = [i for i in (version.items if version else []) if i.dont_know]
+    dont_know = {i.key: i.dont_know_value for i in offered}
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"pre": [0, 0],
                                                                   "post": [0, 0]})
-    for key, phase, value, n in _choices(f, "knowledge", matched_only=True):
+    for key, phase, value, n in _choices(f, offered, matched_only=True):
         if key in dont_know:
             counts[key][phase][0] += n * (value == dont_know[key])
             counts[key][phase][1] += n
@@ -182,7 +186,7 @@ def policy_table(f: Filters, items: dict, min_n: int) -> Table:
                                 if f.version_id else []) if i.kind == "policy"}
     tally: dict[tuple[str, str], dict[str, float]] = defaultdict(
         lambda: {"n": 0, "na": 0, "sum": 0.0})
-    for key, phase, value, n in _choices(f, "policy", matched_only=False):
+    for key, phase, value, n in _choices(f, list(keyed.values()), matched_only=False):
         if key not in keyed:
             continue
         cell = tally[(key, phase)]

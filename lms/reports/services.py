@@ -253,11 +253,14 @@ def build_report(f: Filters, min_n: int | None = None, *,
     min_n = min_group_size() if min_n is None else min_n
     queries.prepare_session()
     tables = overview_tables(f, min_n)
-    tables["versions"] = report_items.version_table(f, min_n)
     scope = f
-    f = report_items.attitude_filters(f)  # attitude figures describe one survey version
+    versions = report_items.versions_in_scope(f) if f.version_id is None else \
+        [db.session.get(SurveyVersion, f.version_id)]
+    f = report_items.attitude_filters(f, versions)  # attitude figures: one survey version
     items, subscales = instrument(f)
     people = figures.collect_respondents(f)
+    tables["versions"] = report_items.version_table(scope, [v for v in versions if v], min_n,
+                                                    known={f.version_id: people})
     tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
         people, subscales, min_n)
     joint = figures.item_distributions(f)
