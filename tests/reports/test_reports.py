@@ -22,7 +22,6 @@ from lms.reports.labels import METHOD_LABELS
 from lms.reports.stats import METHODS, cronbach_alpha
 from tests.reports.conftest import report_for, row
 
-
 # Five trainees' keyed score on every item before (P) and after (Q) the training; their fear
 # items stay the same, so that subscale shows no change at all.
 P = [2, 3, 2, 4, 3]
