@@ -10,7 +10,7 @@ from lms.cohorts.models import Enrolment
 from lms.config import ROOT
 from lms.extensions import db
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import SurveyResponse
+from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
 from lms.quizzes.services import items_for
 from lms.reports.figures import OVERALL
 from tests.conftest import SURVEY_V1, load_instrument
@@ -126,3 +126,77 @@ def test_the_report_page_names_the_version_of_its_figures(client, auth, make_use
     page = client.get("/reports").text
     assert "Attitude change within each survey version" in page
     assert "survey version 2, the newest answered in this report" in page
+
+
+def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
+    import csv
+    import io
+
+    from lms.reports.importer import check_import, commit_import
+
+    version = current_version()
+    items = {i.key: i for i in version.items if i.audience in ("all", "police")}
+    row = {"cohort_name": "Công an xã (2026)", "audience": "police", "province": "ha-noi",
+           "start_date": "2026-03-02", "trainee_ref": "CA-01", "org_type": "police",
+           "phase": "pre", "date": "2026-03-02"}
+    for key, item in items.items():
+        row[key] = 3 if item.kind != "knowledge" else 1
+    row["Q01"], row["K13"] = 0, len(items["K13"].options_vi) + 1  # not applicable, don't know
+
+    def as_csv(rows):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+
+    with app.test_request_context("/?lang=en"):
+        bad = check_import("history.csv", as_csv([{**row, "Q02": 7, "A01": 0}]), version)
+        assert any("Q02 must be a whole number from 1 to 5, or 0" in p for p in bad.problems)
+        assert any("A01 must be a whole number from 1 to 5." in p for p in bad.problems)
+        plan = check_import("history.csv", as_csv([row]), version)
+        assert plan.ok, plan.problems
+        commit_import(plan, version, make_user("staff"), "history.csv")
+    db.session.commit()
+    stored = {key: (value, score) for key, value, score in db.session.execute(
+        select(SurveyItem.key, Answer.value, Answer.score)
+        .join(Answer, Answer.item_id == SurveyItem.id))}
+    assert stored["Q01"] == (0, None) and stored["K13"] == (4, 0)
+
+
+def test_dont_know_and_not_applicable_are_reported_apart(app, client, auth, make_user,
+                                                          make_cohort):
+    from lms.quizzes.services import submit_survey
+
+    cohort = make_cohort(trainees=5)
+    people = enrolments_of(cohort)
+    for n, enrolment in enumerate(people):
+        for phase, dont_know_below, not_applicable_below, ticked in (
+                ("pre", 3, 2, 2), ("post", 1, 1, 4)):
+            answers = {}
+            for item in items_for(enrolment, phase):
+                if item.kind == "knowledge":
+                    answers[item.id] = item.dont_know_value if n < dont_know_below \
+                        else item.answer
+                elif item.kind == "policy":
+                    answers[item.id] = 0 if n < not_applicable_below else ticked
+                else:
+                    answers[item.id] = 3
+            submit_survey(enrolment, phase, answers)
+    with app.test_request_context("/?lang=en"):
+        report = report_for()
+    k13 = row(report.tables["dont_know"], key="K13")
+    assert (k13["n"], k13["pre_pct"], k13["post_pct"]) == (5, 60, 20)
+    knowledge = row(report.tables["knowledge_total"], key="knowledge")
+    assert knowledge["pre_mean"] == pytest.approx(40) and knowledge["post_mean"] == 80
+    policy = {(r["label"][:3], r["phase"]): r for r in report.tables["policy_items"].rows}
+    q01, q02 = policy[("Q01", "Before the training")], policy[("Q02", "After the training")]
+    assert (q01["n"], q01["na_pct"], q01["mean"]) == (5, 40, 2)  # Q01: agreeing is the key
+    assert (q02["n"], q02["na_pct"], q02["mean"]) == (5, 20, 2)  # Q02 is reverse-keyed: 6 - 4
+    # Policy answers are in no attitude score: every core item was ticked 3 (keyed 3).
+    overall = row(report.tables["subscales"], key=OVERALL)
+    assert overall["pre_mean"] == overall["post_mean"] == 3
+    assert not any(r["key"].startswith("Q") for r in report.tables["items"].rows)
+    auth.login(make_user("staff", language="en"))
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert client.get(f"/reports/export.{fmt}").status_code == 200
