@@ -191,3 +191,18 @@ def test_the_profile_and_the_reports_count_the_same_items(app, enrolment):
     for subscale, mean in profile.items():
         assert report[(subscale, enrolment.id)] == pytest.approx(mean)
     assert report[("@police", enrolment.id)] == 1  # reported apart, as the report does
+
+
+def test_content_check_reports_broken_cases_and_dont_know(content_copy):
+    english = content_copy / "en" / "survey.toml"
+    vietnamese = content_copy / "vi" / "survey.toml"
+    text = english.read_text(encoding="utf-8")
+    english.write_text(text.replace('vignette = "V2"', 'vignette = "V9"', 1)
+                       .replace("dont_know = true", 'dont_know = "yes"', 1), encoding="utf-8")
+    vi_text = vietnamese.read_text(encoding="utf-8")
+    vietnamese.write_text(vi_text.replace('id = "Q03"\nreverse = false',
+                                          'id = "Q03"\nreverse = true', 1), encoding="utf-8")
+    _data, problems = parse_instrument(content_copy)
+    assert any("V2A: unknown vignette 'V9'" in p for p in problems)
+    assert any("K13: 'dont_know' must be true or false" in p for p in problems)
+    assert any("policy entry differs between languages" in p for p in problems)
