@@ -74,13 +74,19 @@ def _forget_request_state():
     refresh()
 
 
+def _end_of_request(response):
+    db.session.rollback()
+    return response
+
+
 @pytest.fixture
 def app(database):
     url, snapshot = database
     app = create_app(_config(url))
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
-    # On a real server the session ends with the request: what a route did not commit is gone.
-    app.teardown_request(lambda error: db.session.rollback())
+    # On a real server the session ends with the request: what a route did not commit is gone
+    # (after_request: only requests made through the client, not test_request_context blocks).
+    app.after_request_funcs.setdefault(None, []).insert(0, _end_of_request)
     with app.app_context():
         reset_database(snapshot)
         yield app
@@ -146,7 +152,7 @@ def survey_answers(enrolment, phase="pre", likert=4, knowledge=True) -> dict[int
 
     answers = {}
     for item in items_for(enrolment, phase):
-        if item.kind == "likert":
+        if item.kind in ("likert", "policy"):
             if callable(likert):
                 answers[item.id] = 6 - likert(item) if item.reverse else likert(item)
             else:
@@ -213,3 +219,26 @@ def content_copy(tmp_path):
     target = tmp_path / "content"
     shutil.copytree(ROOT / "content", target)
     return target
+
+
+SURVEY_V1 = os.path.join(os.path.dirname(__file__), "quizzes", "data", "survey-v1")
+
+
+def load_instrument(content_dir) -> object:
+    """Load an instrument file pair (as `content sync` does) and commit; returns the version."""
+    from pathlib import Path
+
+    from lms.quizzes.instrument import parse_instrument, sync_instrument
+
+    data, problems = parse_instrument(Path(content_dir))
+    assert problems == []
+    version = sync_instrument(data)
+    db.session.commit()
+    return version
+
+
+@pytest.fixture
+def instrument_v1(app):
+    """The first instrument (2025), as the only version: tests of historical data written for
+    its items. Before any answer exists, loading it replaces the current version in place."""
+    return load_instrument(SURVEY_V1)

@@ -10,7 +10,14 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import roster
 from lms.extensions import db
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import LIKERT_LABELS, SurveyItem, SurveyResponse, SurveyVersion
+from lms.quizzes.models import (
+    DONT_KNOW_LABEL,
+    LIKERT_LABELS,
+    NOT_APPLICABLE_LABEL,
+    SurveyItem,
+    SurveyResponse,
+    SurveyVersion,
+)
 from lms.quizzes.paper_pdf import PaperForm, render_paper_survey
 from lms.quizzes.services import AlreadySubmitted, item_audience, items_for, submit_survey
 
@@ -18,13 +25,21 @@ LETTERS = "ABCDEFGHIJ"
 
 
 def ordered(items) -> list[SurveyItem]:
-    """Attitude items by key (A01…), then knowledge items by key (K01…), as printed."""
-    return sorted(items, key=lambda i: (i.kind == "knowledge", i.key))
+    """As printed: attitude items by key (A01…), each case's statements, policy items, then
+    knowledge items by key (K01…)."""
+    rank = {"likert": 0, "policy": 2, "knowledge": 3}
+    return sorted(items, key=lambda i: (1 if i.vignette else rank[i.kind], i.vignette or "",
+                                        i.key))
 
 
 def allowed_answers(item: SurveyItem) -> str:
-    """What may be typed for an item: 1–5 on the attitude scale, option letters otherwise."""
-    return "12345" if item.kind == "likert" else LETTERS[:len(item.options_vi or [])]
+    """What may be typed for an item: 1–5 on the attitude scale (0 for "not applicable" on a
+    policy item), option letters otherwise ("don't know" being the letter after the last)."""
+    if item.kind == "likert":
+        return "12345"
+    if item.kind == "policy":
+        return "123450"
+    return LETTERS[:len(item.allowed_values())]
 
 
 def cell_value(item: SurveyItem, text: str) -> int | None:
@@ -32,7 +47,7 @@ def cell_value(item: SurveyItem, text: str) -> int | None:
     text = (text or "").strip().upper()
     if len(text) != 1 or text not in allowed_answers(item):
         return None
-    return int(text) if item.kind == "likert" else LETTERS.index(text)
+    return LETTERS.index(text) if item.kind == "knowledge" else int(text)
 
 
 # --- Printable sheets ----------------------------------------------------------------------
@@ -57,15 +72,33 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
                   "before": _("Before the training"), "after": _("After the training"),
                   "tick_one": _("Tick one box per row"), "item": _("ID"),
                   "statement": _("Statement"), "knowledge": _("Knowledge questions"),
-                  "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}")}
+                  "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}"),
+                  "case": _("A short case"),
+                  "case_hint": _("How far do you agree with each statement about this case?"),
+                  "policy": _("Views on rules and policies"),
+                  "policy_hint": _("Not part of any attitude score. Tick the last box if the "
+                                   "question is not part of your role or does not apply."),
+                  "not_applicable": str(NOT_APPLICABLE_LABEL)}
         likert_labels = [str(label) for label in LIKERT_LABELS]
+        dont_know = str(DONT_KNOW_LABEL)
+    cases: dict[str, list[tuple[str, str]]] = {}
+    for item in items:
+        if item.vignette:
+            cases.setdefault(item.vignette, []).append((item.key, item.text("text", lang)))
+
+    def options(item) -> list[str]:
+        texts = list(getattr(item, f"options_{lang}") or item.options_vi)
+        texts += [dont_know] if item.dont_know else []
+        return [f"{LETTERS[n]}. {option}" for n, option in enumerate(texts)]
+
     form = PaperForm(
         title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
         trainee_codes=[e.trainee_code for e in enrolments], likert_labels=likert_labels,
-        items=[(i.key, i.text("text", lang)) for i in items if i.kind == "likert"],
-        knowledge=[(i.key, i.text("text", lang),
-                    [f"{LETTERS[n]}. {option}" for n, option in
-                     enumerate(getattr(i, f"options_{lang}") or i.options_vi)])
+        items=[(i.key, i.text("text", lang)) for i in items
+               if i.kind == "likert" and not i.vignette],
+        cases=[(version.vignette_text(key, lang), rows) for key, rows in cases.items()],
+        policy=[(i.key, i.text("text", lang)) for i in items if i.kind == "policy"],
+        knowledge=[(i.key, i.text("text", lang), options(i))
                    for i in items if i.kind == "knowledge"],
         labels=labels)
     return render_paper_survey(form)

@@ -65,7 +65,7 @@ def group_results(cohort: Cohort, min_n: int, lang: str,
                func.avg(Answer.score))
         .join(Answer, Answer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .where(SurveyResponse.enrolment_id.in_(members), SurveyItem.kind == "likert")
+        .where(SurveyResponse.enrolment_id.in_(members), SurveyItem.in_subscale)
         .group_by(SurveyResponse.id, SurveyResponse.phase, SurveyResponse.enrolment_id,
                   SurveyItem.subscale)).all()
     scores: dict[tuple[str, str], list[float]] = defaultdict(list)

@@ -12,13 +12,19 @@ from lms.extensions import db
 from lms.quizzes.models import Answer, DraftAnswer, SurveyItem, SurveyVersion
 
 LANGUAGES = ("vi", "en")
-TOP_KEYS = {"title", "intro", "subscales", "items", "knowledge"}
+TOP_KEYS = {"title", "intro", "subscales", "vignettes", "items", "policy", "knowledge"}
 SUBSCALE_KEYS = {"id", "title", "description"}
-ITEM_KEYS = {"id", "subscale", "reverse", "audience", "text"}
-KNOWLEDGE_KEYS = {"id", "text", "options", "answer", "explanation"}
+VIGNETTE_KEYS = {"id", "text"}
+ITEM_KEYS = {"id", "subscale", "reverse", "audience", "text", "vignette"}
+POLICY_KEYS = {"id", "reverse", "audience", "text"}
+KNOWLEDGE_KEYS = {"id", "text", "options", "answer", "explanation", "dont_know"}
+OPTIONAL_KEYS = {"reverse", "audience", "vignette", "dont_know"}
 AUDIENCES = ("all", "police", "centre_staff", "ngo_cbo")
-STRUCTURE = {"subscales": ("id",), "items": ("id", "subscale", "reverse", "audience"),
-             "knowledge": ("id", "answer")}
+STRUCTURE = {"subscales": ("id",), "vignettes": ("id",),
+             "items": ("id", "subscale", "reverse", "audience", "vignette"),
+             "policy": ("id", "reverse", "audience"), "knowledge": ("id", "answer", "dont_know")}
+# Item kinds by section, in the order items are numbered
+SECTIONS = (("likert", "items"), ("policy", "policy"), ("knowledge", "knowledge"))
 
 
 def _line_of(path: Path, text: str, needle: str) -> int:
@@ -77,8 +83,10 @@ def _check_one(path: Path, text: str, survey: dict, problems: list[str]) -> None
         if not isinstance(survey.get(key), str) or not survey.get(key):
             problems.append(f"{path}:1: '{key}' is missing")
     subscales = {s.get("id") for s in survey.get("subscales", [])}
+    vignettes = {v.get("id") for v in survey.get("vignettes", [])}
     seen: set[str] = set()
-    for section, allowed in (("subscales", SUBSCALE_KEYS), ("items", ITEM_KEYS),
+    for section, allowed in (("subscales", SUBSCALE_KEYS), ("vignettes", VIGNETTE_KEYS),
+                             ("items", ITEM_KEYS), ("policy", POLICY_KEYS),
                              ("knowledge", KNOWLEDGE_KEYS)):
         for entry in survey.get(section, []):
             entry_id = entry.get("id")
@@ -90,15 +98,19 @@ def _check_one(path: Path, text: str, survey: dict, problems: list[str]) -> None
             seen.add(entry_id)
             for key in entry.keys() - allowed:
                 report(entry_id, f"{entry_id}: unknown key '{key}'")
-            for key in allowed - entry.keys() - {"reverse", "audience"}:
+            for key in allowed - entry.keys() - OPTIONAL_KEYS:
                 report(entry_id, f"{entry_id}: missing '{key}'")
-            if section == "items":
-                if entry.get("subscale") not in subscales:
-                    report(entry_id, f"{entry_id}: unknown subscale '{entry.get('subscale')}'")
+            if section == "items" and entry.get("subscale") not in subscales:
+                report(entry_id, f"{entry_id}: unknown subscale '{entry.get('subscale')}'")
+            if section == "items" and "vignette" in entry and entry["vignette"] not in vignettes:
+                report(entry_id, f"{entry_id}: unknown vignette '{entry['vignette']}'")
+            if section in ("items", "policy"):
                 if entry.get("audience", "all") not in AUDIENCES:
                     report(entry_id, f"{entry_id}: unknown audience '{entry.get('audience')}'")
                 if not isinstance(entry.get("reverse", False), bool):
                     report(entry_id, f"{entry_id}: 'reverse' must be true or false")
+            if section == "knowledge" and not isinstance(entry.get("dont_know", False), bool):
+                report(entry_id, f"{entry_id}: 'dont_know' must be true or false")
             if section == "knowledge":
                 options = entry.get("options", [])
                 if not isinstance(options, list) or len(options) < 2:
@@ -142,15 +154,19 @@ def sync_instrument(data: dict[str, dict]) -> SurveyVersion:
         {"id": s["id"], "title_vi": s["title"], "title_en": e["title"],
          "description_vi": s["description"], "description_en": e["description"]}
         for s, e in zip(vi["subscales"], en["subscales"], strict=True)]
+    current.vignettes = [{"id": v["id"], "text_vi": v["text"], "text_en": e["text"]}
+                         for v, e in zip(vi.get("vignettes", []), en.get("vignettes", []),
+                                         strict=True)] or None
     existing = {item.key: item for item in current.items}
     position = 0
-    for kind, section in (("likert", "items"), ("knowledge", "knowledge")):
-        for v, e in zip(vi[section], en[section], strict=True):
+    for kind, section in SECTIONS:
+        for v, e in zip(vi.get(section, []), en.get(section, []), strict=True):
             position += 1
             item = existing.pop(v["id"], None) or SurveyItem(version=current, key=v["id"])
             item.kind, item.position, item.text_vi, item.text_en = kind, position, v["text"], e["text"]
-            item.subscale = v.get("subscale")
+            item.subscale, item.vignette = v.get("subscale"), v.get("vignette")
             item.reverse, item.audience = bool(v.get("reverse", False)), v.get("audience", "all")
+            item.dont_know = bool(v.get("dont_know", False))
             if kind == "knowledge":
                 item.options_vi, item.options_en = v["options"], e["options"]
                 item.answer = v["answer"]

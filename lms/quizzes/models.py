@@ -4,10 +4,23 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    literal,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.models import utcnow
 from lms.modules.models import Bilingual
 
@@ -36,7 +49,10 @@ PHASE_LABELS = {Phase.PRE: _l("Before the training"), Phase.POST: _l("After the 
 PHASES = tuple(Phase)
 LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
                  _l("Strongly agree"))
+NOT_APPLICABLE_LABEL = _l("Not my role / not applicable")
+DONT_KNOW_LABEL = _l("Don't know")
 SOURCES = ("online", "paper", "imported")
+NOT_APPLICABLE = 0  # the value of "not my role / not applicable" on a policy item: no score
 
 
 class SurveyVersion(Bilingual, db.Model):
@@ -52,16 +68,26 @@ class SurveyVersion(Bilingual, db.Model):
     intro_en: Mapped[str] = mapped_column(Text, default="")
     # [{"id", "title_vi", "title_en", "description_vi", "description_en"}] in order
     subscales: Mapped[list] = mapped_column(JSON)
+    # [{"id", "text_vi", "text_en"}]: short cases that some items refer to (none before v2)
+    vignettes: Mapped[list | None] = mapped_column(JSON)
 
     items: Mapped[list["SurveyItem"]] = relationship(
         back_populates="version", order_by="SurveyItem.position")
+
+    def vignette_text(self, key: str, lang: str | None = None) -> str:
+        """The story of a case, in the current (or given) language."""
+        for vignette in self.vignettes or []:
+            if vignette["id"] == key:
+                lang = lang or current_language()
+                return vignette.get(f"text_{lang}") or vignette["text_vi"]
+        return ""
 
 
 class SurveyItem(Bilingual, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"), index=True)
     key: Mapped[str] = mapped_column(String(20))  # "A01", "K03": stable across versions
-    kind: Mapped[str] = mapped_column(String(10))  # likert | knowledge
+    kind: Mapped[str] = mapped_column(String(10))  # likert | policy | knowledge
     position: Mapped[int]
     subscale: Mapped[str | None] = mapped_column(String(40))
     reverse: Mapped[bool] = mapped_column(default=False)
@@ -71,6 +97,8 @@ class SurveyItem(Bilingual, db.Model):
     options_vi: Mapped[list | None] = mapped_column(JSON)
     options_en: Mapped[list | None] = mapped_column(JSON)
     answer: Mapped[int | None]  # correct option (knowledge items)
+    dont_know: Mapped[bool] = mapped_column(default=False)  # knowledge: a last "don't know"
+    vignette: Mapped[str | None] = mapped_column(String(20))  # the case it is rated after
     explanation_vi: Mapped[str | None] = mapped_column(Text)
     explanation_en: Mapped[str | None] = mapped_column(Text)
 
@@ -78,10 +106,52 @@ class SurveyItem(Bilingual, db.Model):
 
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
-    def score(self, value: int) -> int:
-        """Keyed score: Likert 1–5 with higher = less stigma; knowledge 1 if correct else 0."""
+    @hybrid_property
+    def score_bucket(self) -> str | None:
+        """Where an item's score counts: its subscale for a core attitude item, "@<audience>"
+        for an audience's own items, nothing for policy and knowledge items. The trainee's
+        profile, the room view and the reports all count subscales through this one rule."""
+        if self.kind != "likert":
+            return None
+        return self.subscale if self.audience == "all" else f"@{self.audience}"
+
+    @score_bucket.inplace.expression
+    @classmethod
+    def _score_bucket_expression(cls):
+        return case((and_(cls.kind == "likert", cls.audience == "all"), cls.subscale),
+                    (cls.kind == "likert", literal("@") + cls.audience), else_=None)
+
+    @hybrid_property
+    def in_subscale(self) -> bool:
+        """A core attitude item: counted in its subscale and in the overall score."""
+        return self.kind == "likert" and self.audience == "all"
+
+    @in_subscale.inplace.expression
+    @classmethod
+    def _in_subscale_expression(cls):
+        return and_(cls.kind == "likert", cls.audience == "all")
+
+    def allowed_values(self) -> range:
+        """What may be stored: 1–5 on the scale (0 too on a policy item: not applicable);
+        an option index for knowledge, "don't know" being the index after the last option."""
+        if self.kind == "likert":
+            return range(1, 6)
+        if self.kind == "policy":
+            return range(NOT_APPLICABLE, 6)
+        return range(len(self.options_vi or []) + int(self.dont_know))
+
+    @property
+    def dont_know_value(self) -> int | None:
+        return len(self.options_vi or []) if self.kind == "knowledge" and self.dont_know \
+            else None
+
+    def score(self, value: int) -> int | None:
+        """Keyed score: 1–5 with higher = less stigma (none for "not applicable"); knowledge
+        1 if correct else 0 ("don't know" is not correct)."""
         if self.kind == "knowledge":
             return int(value == self.answer)
+        if self.kind == "policy" and value == NOT_APPLICABLE:
+            return None
         return 6 - value if self.reverse else value
 
 
@@ -128,7 +198,7 @@ class Answer(db.Model):
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("survey_item.id"))
     value: Mapped[int]  # what was ticked: 1–5, or the option index
-    score: Mapped[int]  # keyed: see SurveyItem.score
+    score: Mapped[int | None]  # keyed: see SurveyItem.score; none for "not applicable"
 
     __table_args__ = (UniqueConstraint("response_id", "item_id"),
                       Index("ix_answer_item_response", "item_id", "response_id"))

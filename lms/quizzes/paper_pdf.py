@@ -39,6 +39,14 @@ PAPER_LABEL_KEYS = (
     "tick_answer",  # Đánh dấu một đáp án / Tick one answer
     "page",  # "trang {page}/{pages}" / "page {page}/{pages}" (str.format template)
 )
+# Needed only when the form has cases or policy items (instrument v2 onwards).
+PAPER_OPTIONAL_LABEL_KEYS = (
+    "case",  # Tình huống / Case
+    "case_hint",  # how far the trainee agrees with each statement about the case
+    "policy",  # Câu hỏi về chính sách / Views on rules and policies
+    "policy_hint",  # not part of any score; last column when not one's role
+    "not_applicable",  # Không thuộc phần việc của tôi / không áp dụng
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class PaperForm:
     items: Sequence[tuple[str, str]]  # (item_id, statement)
     knowledge: Sequence[tuple[str, str, Sequence[str]]]  # (item_id, question, options)
     labels: Mapping[str, str]
+    cases: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()  # (story, [(item_id, text)])
+    policy: Sequence[tuple[str, str]] = ()  # (item_id, statement): scale + "not applicable"
 
 
 W, H = A4
@@ -60,7 +70,6 @@ MARGIN = 36.0
 TOP = H - MARGIN
 BOTTOM = MARGIN + 22  # room for the footer
 ID_W, SCALE_W = 42.0, 50.0
-TEXT_W = W - 2 * MARGIN - ID_W - 5 * SCALE_W
 BOX = 10.0
 SIZE, LEADING = 9.5, 12.0
 HEADER_H = 62.0
@@ -72,7 +81,7 @@ class _Block:
 
     height: float
     draw: Callable[[Canvas, float], None]  # draws with its top edge at the given y
-    table: bool = False  # a Likert row: needs the column header above it on each page
+    header: _Block | None = None  # a table row: the column header it needs above it
     keep_with_next: bool = False
 
 
@@ -81,7 +90,7 @@ def render_paper_survey(form: PaperForm) -> bytes:
     buffer = io.BytesIO()
     c = new_canvas(buffer, A4, title=form.title, lang=form.language)
     # The layout does not depend on the code, so paginate once and draw it per code.
-    pages = _paginate(_blocks(form), _table_header(form))
+    pages = _paginate(_blocks(form))
     for code in form.trainee_codes:
         for number, page in enumerate(pages, 1):
             _page_header(c, form, code)
@@ -97,13 +106,13 @@ def render_paper_survey(form: PaperForm) -> bytes:
     return buffer.getvalue()
 
 
-def _paginate(blocks: list[_Block], table_header: _Block) -> list[list[_Block]]:
+def _paginate(blocks: list[_Block]) -> list[list[_Block]]:
     """Fill pages with whole blocks; repeat the table header; keep headings with what follows."""
 
     def with_header(block: _Block, after: _Block | None) -> list[_Block]:
-        # A Likert row opening a table section (or a page) goes under a column header.
-        opens_table = block.table and not (after and after.table)
-        return [table_header, block] if opens_table else [block]
+        # A table row opening a table section (or a page) goes under its column header.
+        opens_table = block.header is not None and not (after and after.header is block.header)
+        return [block.header, block] if opens_table else [block]
 
     room = TOP - HEADER_H - BOTTOM
     pages: list[list[_Block]] = [[]]
@@ -156,24 +165,62 @@ def _blocks(form: PaperForm) -> list[_Block]:
         draw_text(c, tick, MARGIN, y - 4, SANS_BOLD, SIZE)
 
     blocks.append(_Block(len(intro) * LEADING + 26, draw_intro, keep_with_next=True))
-    blocks += [_likert_row(item_id, text) for item_id, text in form.items]
+    header = _table_header(form, form.likert_labels)
+    blocks += [_likert_row(item_id, text, header, 5) for item_id, text in form.items]
+    for story, case_items in form.cases:
+        blocks.append(_story(form.labels.get("case", ""), story, form.labels.get("case_hint", "")))
+        blocks += [_likert_row(item_id, text, header, 5) for item_id, text in case_items]
+    if form.policy:
+        blocks.append(_heading(form.labels.get("policy", ""), form.labels.get("policy_hint", "")))
+        policy_header = _table_header(
+            form, [*form.likert_labels, form.labels.get("not_applicable", "")])
+        blocks += [_likert_row(item_id, text, policy_header, 6) for item_id, text in form.policy]
     if form.knowledge:
-        heading, hint = form.labels["knowledge"], form.labels["tick_answer"]
-
-        def draw_heading(c: Canvas, y: float) -> None:
-            c.setFillColor(ACCENT)
-            draw_text(c, heading, MARGIN, y - 22, SANS_BOLD, 11)
-            c.setFillColor(MUTED)
-            draw_text(c, hint, MARGIN, y - 36, SANS, 8.5)
-
-        blocks.append(_Block(44, draw_heading, keep_with_next=True))
+        blocks.append(_heading(form.labels["knowledge"], form.labels["tick_answer"]))
         blocks += [_knowledge_item(*item) for item in form.knowledge]
     return blocks
 
 
-def _table_header(form: PaperForm) -> _Block:
-    """Column header for the Likert table: ID, statement and the five scale labels."""
-    label_lines = [wrap(label, SANS_BOLD, 6.8, SCALE_W - 2) for label in form.likert_labels]
+def _heading(heading: str, hint: str) -> _Block:
+    """A section heading with a one-line hint, kept with the first row after it."""
+    hint_lines = wrap(hint, SANS, 8.5, W - 2 * MARGIN) if hint else []
+
+    def draw(c: Canvas, y: float) -> None:
+        c.setFillColor(ACCENT)
+        draw_text(c, heading, MARGIN, y - 22, SANS_BOLD, 11)
+        c.setFillColor(MUTED)
+        draw_lines(c, hint_lines, MARGIN, y - 36, SANS, 8.5, leading=10.5)
+
+    return _Block(34 + max(len(hint_lines), 1) * 10.5, draw, keep_with_next=True)
+
+
+def _story(heading: str, story: str, hint: str) -> _Block:
+    """A short case, printed in full above the statements about it."""
+    width = W - 2 * MARGIN
+    lines = wrap(story, SANS, SIZE, width - 12)
+    hint_lines = wrap(hint, SANS, 8.5, width) if hint else []
+
+    def draw(c: Canvas, y: float) -> None:
+        c.setFillColor(ACCENT)
+        draw_text(c, heading, MARGIN, y - 22, SANS_BOLD, 11)
+        c.setFillColor(INK)
+        y = draw_lines(c, lines, MARGIN + 12, y - 38, SANS, SIZE, leading=LEADING)
+        c.setFillColor(MUTED)
+        draw_lines(c, hint_lines, MARGIN, y - 4, SANS, 8.5, leading=10.5)
+
+    height = 34 + len(lines) * LEADING + len(hint_lines) * 10.5 + 8
+    return _Block(height, draw, keep_with_next=True)
+
+
+def _scale_width(columns: int) -> float:
+    return SCALE_W if columns <= 5 else 44.0
+
+
+def _table_header(form: PaperForm, scale_labels: Sequence[str]) -> _Block:
+    """Column header for a scale table: ID, statement and one label per scale column."""
+    scale_w = _scale_width(len(scale_labels))
+    text_w = W - 2 * MARGIN - ID_W - len(scale_labels) * scale_w
+    label_lines = [wrap(label, SANS_BOLD, 6.8, scale_w - 2) for label in scale_labels]
     height = max(map(len, label_lines), default=1) * 8.5 + 10
 
     def draw(c: Canvas, y: float) -> None:
@@ -182,7 +229,7 @@ def _table_header(form: PaperForm) -> _Block:
         draw_fitted(c, form.labels["item"], MARGIN + 2, y - 12, ID_W - 6, SANS_BOLD, 7.5)
         draw_text(c, form.labels["statement"], MARGIN + ID_W, y - 12, SANS_BOLD, 7.5)
         for index, lines in enumerate(label_lines):
-            centre = MARGIN + ID_W + TEXT_W + (index + 0.5) * SCALE_W
+            centre = MARGIN + ID_W + text_w + (index + 0.5) * scale_w
             draw_lines(c, lines, centre, y - 10, SANS_BOLD, 6.8, leading=8.5, align="center")
         c.setStrokeColor(INK)
         c.setLineWidth(0.8)
@@ -192,9 +239,11 @@ def _table_header(form: PaperForm) -> _Block:
     return _Block(height, draw)
 
 
-def _likert_row(item_id: str, text: str) -> _Block:
-    """One statement with its ID and five tick boxes, ruled underneath."""
-    lines = wrap(text, SANS, SIZE, TEXT_W - 8)
+def _likert_row(item_id: str, text: str, header: _Block, columns: int) -> _Block:
+    """One statement with its ID and a tick box per scale column, ruled underneath."""
+    scale_w = _scale_width(columns)
+    text_w = W - 2 * MARGIN - ID_W - columns * scale_w
+    lines = wrap(text, SANS, SIZE, text_w - 8)
     height = max(len(lines) * LEADING, BOX) + 10
 
     def draw(c: Canvas, y: float) -> None:
@@ -203,14 +252,14 @@ def _likert_row(item_id: str, text: str) -> _Block:
         c.setFillColor(INK)
         draw_lines(c, lines, MARGIN + ID_W, y - 5 - SIZE, SANS, SIZE, leading=LEADING)
         middle = y - height / 2
-        for index in range(5):
-            centre = MARGIN + ID_W + TEXT_W + (index + 0.5) * SCALE_W
+        for index in range(columns):
+            centre = MARGIN + ID_W + text_w + (index + 0.5) * scale_w
             draw_checkbox(c, centre - BOX / 2, middle - BOX / 2, BOX)
         c.setStrokeColor(RULE)
         c.setLineWidth(0.4)
         c.line(MARGIN, y - height, W - MARGIN, y - height)
 
-    return _Block(height, draw, table=True)
+    return _Block(height, draw, header=header)
 
 
 def _knowledge_item(item_id: str, question: str, options: Sequence[str]) -> _Block:

@@ -11,7 +11,7 @@ from lms.permissions import Permission, require
 from lms.progress.journey import journey
 from lms.progress.states import PhaseState
 from lms.quizzes.blueprint import bp
-from lms.quizzes.models import LIKERT_LABELS, Phase
+from lms.quizzes.models import DONT_KNOW_LABEL, LIKERT_LABELS, NOT_APPLICABLE_LABEL, Phase
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
@@ -101,7 +101,8 @@ def take(enrolment_id: int, phase: str):
         title=Phase(phase).title, items=page_items, page=page, page_count=len(survey_pages),
         answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
         answered=sum(1 for i in items if i.id in answers), total=len(items),
-        likert_labels=LIKERT_LABELS), 422 if missing else 200
+        likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
+        dont_know_label=DONT_KNOW_LABEL), 422 if missing else 200
 
 
 @bp.post("/surveys/<int:enrolment_id>/<any(pre, post):phase>/autosave")
@@ -137,4 +138,5 @@ def done(enrolment_id: int, phase: str):
             knowledge["pre"] = dict((item.key, value) for item, value in knowledge_review(pre))
     return render_template("quizzes/done.html", enrolment=enrolment, phase=phase,
                            response=response, profile=profile, knowledge=knowledge,
-                           title=Phase(phase).title, journey=trainee_journey)
+                           title=Phase(phase).title, journey=trainee_journey,
+                           dont_know_label=DONT_KNOW_LABEL)

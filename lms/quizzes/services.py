@@ -49,25 +49,37 @@ def version_for(enrolment, phase: str) -> SurveyVersion | None:
 
 
 def items_for(enrolment, phase: str, version: SurveyVersion | None = None) -> list[SurveyItem]:
-    """Items this trainee answers, shuffled per attempt (stable across reloads and devices)."""
+    """Items this trainee answers, shuffled per attempt (stable across reloads and devices):
+    attitude statements, then each case with its statements, then policy, then knowledge."""
     version = version or version_for(enrolment, phase)
     if version is None:
         return []
     audience = item_audience(enrolment)
     items = [i for i in version.items if i.audience in ("all", audience)]
     shuffler = random.Random(f"{enrolment.id}:{phase}")  # noqa: S311 (order, not secrecy)
-    likert = [i for i in items if i.kind == "likert"]
+    likert = [i for i in items if i.kind == "likert" and not i.vignette]
     knowledge = [i for i in items if i.kind == "knowledge"]
     shuffler.shuffle(likert)
     shuffler.shuffle(knowledge)
-    return likert + knowledge
+    # Cases keep their order so that the same statements follow each story alike.
+    cases = [i for i in items if i.kind == "likert" and i.vignette]
+    policy = [i for i in items if i.kind == "policy"]
+    shuffler.shuffle(policy)
+    return likert + cases + policy + knowledge
+
+
+def page_group(item: SurveyItem) -> str:
+    """Items of different groups never share a page: a case's statements stay under it."""
+    return f"case:{item.vignette}" if item.vignette else item.kind
 
 
 def pages(items: list[SurveyItem]) -> list[list[SurveyItem]]:
-    """Attitude items and knowledge items never share a page."""
+    """Attitude items, each case, policy items and knowledge items never share a page."""
+    groups: dict[str, list[SurveyItem]] = {}
+    for item in items:
+        groups.setdefault(page_group(item), []).append(item)
     result = []
-    for kind in ("likert", "knowledge"):
-        group = [i for i in items if i.kind == kind]
+    for group in groups.values():
         result += [group[n:n + PAGE_SIZE] for n in range(0, len(group), PAGE_SIZE)]
     return result
 
@@ -88,8 +100,7 @@ def valid_value(item: SurveyItem, value) -> int | None:
         value = int(value)
     except (TypeError, ValueError):
         return None
-    allowed = range(1, 6) if item.kind == "likert" else range(len(item.options_vi or []))
-    return value if value in allowed else None
+    return value if value in item.allowed_values() else None
 
 
 def save_draft(enrolment, phase: str, answers: dict[int, int]) -> int:
@@ -149,12 +160,13 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
 
 
 def subscale_profile(enrolment) -> list[dict]:
-    """The trainee's own mean score per subscale, pre and post (higher = less stigma)."""
+    """The trainee's own mean score per subscale, pre and post (higher = less stigma), over
+    the same core items as the reports (SurveyItem.in_subscale)."""
     rows = db.session.execute(
         select(SurveyResponse.phase, SurveyItem.subscale, func.avg(Answer.score))
         .join(Answer, Answer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .where(SurveyResponse.enrolment_id == enrolment.id, SurveyItem.kind == "likert")
+        .where(SurveyResponse.enrolment_id == enrolment.id, SurveyItem.in_subscale)
         .group_by(SurveyResponse.phase, SurveyItem.subscale)).all()
     scores = {(phase, subscale): float(mean) for phase, subscale, mean in rows}
     pre = response_for(enrolment, "pre")

@@ -28,7 +28,8 @@ from lms.reports.tables import OVERLAP, SPLIT, Hidden, Table
 GROUPS = {"matched": QUANTITIES, "pre_only": ("pre",), "post_only": ("post",)}
 # Tables whose every figure describes the trainees who answered both surveys.
 PAIRED_TABLES = ("subscale_means", "subscales", "alpha", "audiences_change", "items",
-                 "audience_items", "knowledge_total", "knowledge_items", "trend")
+                 "audience_items", "knowledge_total", "knowledge_items", "trend", "versions",
+                 "dont_know", "policy_items", "item_analysis")
 # Rows describing part of the matched group (who answered an item, an audience's items).
 PART_TABLES = ("subscale_means", "subscales", "items", "audience_items", "knowledge_total",
                "knowledge_items")
@@ -147,7 +148,8 @@ def protect(tables: dict[str, Table], people: Respondents, f: Filters, viewer, m
     matched = verdicts["matched"]
     if not matched and matched.reason != "small":
         for key in PAIRED_TABLES:
-            _withhold(tables[key], _reason_line(matched, min_n))
+            if key in tables:  # the instrument-quality table is for programme staff only
+                _withhold(tables[key], _reason_line(matched, min_n))
     elif matched:
         _protect_parts(tables, people, groups["matched"], f.period, guard, min_n)
     for row, name in zip(tables["unmatched"].rows, ("pre_only", "post_only"), strict=True):

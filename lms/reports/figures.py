@@ -328,6 +328,8 @@ def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[s
                 "post_pct": 100 * r.post_correct / r.n if r.n else None,
                 "change": 100 * (r.post_correct - r.pre_correct) / r.n if r.n else None,
                 "p": r.p, "method": str(MCNEMAR_VARIANTS[r.method]) if r.n else None})
+        elif info.kind == "policy":
+            continue  # reported apart, with "not applicable": lms.reports.items.policy_table
         elif info.audience == "all":
             core.append(paired_row(label, pre, post, key=info.key,
                                    group=subscale_titles.get(info.subscale, info.subscale)))

@@ -204,9 +204,16 @@ def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem]
                 fail(_("%(item)s must be a whole number from 1 to 5.", item=key))
             else:
                 answers[key] = number
-        elif number is None or not 1 <= number <= len(item.options_vi or []):
+        elif item.kind == "policy":
+            if number is None or number not in item.allowed_values():
+                fail(_("%(item)s must be a whole number from 1 to 5, or 0 for “not "
+                       "applicable”.", item=key))
+            else:
+                answers[key] = number
+        elif number is None or not 1 <= number <= len(item.allowed_values()):
+            # "don't know", where offered, is the number after the last option
             fail(_("%(item)s must be the number of the option chosen, from 1 to %(n)s.",
-                   item=key, n=len(item.options_vi or [])))
+                   item=key, n=len(item.allowed_values())))
         else:
             answers[key] = number - 1
     if not found and not any(items[k].kind == "likert" for k in answers):

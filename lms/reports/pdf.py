@@ -101,6 +101,20 @@ def _grid(table: Table, min_n: int, styles, width: float = WIDTH) -> list:
     return [*parts, Spacer(1, 6)]
 
 
+# A data table with more rows than this (the eight subscales of instrument v2) would not fit
+# on one page in the narrow column beside its chart.
+BESIDE_MAX_ROWS = 6
+
+
+def _fitted(drawing, max_height: float = 440.0):
+    """Shrink a chart taller than most of a page (many subscales) so that it fits one."""
+    if drawing.height > max_height:
+        factor = max_height / drawing.height
+        drawing.scale(factor, factor)
+        drawing.width, drawing.height = drawing.width * factor, max_height
+    return drawing
+
+
 def _beside(drawing, parts: list) -> GridTable:
     """A chart with its data table to the right."""
     chart_width = drawing.width + 12
@@ -145,15 +159,18 @@ def report_pdf(report: Report, lang: str) -> bytes:
     story += [_p(_("Filters"), styles["h3"]), filters, Spacer(1, 4),
               _p(report.privacy_note, styles["note"])]
     for section in report.sections:
-        drawings = [to_drawing(report.charts[key], width=CHART_WIDTH)
+        drawings = [_fitted(to_drawing(report.charts[key], width=CHART_WIDTH))
                     for key, _table in section.charts]
         # Keep a section's heading on the page of its chart.
         story += [CondPageBreak(drawings[0].height + 70 if drawings else 160),
                   _p(section.title, styles["h2"])]
         story += [_p(note, styles["note"]) for note in section.notes]
         for drawing, (_chart, table_key) in zip(drawings, section.charts, strict=True):
-            parts = _grid(report.tables[table_key], report.min_n, styles,
-                          WIDTH - CHART_WIDTH - 12)
+            table = report.tables[table_key]
+            if len(table.rows) > BESIDE_MAX_ROWS:  # too tall beside its chart: below it
+                story += [drawing, Spacer(1, 6), *_grid(table, report.min_n, styles)]
+                continue
+            parts = _grid(table, report.min_n, styles, WIDTH - CHART_WIDTH - 12)
             story += [_beside(drawing, parts), Spacer(1, 8)]
         for key in section.other_tables:
             story += [CondPageBreak(90), *_grid(report.tables[key], report.min_n, styles)]

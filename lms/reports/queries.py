@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, select, text
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -147,8 +147,7 @@ def respondent_scores(f: Filters) -> list:
     """Per trainee and score bucket (a core subscale, or "@<audience>" for the items of one
     audience): sum and count of keyed Likert scores before and after."""
     scope = _scope(f)
-    bucket = case((SurveyItem.audience == "all", SurveyItem.subscale),
-                  else_=literal("@") + SurveyItem.audience)
+    bucket = SurveyItem.score_bucket  # one rule for the profile, the room view and reports
     pre, post = scope.c.phase == "pre", scope.c.phase == "post"
     statement = (
         select(scope.c.enrolment_id, bucket,
@@ -158,7 +157,7 @@ def respondent_scores(f: Filters) -> list:
         .select_from(Answer)
         .join(scope, scope.c.id == Answer.response_id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .where(SurveyItem.kind == "likert")
+        .where(bucket.is_not(None))
         .group_by(scope.c.enrolment_id, bucket))
     return _rows(statement)
 
@@ -189,7 +188,7 @@ def alpha_moments(f: Filters) -> list:
     trainees, split by how many of the subscale's items each trainee answered (k), so that
     Cronbach's alpha can use complete answers only."""
     scope = _scope(f, matched_only=True)
-    core = and_(SurveyItem.kind == "likert", SurveyItem.audience == "all")
+    core = SurveyItem.in_subscale
     answered = (
         select(Answer.response_id, SurveyItem.subscale, func.count().label("k"))
         .select_from(Answer)

@@ -68,7 +68,8 @@ def _query() -> str:
 @require(Permission.VIEW_REPORTS)
 def index():
     form, filters = _report_filters()
-    report = build_report(filters, viewer=current_user)
+    report = build_report(filters, viewer=current_user,
+                          item_analysis=sees_all_cohorts(current_user))
     db.session.commit()  # the groups released to this viewer
     return render_template("reports/index.html", form=form, report=report, display=display,
                            svg=to_svg, query=_query(), everyone=sees_all_cohorts(current_user))
@@ -80,7 +81,8 @@ def export(fmt: str):
     form, filters = _report_filters()
     if form.errors:
         abort(400)
-    report = build_report(filters, viewer=current_user)
+    report = build_report(filters, viewer=current_user,
+                          item_analysis=sees_all_cohorts(current_user))
     if fmt == "csv":
         data, mimetype = report_csv(report), CSV_MIMETYPE
     elif fmt == "xlsx":

@@ -19,6 +19,7 @@ from lms.permissions import Permission
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import SurveyVersion
 from lms.reports import charts, disclosure, figures, queries
+from lms.reports import items as report_items
 from lms.reports.figures import OVERALL, ItemInfo
 from lms.reports.labels import METHOD_LABELS, NOTES, SOURCES
 from lms.reports.privacy import suppress_table, visible
@@ -247,15 +248,23 @@ def _charts(tables: dict[str, Table]) -> dict[str, charts.Chart]:
     }
 
 
-def build_report(f: Filters, min_n: int | None = None, viewer=None) -> Report:
+def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
+                 item_analysis: bool = False) -> Report:
     """Every figure of the report for these filters, small groups already hidden, and no
     figure this viewer could difference against another they can see or have seen (the
-    groups released are recorded for them)."""
+    groups released are recorded for them). `item_analysis` adds the instrument-quality
+    section (programme staff only)."""
     min_n = min_group_size() if min_n is None else min_n
     queries.prepare_session()
+    tables = overview_tables(f, min_n)
+    scope = f
+    versions = report_items.versions_in_scope(f) if f.version_id is None else \
+        [db.session.get(SurveyVersion, f.version_id)]
+    f = report_items.attitude_filters(f, versions)  # attitude figures: one survey version
     items, subscales = instrument(f)
     people = figures.collect_respondents(f)
-    tables = overview_tables(f, min_n)
+    tables["versions"] = report_items.version_table(scope, [v for v in versions if v], min_n,
+                                                    known={f.version_id: people})
     tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
         people, subscales, min_n)
     joint = figures.item_distributions(f)
@@ -266,34 +275,58 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None) -> Report:
         joint, items, dict(subscales), audience_label, min_n)
     tables["knowledge_total"] = figures.knowledge_total_table(people, min_n)
     tables["trend"] = figures.trend_table(people, f.period, min_n)
+    tables["dont_know"] = report_items.dont_know_table(f, items, min_n)
+    tables["policy_items"] = report_items.policy_table(f, items, min_n)
     for key in ("subscales", "audiences_change", "items", "audience_items", "knowledge_total"):
         tables[key].notes = [*_methods(*PAIRED_METHODS), str(NOTES["shares"])]
     tables["subscale_means"].notes = _methods("mean_ci")
     tables["alpha"].notes = _methods("alpha")
     tables["knowledge_items"].notes = _methods("mcnemar")
     tables["trend"].notes = [str(NOTES["trend"])]
+    if item_analysis:
+        tables["item_analysis"] = report_items.item_analysis_table(f, min_n)
     disclosure.protect(tables, people, f, viewer, min_n,
                        forced_facilitator=viewer is not None and not sees_all_cohorts(viewer))
     sections = [
         Section("participation", _("Participation"),
                 ["overview", "cohorts", "audiences", "provinces"], [("funnel", "overview")]),
         Section("attitudes", _("Attitude change"),
-                ["subscale_means", "subscales", "alpha", "unmatched", "audiences_change"],
-                [("bars", "subscale_means")], [str(NOTES["scores"]), str(NOTES["matched"])]),
-        Section("items", _("Attitude change by item"), ["items", "audience_items"],
+                ["subscale_means", "subscales", "alpha", "unmatched", "audiences_change",
+                 "versions"],
+                [("bars", "subscale_means")], [str(NOTES["scores"]), str(NOTES["matched"]),
+                                               _version_note(scope, f)]),
+        Section("items", _("Attitude change by item"), ["items", "audience_items",
+                                                        "policy_items"],
                 notes=[str(NOTES["audience_items"])]),
-        Section("knowledge", _("Knowledge"), ["knowledge_total", "knowledge_items"],
+        Section("knowledge", _("Knowledge"), ["knowledge_total", "knowledge_items",
+                                              "dont_know"],
                 notes=[str(NOTES["knowledge"])]),
         Section("trend", _("Trends"), ["trend"], [("trend", "trend")]),
     ]
+    if item_analysis:
+        sections.append(Section("instrument", _("Instrument quality"), ["item_analysis"]))
     privacy = _("Figures about fewer than %(n)s trainees are not shown. Where a small group "
                 "could be worked out from a total, one more figure is hidden as well. Nor are "
                 "figures shown that differ by fewer than %(n)s trainees from another group "
                 "you can see or have already seen.", n=min_n)
     methods = [*(str(METHOD_LABELS[k]) for k in METHOD_LABELS), str(NOTES["scores"]),
                str(NOTES["matched"]), privacy, str(NOTES["dates"])]
-    return Report(f, describe_filters(f), min_n, utcnow(), tables, _charts(tables), sections,
-                  methods, privacy)
+    return Report(scope, describe_filters(scope), min_n, utcnow(), tables, _charts(tables),
+                  sections, methods, privacy)
+
+
+def _version_note(scope: Filters, f: Filters) -> str:
+    """Which survey version the attitude, item and knowledge figures describe."""
+    version = db.session.get(SurveyVersion, f.version_id) if f.version_id else None
+    if version is None:
+        return _("No survey answers in this report yet.")
+    if scope.version_id is not None:
+        return _("Attitude, item and knowledge figures: survey version %(number)s (chosen "
+                 "in the filters).", number=version.number)
+    return _("Attitude, item and knowledge figures: survey version %(number)s, the newest "
+             "answered in this report. Each trainee answers the same version before and after "
+             "the training; change within every version is in the last table of this "
+             "section.", number=version.number)
 
 
 # ---- programme staff home page ---------------------------------------------------------

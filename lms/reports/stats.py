@@ -228,3 +228,35 @@ def mcnemar(pre_correct: Sequence[bool], post_correct: Sequence[bool]) -> McNema
         p=None if p is None else _finite(min(1.0, float(p))),
         method=method,
     )
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    """Classical item analysis of one subscale: complete answers only (listwise)."""
+
+    n: int
+    alpha: float | None
+    item_rest: list[float | None]  # Pearson r of each item with the sum of the others
+    alpha_if_deleted: list[float | None]
+
+
+def item_analysis(rows: Sequence[Sequence[float]]) -> ItemAnalysis:
+    """Cronbach's alpha, corrected item–total (item–rest) correlations and alpha if an item
+    is deleted, for respondents x items; an item–rest r below zero suggests a mis-keyed item."""
+    x = np.asarray(rows, dtype=float).reshape(len(rows), -1)
+    n, k = x.shape
+    if n < 3 or k < 2:
+        return ItemAnalysis(n, None, [None] * k, [None] * k)
+    alpha = cronbach_alpha(x.tolist())
+    total = x.sum(axis=1)
+    item_rest: list[float | None] = []
+    alpha_if_deleted: list[float | None] = []
+    for j in range(k):
+        rest = total - x[:, j]
+        if np.var(x[:, j]) <= TOL or np.var(rest) <= TOL:
+            item_rest.append(None)  # a constant item (or rest) has no correlation
+        else:
+            item_rest.append(_finite(float(np.corrcoef(x[:, j], rest)[0, 1])))
+        alpha_if_deleted.append(cronbach_alpha(np.delete(x, j, axis=1).tolist())
+                                if k > 2 else None)
+    return ItemAnalysis(n, alpha, item_rest, alpha_if_deleted)

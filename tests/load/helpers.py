@@ -32,7 +32,7 @@ def survey_answers(trainee, items: dict[int, tuple[str, int]], seed: int = 0) ->
     answers = {}
     for item_id in trainee.post_items:
         kind, options = items[item_id]
-        answers[item_id] = rng.randint(1, 5) if kind == "likert" else rng.randrange(options)
+        answers[item_id] = rng.randrange(options) if kind == "knowledge" else rng.randint(1, 5)
     return answers
 
 

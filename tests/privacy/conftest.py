@@ -33,3 +33,4 @@ def trainees(make_user, answer_survey):  # noqa: F811
 def staff(auth, make_user, client):
     auth.login(make_user("staff", language="en"))
     return client
+

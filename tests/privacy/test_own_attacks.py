@@ -95,6 +95,7 @@ def _knowledge(data: bytes) -> dict[str, tuple[int, float, float]]:
     return out
 
 
+@pytest.mark.usefixtures("instrument_v1")  # written for the first instrument's items
 def test_knowledge_items_and_mcnemar_counts(staff, make_cohort, trainees, bulk_surveys):
     cohort = make_cohort(name="Kiến thức", audience="mixed")
     trainees(cohort, 5, org_type="police", knowledge=True)
@@ -131,6 +132,7 @@ def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+[.,]\d\d", text))
 
 
+@pytest.mark.usefixtures("instrument_v1")  # written for the first instrument's items
 def test_the_charts_and_their_data_tables(staff, split_cohort):
     whole = staff.get(f"/reports?cohort={split_cohort.id}").text
     means = html_table(whole, "subscale_means")
@@ -146,6 +148,7 @@ def test_the_charts_and_their_data_tables(staff, split_cohort):
     assert "4.00" not in page and "5.00" not in page
 
 
+@pytest.mark.usefixtures("instrument_v1")  # written for the first instrument's items
 def test_the_pdf(staff, split_cohort):
     whole = pdf_text(staff.get(f"/reports/export.pdf?cohort={split_cohort.id}").data)
     police = pdf_text(staff.get(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from lms.cohorts.paper import allowed_answers
 from lms.cohorts.services import enrol, set_cohort_modules
 from lms.extensions import db
 from lms.modules.models import Module
@@ -62,8 +63,10 @@ def _csv_row(client, cohort, username) -> dict:
 
 
 def _paper(client, cohort, enrolment, phase):
-    form = {f"cell-{enrolment.id}-{item.key}": "4" if item.kind == "likert" else "A"
-            for item in items_for(enrolment, phase)}
+    form = {}
+    for item in items_for(enrolment, phase):
+        allowed = allowed_answers(item)
+        form[f"cell-{enrolment.id}-{item.key}"] = "4" if "4" in allowed else allowed[0]
     assert client.post(f"/cohorts/{cohort.id}/paper/{phase}", data=form).status_code == 302
 
 

@@ -58,8 +58,11 @@ def test_scoring_applies_reverse_keys_by_hand(app, enrolment):
     # Subscale mean: every forward item 4, every reverse item 2.
     with app.test_request_context():
         profile = {row["id"]: row["pre"] for row in subscale_profile(enrolment)}
+    # Only core items count, as in the reports: the police items P01/P03 are not in "health".
+    assert any(i.audience == "police" and i.subscale in profile for i in items)
     for subscale, mean in profile.items():
-        keyed = [i for i in items if i.kind == "likert" and i.subscale == subscale]
+        keyed = [i for i in items if i.kind == "likert" and i.audience == "all"
+                 and i.subscale == subscale]
         expected = sum(2 if i.reverse else 4 for i in keyed) / len(keyed)
         assert mean == pytest.approx(expected)
 

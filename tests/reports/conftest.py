@@ -73,7 +73,7 @@ def bulk_surveys(app):
                 keyed = {}
                 correct = total = 0
                 for item in items:
-                    if item.kind == "likert":
+                    if item.kind in ("likert", "policy"):
                         lean = 1 if phase == "post" and rng.random() < 0.5 else 0
                         score = int(min(5, max(1, base + rng.integers(-1, 2) + lean)))
                         value = 6 - score if item.reverse else score

@@ -14,6 +14,9 @@ from lms.auth.models import AuditEvent
 from lms.extensions import db
 from tests.pdf.helpers import pdf_text
 
+# Written for the items of the first instrument: its answers stay valid and are reported.
+pytestmark = pytest.mark.usefixtures("instrument_v1")
+
 
 @pytest.fixture
 def data(make_cohort, bulk_surveys):

@@ -19,6 +19,9 @@ from lms.quizzes.models import Answer, SurveyResponse
 from lms.reports.figures import OVERALL
 from tests.reports.conftest import report_for, row
 
+# Written for the items of the first instrument: its answers stay valid and are reported.
+pytestmark = pytest.mark.usefixtures("instrument_v1")
+
 COLUMNS = ["cohort_name", "audience", "province", "start_date", "trainee_ref", "org_type",
            "phase", "date"]
 POLICE_KEYS = [f"A{n:02d}" for n in range(1, 21)] + ["P01", "P02"] + \

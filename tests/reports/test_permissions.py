@@ -4,6 +4,9 @@ import pytest
 
 from tests.reports.helpers import html_table
 
+# Written for the items of the first instrument: its answers stay valid and are reported.
+pytestmark = pytest.mark.usefixtures("instrument_v1")
+
 REPORT_URLS = ["/reports", "/reports/export.csv", "/reports/export.xlsx", "/reports/export.pdf"]
 STAFF_ONLY_URLS = ["/reports/research", "/reports/import", "/reports/import/template.csv"]
 

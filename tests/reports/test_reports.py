@@ -44,6 +44,7 @@ def five(make_cohort, answer_survey):
     return cohort
 
 
+@pytest.mark.usefixtures("instrument_v1")  # written for the first instrument
 def test_five_trainees_by_hand(app, five):
     with app.test_request_context("/?lang=en"):
         report = report_for()
@@ -187,6 +188,7 @@ def _core(items, subscale=None):
             and (subscale is None or i.subscale == subscale)]
 
 
+@pytest.mark.usefixtures("instrument_v1")  # written for the first instrument
 def test_figures_match_scipy_and_statsmodels(app, make_cohort, bulk_surveys):
     may = datetime(2026, 5, 20, 20, tzinfo=UTC)  # 21 May in Vietnam
     cohort = make_cohort(name="Tập huấn diện rộng")
@@ -265,6 +267,7 @@ def test_figures_match_scipy_and_statsmodels(app, make_cohort, bulk_surveys):
     assert (totals["enrolled"], totals["pre_done"], totals["matched"]) == (309, 309, 300)
 
 
+@pytest.mark.usefixtures("instrument_v1")  # written for the first instrument
 def test_report_on_thousands_of_trainees_takes_well_under_a_second(app, make_cohort,
                                                                    bulk_surveys):
     cohort = make_cohort()
