@@ -24,10 +24,10 @@ from sqlalchemy import select
 
 from lms.auth.models import User, audit
 from lms.auth.services import create_user, normalise_username
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.cohorts.services import CohortError, check_can_join, default_org_type, enrol
 from lms.extensions import db
-from lms.permissions import Role
+from lms.permissions import Permission, Role
 from lms.text import nfc
 from lms.vocab import ORG_TYPES, province_codes, province_name
 
@@ -190,7 +190,7 @@ def _province_lookup() -> dict[str, str]:
     return lookup
 
 
-def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
+def check_records(cohort: Cohort, actor, records: list[dict]) -> ImportCheck:
     """Every row with its problems; the import may go ahead only when no row has any."""
     org_types, provinces = _org_type_lookup(), _province_lookup()
     rows = []
@@ -221,11 +221,24 @@ def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
         if not row.province:
             row.errors.append(_("Unknown province: %(value)s.", value=raw_province))
         rows.append(row)
-    _check_logins(cohort, rows)
+    _check_logins(cohort, actor, rows)
     return ImportCheck(rows)
 
 
-def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
+def _own_trainees(actor, user_ids: list[int]) -> set[int]:
+    """Which of these accounts already train in a cohort the actor runs."""
+    if not user_ids:
+        return set()
+    query = select(Enrolment.user_id).where(Enrolment.user_id.in_(user_ids))
+    if not actor.can(Permission.MANAGE_ALL_COHORTS):
+        query = query.join(CohortFacilitator, CohortFacilitator.cohort_id == Enrolment.cohort_id) \
+            .where(CohortFacilitator.user_id == actor.id)
+    return set(db.session.scalars(query))
+
+
+def _check_logins(cohort: Cohort, actor, rows: list[ImportRow]) -> None:
+    # An import never takes over someone else's account: an existing login is enrolled only
+    # when it already trains with this facilitator, and its real name is never shown.
     lines: dict[str, list[int]] = {}
     for row in rows:
         if row.login:
@@ -234,6 +247,7 @@ def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
         select(User).where(User.username.in_(list(lines))))} if lines else {}
     enrolled = set(db.session.scalars(
         select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
+    own = _own_trainees(actor, [u.id for u in existing.values() if u.role == Role.TRAINEE])
     for row in rows:
         if not row.login:
             continue
@@ -244,16 +258,17 @@ def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
         user = existing.get(row.login)
         if user is None:
             continue
-        if user.role != Role.TRAINEE:
-            row.errors.append(_("The login %(login)s belongs to a facilitator or staff "
-                                "account. Please choose another login.", login=row.login))
+        if user.role != Role.TRAINEE or user.id not in own:
+            row.errors.append(_("The login %(login)s is already taken by another account. "
+                                "Please choose another login for this person.",
+                                login=row.login))
         elif user.id in enrolled:
             row.action = "already"
             row.notes.append(_("Already in this cohort: nothing changes."))
         else:
             row.action = "enrol"
-            row.notes.append(_("A trainee account with this login exists (%(name)s): it will "
-                               "be enrolled, not created again.", name=user.full_name))
+            row.notes.append(_("A trainee of your cohorts has this login: they will be "
+                               "enrolled, not created again."))
 
 
 # --- Keeping the file between preview and commit -------------------------------------------
@@ -329,7 +344,7 @@ def import_trainees(cohort: Cohort, actor, token: str) -> tuple[ImportCheck, dic
     if kept is None:
         raise CohortError(_("This import has expired. Please upload the file again."))
     check_can_join(cohort)
-    check = check_records(cohort, kept["records"])
+    check = check_records(cohort, actor, kept["records"])
     if not check.valid:
         return check, None
     slips = []

@@ -43,7 +43,7 @@ def import_upload(cohort_id: int):
         except ImportFileError as error:
             form.file.errors.append(str(error))
         else:
-            check = check_records(cohort, records)
+            check = check_records(cohort, current_user, records)
             if check.valid:
                 token = keep_checked_file(cohort, current_user, upload.filename, records)
     status = 422 if form.errors or (check and not check.valid) else 200
