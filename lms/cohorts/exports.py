@@ -6,6 +6,7 @@ import io
 from flask_babel import gettext as _
 
 from lms.cohorts.tracking import Matrix, MatrixRow
+from lms.spreadsheets import safe_row
 from lms.vocab import ORG_TYPES, label, province_name
 
 
@@ -23,7 +24,8 @@ def _certificate_status(status: str) -> str:
 
 
 def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]:
-    """Header and rows with typed cells: numbers stay numbers, statuses are words."""
+    """Header and rows with typed cells: numbers stay numbers, statuses are words, and no
+    text (a trainee's name above all) is ever run as a formula."""
     header = [_("Full name"), _("Login name"), _("Trainee code"), _("Organisation type"),
               _("Province or city"), _("Survey before the training"), _("Knowledge % before"),
               *[column.module.text("title") for column in matrix.columns],
@@ -31,15 +33,15 @@ def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]
               _("Certificate of completion"), _("Progress %")]
     body = []
     for row in rows:
-        body.append([
+        body.append(safe_row([
             row.user.full_name, row.user.username, row.enrolment.trainee_code,
             label(ORG_TYPES, row.user.org_type), province_name(row.user.province),
             _survey_status(row.pre), row.pre_knowledge,
             *[_module_status(row.modules[c.module.id].status) for c in matrix.columns],
             _survey_status(row.post), row.post_knowledge,
             _certificate_status(row.certificate), round(100 * row.progress),
-        ])
-    return header, body
+        ]))
+    return safe_row(header), body
 
 
 def to_csv(matrix: Matrix, rows: list[MatrixRow]) -> bytes:
