@@ -196,7 +196,7 @@ def test_import_cannot_take_over_someone_elses_account(client, auth, make_cohort
     victim = make_user("trainee", username="victim", full_name="Bùi Thị Bí Mật")
     theirs = make_cohort()
     enrol(theirs, victim)  # another facilitator's trainee
-    loner = make_user("trainee", username="loner", full_name="Cao Văn Riêng")  # in no cohort
+    make_user("trainee", username="loner", full_name="Cao Văn Riêng")  # in no cohort
     db.session.commit()
     attacker = make_cohort()
     auth.login(attacker.facilitators[0])
