@@ -1,6 +1,7 @@
 """Request-wide behaviour: security headers, sign-in plumbing, error pages, template helpers."""
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,10 +11,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from lms.extensions import db, login_manager
 from lms.permissions import Permission, has_permission
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Ids are 32-bit integer columns on PostgreSQL; a larger number in a URL names nothing.
+MAX_ID = 2**31 - 1
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -40,7 +46,7 @@ ERROR_HINTS = {
 
 def safe_next(target: str | None, fallback: str = "main.home") -> str:
     """A redirect target on this site only: a path, never another host or scheme."""
-    if target:
+    if target and not CONTROL.search(target):  # CR/LF would split the Location header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:
@@ -74,6 +80,14 @@ def _static_version(folder: str, filename: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else "0"
 
 
+class BoundedInt(IntegerConverter):
+    """<int:...> in every route: a number too large for an id is a 404, not a database error."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, **kwargs)
+
+
 class App(Flask):
     def get_send_file_max_age(self, filename):
         # Static URLs carry a hash of the file (see static_version), so phones on slow
@@ -82,6 +96,8 @@ class App(Flask):
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt  # before any blueprint adds its routes
+
     @app.url_defaults
     def static_version(endpoint, values):
         if endpoint == "static" and "filename" in values:
@@ -96,6 +112,7 @@ def init_app(app: Flask) -> None:
         # A one-time password is for signing in once: change it before anything else.
         if current_user.is_authenticated and current_user.must_change_password and \
                 request.endpoint not in {"auth.change_password", "auth.logout", "main.set_language",
+                                         "main.favicon",
                                          "static"}:
             flash(_("Please choose a new password before you continue."), "info")
             return redirect(url_for("auth.change_password"))
@@ -107,8 +124,12 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
-        if current_user.is_authenticated and request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        # Pages and files with personal data (certificates, exports) are never kept in a cache.
+        attachment = "attachment" in response.headers.get("Content-Disposition", "")
+        if (current_user.is_authenticated or attachment) \
+                and request.endpoint not in ("static", "main.favicon") \
+                and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.errorhandler(HTTPException)

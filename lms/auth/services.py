@@ -91,7 +91,8 @@ def authenticate(username: str, password: str, address: str) -> User:
     from flask_babel import gettext as _
 
     cfg = current_app.config
-    user_key, addr_key = f"user:{normalise_username(username)}", f"addr:{address}"
+    # Logins have at most 80 characters: a longer guess must still fit the failure's key column.
+    user_key, addr_key = f"user:{normalise_username(username)[:80]}", f"addr:{address[:100]}"
     limits = {user_key: cfg["LOGIN_MAX_FAILURES"], addr_key: cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]}
     if throttled(limits, cfg["LOGIN_LOCK_MINUTES"]):
         raise AccountError(_("Too many failed sign-in attempts. Please wait %(minutes)s minutes "

@@ -33,6 +33,8 @@ from lms.vocab import ORG_TYPES, province_codes, province_name
 
 MAX_ROWS = 1000
 MAX_AGE_SECONDS = 3600
+EMAIL_LENGTH = User.email.type.length
+PHONE_LENGTH = User.phone.type.length
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PHONE = re.compile(r"\+?[\d\s.()-]{6,}")
 FIELDS = ("full_name", "login", "phone", "email", "org_type", "province")
@@ -212,6 +214,12 @@ def check_records(cohort: Cohort, actor, records: list[dict]) -> ImportCheck:
                                 "characters).", login=row.login))
         if row.email and "@" not in row.email:
             row.errors.append(_("%(email)s is not an email address.", email=row.email))
+        elif len(row.email) > EMAIL_LENGTH:
+            row.errors.append(_("The email address is too long (at most %(n)s characters).",
+                                n=EMAIL_LENGTH))
+        if len(row.phone) > PHONE_LENGTH:
+            row.errors.append(_("The phone number is too long (at most %(n)s characters).",
+                                n=PHONE_LENGTH))
         raw_org = record.get("org_type", "")
         row.org_type = org_types.get(fold(raw_org), "") if raw_org else default_org_type(cohort)
         if not row.org_type:

@@ -252,3 +252,20 @@ def test_closed_cohort_takes_no_import(client, auth, make_cohort):
     response = upload(client, cohort, (HEADER + ROWS).encode("utf-8"))
     assert "This cohort is closed" in response.text
     assert users() == before
+
+
+def test_an_email_or_phone_too_long_for_its_column_is_refused_in_the_preview(
+        client, auth, make_cohort):
+    cohort = make_cohort()
+    auth.login(cohort.facilitators[0])
+    email = "a" * 200 + "@example.org"
+    data = ("Full name,Login,Phone,Email\n"
+            f"Mai Anh,mai.anh,{'0' * 41},\n"
+            f"Lan Chi,lan.chi,,{email}\n").encode()
+    before = users()
+    response = upload(client, cohort, data)
+    assert response.status_code == 422
+    assert "The phone number is too long (at most 40 characters)." in response.text
+    assert "The email address is too long (at most 200 characters)." in response.text
+    assert COMMIT_FORM.search(response.text) is None
+    assert users() == before
