@@ -67,11 +67,18 @@ def public_url(endpoint: str, **values) -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The user of a session or remember-me cookie, unless it was ended since (sign-out,
+    new password) or the account is inactive."""
     from lms.auth.models import User
 
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > MAX_ID:
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @cache
