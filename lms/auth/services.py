@@ -114,7 +114,14 @@ def authenticate(username: str, password: str, address: str) -> User:
     # Logins have at most 80 characters: a longer guess must still fit the failure's key column.
     user_key, addr_key = f"user:{normalise_username(username)[:80]}", f"addr:{address[:100]}"
     limits = {user_key: cfg["LOGIN_MAX_FAILURES"], addr_key: cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]}
-    if throttled(limits, cfg["LOGIN_LOCK_MINUTES"]):
+    # Count this attempt as a failure before checking anything, and commit it, so that
+    # simultaneous guesses see one another: at most the limit of them reach the password check.
+    attempt = [LoginFailure(key=user_key), LoginFailure(key=addr_key)]
+    db.session.add_all(attempt)
+    db.session.commit()
+    since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+    if any(_recent_failures(key, since) > limit for key, limit in limits.items()):
+        _forget_attempt(attempt)  # a refused attempt does not lengthen the lock
         raise AccountError(_("Too many failed sign-in attempts. Please wait %(minutes)s minutes "
                              "and try again, or ask your facilitator to reset your password.",
                              minutes=cfg["LOGIN_LOCK_MINUTES"]))
@@ -122,14 +129,20 @@ def authenticate(username: str, password: str, address: str) -> User:
     with _password_check:
         valid = user is not None and check_password_hash(user.password_hash, password)
     if not valid or not user.active:
-        record_failure(user_key, addr_key)
-        raise AccountError(_("The login name or password is not correct."))
+        raise AccountError(_("The login name or password is not correct."))  # attempt stays
     if one_time_password_expired(user):
         raise AccountError(_("This one-time password has expired. Please ask your facilitator "
                              "or programme staff for a new one."))
+    _forget_attempt(attempt)
     clear_failures(user_key)
     user.last_login_at = utcnow()
     return user
+
+
+def _forget_attempt(attempt: list[LoginFailure]) -> None:
+    db.session.execute(delete(LoginFailure).where(
+        LoginFailure.id.in_([failure.id for failure in attempt])))
+    db.session.commit()
 
 
 def set_password(user: User, new_password: str) -> None:
