@@ -59,6 +59,9 @@ class Config:
     LANGUAGES = ("vi", "en")
     # Uploaded imports wait here between preview and commit (then they are deleted).
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE / "imports"))
+    IMPORT_KEEP_MINUTES = int(os.environ.get("IMPORT_KEEP_MINUTES", "60"))
+    # An XLSX is a zip: its unpacked size is checked before it is opened.
+    IMPORT_MAX_UNPACKED_MB = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "50"))
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
     # Public address used in QR codes and certificates; falls back to the request's host.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")

@@ -8,7 +8,6 @@ from lms.auth.models import audit
 from lms.cohorts import bp
 from lms.cohorts.forms import ImportForm
 from lms.cohorts.imports import (
-    ImportFileError,
     check_records,
     checked_file,
     forget_result,
@@ -17,14 +16,12 @@ from lms.cohorts.imports import (
     keep_checked_file,
     keep_result,
     login_slips_pdf,
-    read_table,
-    records_from_table,
-    sweep,
-    sweep_now_and_then,
+    read_records,
 )
 from lms.cohorts.services import CohortError, managed_cohort_or_404
 from lms.extensions import db
 from lms.permissions import Permission, require
+from lms.uploads import UploadError, sweep, sweep_now_and_then
 
 
 @bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
@@ -39,8 +36,8 @@ def import_upload(cohort_id: int):
     elif form.validate_on_submit():
         upload = form.file.data
         try:
-            records = records_from_table(read_table(upload.filename or "", upload.read()))
-        except ImportFileError as error:
+            records = read_records(upload.filename or "", upload.read())
+        except UploadError as error:
             form.file.errors.append(str(error))
         else:
             check = check_records(cohort, current_user, records)
