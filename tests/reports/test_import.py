@@ -305,7 +305,7 @@ def test_a_large_import_is_written_in_a_few_statements(app, client, staff):
     from sqlalchemy import event
 
     rows = [dict(r, trainee_ref=f"{r['trainee_ref']}-{n}")
-            for n in range(50) for r in history_rows()]
+            for base in [history_rows()] for n in range(50) for r in base]
     preview = upload(client, to_csv(rows))
     assert preview.status_code == 200
     writes = []
