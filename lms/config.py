@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("HTTPS")
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
+    # A one-time password (new account, reset, import) stops working after this many hours.
+    ONE_TIME_PASSWORD_HOURS = int(os.environ.get("ONE_TIME_PASSWORD_HOURS", "72"))
     # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted,
     # so sign-in throttling counts real client addresses, not the proxy's.
     PROXIES = int(os.environ.get("PROXIES", "0"))
@@ -55,6 +59,9 @@ class Config:
     LANGUAGES = ("vi", "en")
     # Uploaded imports wait here between preview and commit (then they are deleted).
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE / "imports"))
+    IMPORT_KEEP_MINUTES = int(os.environ.get("IMPORT_KEEP_MINUTES", "60"))
+    # An XLSX is a zip: its unpacked size is checked before it is opened.
+    IMPORT_MAX_UNPACKED_MB = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "50"))
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
     # Public address used in QR codes and certificates; falls back to the request's host.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")

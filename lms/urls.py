@@ -2,11 +2,14 @@
 and the address phones in the workshop room can reach."""
 
 import ipaddress
+import re
 import socket
 import struct
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 try:
     import fcntl  # reads interface addresses on Linux; Windows and others use the route probe
@@ -16,7 +19,7 @@ except ImportError:  # pragma: no cover
 
 def safe_next(target: str | None, fallback: str = "main.home") -> str:
     """A redirect target on this site only: a path, never another host or scheme."""
-    if target:
+    if target and not CONTROL.search(target):  # CR/LF would split the Location header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from lms.auth.models import User
 from lms.extensions import db, login_manager
@@ -18,6 +19,9 @@ from lms.progress.states import CertificateState, Completion, ModuleAccess, Phas
 from lms.quizzes.models import Phase
 from lms.urls import safe_next, workshop_address
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
+
+# Ids are 32-bit integer columns on PostgreSQL; a larger number in a URL names nothing.
+MAX_ID = 2**31 - 1
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -43,15 +47,30 @@ ERROR_HINTS = {
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The user of a session or remember-me cookie, unless it was ended since (sign-out,
+    new password) or the account is inactive."""
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > MAX_ID:
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @cache
 def _static_version(folder: str, filename: str) -> str:
     path = Path(folder) / filename
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else "0"
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> in every route: a number too large for an id is a 404, not a database error."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, **kwargs)
 
 
 class App(Flask):
@@ -62,6 +81,8 @@ class App(Flask):
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt  # before any blueprint adds its routes
+
     @app.url_defaults
     def static_version(endpoint, values):
         if endpoint == "static" and "filename" in values:
@@ -76,6 +97,7 @@ def init_app(app: Flask) -> None:
         # A one-time password is for signing in once: change it before anything else.
         if current_user.is_authenticated and current_user.must_change_password and \
                 request.endpoint not in {"auth.change_password", "auth.logout", "main.set_language",
+                                         "main.favicon",
                                          "static"}:
             flash(_("Please choose a new password before you continue."), "info")
             return redirect(url_for("auth.change_password"))
@@ -87,8 +109,12 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
-        if current_user.is_authenticated and request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        # Pages and files with personal data (certificates, exports) are never kept in a cache.
+        attachment = "attachment" in response.headers.get("Content-Disposition", "")
+        if (current_user.is_authenticated or attachment) \
+                and request.endpoint not in ("static", "main.favicon") \
+                and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.errorhandler(HTTPException)

@@ -94,6 +94,15 @@ def app(database):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def import_dir(request, tmp_path):
+    """Uploads kept between preview and import go to a temporary folder, not instance/."""
+    path = tmp_path / "imports"
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["IMPORT_DIR"] = str(path)
+    return path
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -71,3 +71,51 @@ def test_junk_in_the_query_string_of_every_page_never_gives_a_500(app, client, a
         for junk in JUNK:
             response = client.get(url, query_string={name: junk for name in names})
             assert response.status_code < 500, (rule.rule, repr(junk))
+
+
+def test_an_id_too_large_for_any_column_is_a_404_on_every_route(app, client, auth, make_user,
+                                                                 make_cohort):
+    cohort = make_cohort()
+    enrolment = enrol(cohort, make_user("trainee"))
+    db.session.commit()
+    lesson = db.session.scalars(select(Lesson)).first()
+    auth.login(make_user("admin"))
+    values = _values(app, cohort, enrolment, lesson)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ints = [name for name, converter in rule._converters.items()
+                if type(converter).__name__ in ("BoundedInt", "IntegerConverter")]
+        if not ints:
+            continue
+        for huge in (2**63, 2**64 + 1, 2**31):
+            args = {name: sorted(converter.items)[0] if isinstance(
+                getattr(converter, "items", None), set) else values.get(name, "x")
+                for name, converter in rule._converters.items()}
+            url = rule.build(args)[1]
+            for name in ints:
+                url = url.replace(f"/{args[name]}", f"/{huge}", 1)
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                response = client.open(url, method=method)
+                assert response.status_code == 404, (method, url)
+                checked += 1
+    assert checked > 20
+
+
+def test_a_line_break_in_next_never_splits_the_redirect(client):
+    for target in ("/\r\nSet-Cookie: a=b", "/modules\nLocation: //evil.example", "/%0d%0ax"):
+        response = client.get("/lang/en", query_string={"next": target})
+        assert response.status_code == 302
+        assert "\n" not in response.location and "evil" not in response.location
+        assert "Set-Cookie: a=b" not in str(response.headers)
+
+
+def test_a_login_longer_than_any_account_is_refused_politely(client, make_user):
+    response = client.post("/login", data={"username": "a" * 300, "password": "x" * 300})
+    assert response.status_code == 422
+    assert "/login" not in (response.location or "")
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.data[:4] == b"\x00\x00\x01\x00" and "icon" in response.mimetype

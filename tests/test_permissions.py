@@ -6,7 +6,7 @@ from flask import Blueprint
 from lms.permissions import ROLE_PERMISSIONS, Permission, Role, check_every_view_has_a_rule
 
 ROLES = [None, *Role]
-DUMMY = {"IntegerConverter": 999999, "PathConverter": "nonexistent/images/none.png"}
+DUMMY = {"IntegerConverter": 999999, "BoundedInt": 999999, "PathConverter": "nonexistent/images/none.png"}
 
 
 def _url(rule) -> str:

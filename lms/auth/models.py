@@ -20,6 +20,10 @@ class User(UserMixin, Timestamps, db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(256))
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # When a one-time password stops working (None: the user chose their own password).
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of the id kept in session and remember-me cookies: raising it signs out every copy.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     role: Mapped[str] = mapped_column(String(20), default=Role.TRAINEE)
     language: Mapped[str | None] = mapped_column(String(5))
     org_type: Mapped[str] = mapped_column(String(20), default="other")
@@ -32,6 +36,9 @@ class User(UserMixin, Timestamps, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     def can(self, permission: Permission) -> bool:
         return has_permission(self, permission)

@@ -1,8 +1,9 @@
 """Sign in and out, passwords, and account management for staff."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -23,6 +24,7 @@ from lms.auth.services import (
     can_manage,
     change_role,
     create_user,
+    end_sessions,
     reset_password,
     set_password,
 )
@@ -55,6 +57,9 @@ def login():
 @bp.post("/logout")
 @public
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user)  # copies of this session or its cookie stop working too
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("main.home"))
@@ -74,6 +79,9 @@ def change_password():
                 form.new_password.errors.append(str(error))
             else:
                 db.session.commit()
+                # Every other session has ended; this one continues under the new id.
+                cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+                login_user(current_user._get_current_object(), remember=cookie in request.cookies)
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

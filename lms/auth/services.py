@@ -2,7 +2,7 @@
 
 import secrets
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -58,9 +58,29 @@ def create_user(username: str, full_name: str, password: str | None = None, *,
         password, must_change_password = one_time_password(), True
     user = User(username=username, full_name=nfc(full_name), role=role,
                 password_hash=hash_password(password),
-                must_change_password=must_change_password, **profile)
+                must_change_password=must_change_password,
+                password_expires_at=_one_time_expiry() if must_change_password else None,
+                **profile)
     db.session.add(user)
     return user, password
+
+
+def _one_time_expiry():
+    return utcnow() + timedelta(hours=current_app.config["ONE_TIME_PASSWORD_HOURS"])
+
+
+def one_time_password_expired(user: User) -> bool:
+    expires = user.password_expires_at
+    if not user.must_change_password or expires is None:
+        return False
+    if expires.tzinfo is None:  # SQLite keeps no time zone: stored values are UTC
+        expires = expires.replace(tzinfo=UTC)
+    return expires < utcnow()
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie stops working."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def _recent_failures(key: str, since) -> int:
@@ -91,9 +111,17 @@ def authenticate(username: str, password: str, address: str) -> User:
     from flask_babel import gettext as _
 
     cfg = current_app.config
-    user_key, addr_key = f"user:{normalise_username(username)}", f"addr:{address}"
+    # Logins have at most 80 characters: a longer guess must still fit the failure's key column.
+    user_key, addr_key = f"user:{normalise_username(username)[:80]}", f"addr:{address[:100]}"
     limits = {user_key: cfg["LOGIN_MAX_FAILURES"], addr_key: cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]}
-    if throttled(limits, cfg["LOGIN_LOCK_MINUTES"]):
+    # Count this attempt as a failure before checking anything, and commit it, so that
+    # simultaneous guesses see one another: at most the limit of them reach the password check.
+    attempt = [LoginFailure(key=user_key), LoginFailure(key=addr_key)]
+    db.session.add_all(attempt)
+    db.session.commit()
+    since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+    if any(_recent_failures(key, since) > limit for key, limit in limits.items()):
+        _forget_attempt(attempt)  # a refused attempt does not lengthen the lock
         raise AccountError(_("Too many failed sign-in attempts. Please wait %(minutes)s minutes "
                              "and try again, or ask your facilitator to reset your password.",
                              minutes=cfg["LOGIN_LOCK_MINUTES"]))
@@ -101,11 +129,20 @@ def authenticate(username: str, password: str, address: str) -> User:
     with _password_check:
         valid = user is not None and check_password_hash(user.password_hash, password)
     if not valid or not user.active:
-        record_failure(user_key, addr_key)
-        raise AccountError(_("The login name or password is not correct."))
+        raise AccountError(_("The login name or password is not correct."))  # attempt stays
+    if one_time_password_expired(user):
+        raise AccountError(_("This one-time password has expired. Please ask your facilitator "
+                             "or programme staff for a new one."))
+    _forget_attempt(attempt)
     clear_failures(user_key)
     user.last_login_at = utcnow()
     return user
+
+
+def _forget_attempt(attempt: list[LoginFailure]) -> None:
+    db.session.execute(delete(LoginFailure).where(
+        LoginFailure.id.in_([failure.id for failure in attempt])))
+    db.session.commit()
 
 
 def set_password(user: User, new_password: str) -> None:
@@ -116,6 +153,8 @@ def set_password(user: User, new_password: str) -> None:
                              n=MIN_PASSWORD_LENGTH))
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    user.password_expires_at = None
+    end_sessions(user)  # a copied cookie must not outlive the old password
 
 
 def can_manage(actor: User, target_role: str) -> bool:
@@ -129,6 +168,8 @@ def reset_password(actor: User, user: User, reason: str | None = None) -> str:
     password = one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
+    user.password_expires_at = _one_time_expiry()
+    end_sessions(user)
     clear_failures(f"user:{user.username}")
     audit(actor, "password_reset", f"user:{user.id}", reason)
     return password

@@ -38,7 +38,7 @@ def _translated(text) -> dict[str, str]:
 
 
 def verify_url(code: str) -> str:
-    """The absolute public verification address (see lms.web.public_url)."""
+    """The absolute public verification address (see lms.urls.public_url)."""
     return public_url("certificates.verify", code=format_code(code))
 
 

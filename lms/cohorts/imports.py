@@ -1,39 +1,32 @@
 """Bulk enrolment from CSV or XLSX: read, check every row, keep the file, then write all at once.
 
-The checked file waits in IMPORT_DIR (instance/imports) between preview and commit; after the
+The checked rows wait in the upload store (lms.uploads) between preview and commit; after the
 commit the one-time passwords wait there only until the login slips are downloaded (at most
-an hour). Nothing else ever holds a plain password.
+IMPORT_KEEP_MINUTES). Nothing else ever holds a plain password.
 """
 
-import csv
-import io
-import json
-import os
 import re
-import secrets
-import time
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import uploads
 from lms.auth.models import User, audit
 from lms.auth.services import create_user, normalise_username
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.cohorts.services import CohortError, check_can_join, default_org_type, enrol
 from lms.extensions import db
-from lms.permissions import Role
+from lms.permissions import Permission, Role
 from lms.text import nfc
+from lms.uploads import UploadError, read_table
 from lms.vocab import ORG_TYPES, province_codes, province_name
 
 MAX_ROWS = 1000
-MAX_AGE_SECONDS = 3600
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+EMAIL_LENGTH = User.email.type.length
+PHONE_LENGTH = User.phone.type.length
 PHONE = re.compile(r"\+?[\d\s.()-]{6,}")
 FIELDS = ("full_name", "login", "phone", "email", "org_type", "province")
 # Column headings people actually write, compared without accents or case.
@@ -49,10 +42,6 @@ HEADINGS = {
     "province": {"province", "province or city", "city", "tinh", "tinh/thanh pho",
                  "tinh thanh pho", "tinh/thanh", "tinh thanh", "tinh, thanh pho"},
 }
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read; the message is translated."""
 
 
 @dataclass
@@ -90,62 +79,16 @@ def fold(text) -> str:
 
 # --- Reading the file ----------------------------------------------------------------------
 
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The file's cells as text, row by row (CSV in UTF-8 with or without BOM, or XLSX)."""
-    if filename.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFileError(_("The file is saved as UTF-16. Please save it as “CSV UTF-8” "
-                                "and upload it again."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_(
-            "The file is not in UTF-8, so Vietnamese names would be garbled. It was probably "
-            "saved in an older Windows encoding (Windows-1252 or CP1258). In Excel, choose "
-            "“Save as” › “CSV UTF-8 (comma delimited)” and upload it again.")) from None
-    if "\x00" in text:
-        raise ImportFileError(_("This does not look like a CSV file."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)  # Excel in some locales writes semicolons
-    return [[nfc(cell) for cell in row] for row in csv.reader(io.StringIO(text),
-                                                              delimiter=delimiter)]
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return nfc(str(value))
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = workbook.worksheets[0]
-                return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            finally:
-                workbook.close()
-    except Exception:  # a damaged or mislabelled file: any reader error means the same
-        raise ImportFileError(_("The Excel file could not be read. Please check that it is an "
-                                ".xlsx file and try again.")) from None
+def read_records(filename: str, data: bytes) -> list[dict]:
+    """The uploaded file's rows as records, or UploadError."""
+    return records_from_table(read_table(filename, data, max_rows=MAX_ROWS))
 
 
 def records_from_table(table: list[list[str]]) -> list[dict]:
     """Rows as {field: text, "line": n}, with columns found by their heading."""
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
-        raise ImportFileError(_("The file is empty."))
+        raise UploadError(_("The file is empty."))
     header = [fold(cell) for cell in table[0]]
     columns = {}
     for name, headings in HEADINGS.items():
@@ -153,11 +96,9 @@ def records_from_table(table: list[list[str]]) -> list[dict]:
             if heading in headings and name not in columns:
                 columns[name] = index
     if "full_name" not in columns or not {"login", "phone", "email"} & columns.keys():
-        raise ImportFileError(_(
+        raise UploadError(_(
             "The first row must name the columns: full name, login (or phone or email), "
             "organisation type, province."))
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
     records = []
     for line, row in enumerate(table[1:], start=2):
         record = {"line": line}
@@ -190,7 +131,7 @@ def _province_lookup() -> dict[str, str]:
     return lookup
 
 
-def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
+def check_records(cohort: Cohort, actor, records: list[dict]) -> ImportCheck:
     """Every row with its problems; the import may go ahead only when no row has any."""
     org_types, provinces = _org_type_lookup(), _province_lookup()
     rows = []
@@ -212,6 +153,12 @@ def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
                                 "characters).", login=row.login))
         if row.email and "@" not in row.email:
             row.errors.append(_("%(email)s is not an email address.", email=row.email))
+        elif len(row.email) > EMAIL_LENGTH:
+            row.errors.append(_("The email address is too long (at most %(n)s characters).",
+                                n=EMAIL_LENGTH))
+        if len(row.phone) > PHONE_LENGTH:
+            row.errors.append(_("The phone number is too long (at most %(n)s characters).",
+                                n=PHONE_LENGTH))
         raw_org = record.get("org_type", "")
         row.org_type = org_types.get(fold(raw_org), "") if raw_org else default_org_type(cohort)
         if not row.org_type:
@@ -221,11 +168,24 @@ def check_records(cohort: Cohort, records: list[dict]) -> ImportCheck:
         if not row.province:
             row.errors.append(_("Unknown province: %(value)s.", value=raw_province))
         rows.append(row)
-    _check_logins(cohort, rows)
+    _check_logins(cohort, actor, rows)
     return ImportCheck(rows)
 
 
-def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
+def _own_trainees(actor, user_ids: list[int]) -> set[int]:
+    """Which of these accounts already train in a cohort the actor runs."""
+    if not user_ids:
+        return set()
+    query = select(Enrolment.user_id).where(Enrolment.user_id.in_(user_ids))
+    if not actor.can(Permission.MANAGE_ALL_COHORTS):
+        query = query.join(CohortFacilitator, CohortFacilitator.cohort_id == Enrolment.cohort_id) \
+            .where(CohortFacilitator.user_id == actor.id)
+    return set(db.session.scalars(query))
+
+
+def _check_logins(cohort: Cohort, actor, rows: list[ImportRow]) -> None:
+    # An import never takes over someone else's account: an existing login is enrolled only
+    # when it already trains with this facilitator, and its real name is never shown.
     lines: dict[str, list[int]] = {}
     for row in rows:
         if row.login:
@@ -234,6 +194,7 @@ def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
         select(User).where(User.username.in_(list(lines))))} if lines else {}
     enrolled = set(db.session.scalars(
         select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
+    own = _own_trainees(actor, [u.id for u in existing.values() if u.role == Role.TRAINEE])
     for row in rows:
         if not row.login:
             continue
@@ -244,80 +205,33 @@ def _check_logins(cohort: Cohort, rows: list[ImportRow]) -> None:
         user = existing.get(row.login)
         if user is None:
             continue
-        if user.role != Role.TRAINEE:
-            row.errors.append(_("The login %(login)s belongs to a facilitator or staff "
-                                "account. Please choose another login.", login=row.login))
+        if user.role != Role.TRAINEE or user.id not in own:
+            row.errors.append(_("The login %(login)s is already taken by another account. "
+                                "Please choose another login for this person.",
+                                login=row.login))
         elif user.id in enrolled:
             row.action = "already"
             row.notes.append(_("Already in this cohort: nothing changes."))
         else:
             row.action = "enrol"
-            row.notes.append(_("A trainee account with this login exists (%(name)s): it will "
-                               "be enrolled, not created again.", name=user.full_name))
+            row.notes.append(_("A trainee of your cohorts has this login: they will be "
+                               "enrolled, not created again."))
 
 
 # --- Keeping the file between preview and commit -------------------------------------------
 
-def import_dir(create: bool = True) -> Path:
-    path = Path(current_app.config["IMPORT_DIR"])
-    if create:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
-def sweep() -> None:
-    """Delete kept files (checked imports, passwords for slips) older than an hour."""
-    limit = time.time() - MAX_AGE_SECONDS
-    for path in import_dir(create=False).glob("*.json"):
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-
-
-_last_sweep = 0.0
-
-
-def sweep_now_and_then() -> None:
-    """Sweep at most every five minutes, so passwords vanish even if nobody opens an import."""
-    global _last_sweep
-    if time.time() - _last_sweep > 300:
-        _last_sweep = time.time()
-        try:
-            sweep()
-        except OSError:
-            current_app.logger.exception("could not sweep the kept import files")
-
-
-def _write(path: Path, content: dict) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
-        json.dump(content, f, ensure_ascii=False)
-
-
-def _read(cohort: Cohort, actor, token: str, kind: str) -> dict | None:
-    if not TOKEN.match(token or ""):
-        return None
-    sweep()
-    path = import_dir() / f"{token}.{kind}.json"
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if content.get("cohort_id") != cohort.id or content.get("user_id") != actor.id:
-        return None  # another person's import: behave as if it did not exist
-    return content
-
-
 def keep_checked_file(cohort: Cohort, actor, filename: str, records: list[dict]) -> str:
     """Store a valid file's rows until the facilitator confirms; returns its token."""
-    token = secrets.token_urlsafe(24)
-    _write(import_dir() / f"{token}.preview.json",
-           {"cohort_id": cohort.id, "user_id": actor.id, "filename": filename,
-            "records": records})
-    return token
+    return uploads.keep("preview", actor.id, {"cohort_id": cohort.id, "filename": filename,
+                                              "records": records})
+
+
+def _for_cohort(content: dict | None, cohort: Cohort) -> dict | None:
+    return content if content and content.get("cohort_id") == cohort.id else None
 
 
 def checked_file(cohort: Cohort, actor, token: str) -> dict | None:
-    return _read(cohort, actor, token, "preview")
+    return _for_cohort(uploads.load("preview", actor.id, token), cohort)
 
 
 def import_trainees(cohort: Cohort, actor, token: str) -> tuple[ImportCheck, dict | None]:
@@ -325,12 +239,17 @@ def import_trainees(cohort: Cohort, actor, token: str) -> tuple[ImportCheck, dic
 
     Returns the check and the result (None when a row has problems and nothing was added).
     """
-    kept = checked_file(cohort, actor, token)
-    if kept is None:
+    kept = checked_file(cohort, actor, token) and uploads.claim("preview", actor.id, token)
+    if kept is None:  # expired, or being imported by a second click right now
         raise CohortError(_("This import has expired. Please upload the file again."))
-    check_can_join(cohort)
-    check = check_records(cohort, kept["records"])
+    try:
+        check_can_join(cohort)
+    except CohortError:
+        uploads.release("preview", token)
+        raise
+    check = check_records(cohort, actor, kept["records"])
     if not check.valid:
+        uploads.release("preview", token)
         return check, None
     slips = []
     for row in check.rows:
@@ -353,19 +272,17 @@ def import_trainees(cohort: Cohort, actor, token: str) -> tuple[ImportCheck, dic
 
 def keep_result(cohort: Cohort, actor, token: str, result: dict) -> None:
     """After the commit: keep the one-time passwords for the slips, drop the checked file."""
-    _write(import_dir() / f"{token}.result.json",
-           {"cohort_id": cohort.id, "user_id": actor.id, **result})
-    (import_dir() / f"{token}.preview.json").unlink(missing_ok=True)
+    uploads.keep("result", actor.id, {"cohort_id": cohort.id, **result}, token=token)
+    uploads.drop("preview", token)
 
 
 def import_result(cohort: Cohort, actor, token: str) -> dict | None:
-    return _read(cohort, actor, token, "result")
+    return _for_cohort(uploads.load("result", actor.id, token), cohort)
 
 
 def forget_result(token: str) -> None:
     """The slips were downloaded: the passwords are gone for good."""
-    if TOKEN.match(token or ""):
-        (import_dir() / f"{token}.result.json").unlink(missing_ok=True)
+    uploads.drop("result", token)
 
 
 def login_slips_pdf(cohort: Cohort, slips: list) -> bytes:

@@ -178,6 +178,18 @@ def _too_many_guesses(address: str) -> bool:
                      current_app.config["LOGIN_LOCK_MINUTES"])
 
 
+def _cohort_for_code_or_refuse(code: str):
+    """The cohort of a join code in a URL; unknown codes count against the address, and an
+    address that guessed too often is refused on every join page (429)."""
+    address = request.remote_addr or "unknown"
+    if _too_many_guesses(address):
+        abort(429)
+    cohort = cohort_by_join_code(code)
+    if cohort is None:
+        record_failure(f"join:{address}")
+    return cohort
+
+
 @bp.route("/join", methods=["GET", "POST"])
 @public
 def join():
@@ -216,7 +228,7 @@ def _join_page(cohort, register_form=None, error=None, status=200):
 @bp.get("/join/<code>")
 @public
 def join_code(code: str):
-    cohort = cohort_by_join_code(code)
+    cohort = _cohort_for_code_or_refuse(code)
     if cohort is None:
         return _join_page(None, error=_("No cohort has this join code. Please check it with "
                                         "your facilitator."), status=404)
@@ -228,7 +240,7 @@ def join_code(code: str):
 @bp.post("/join/<code>")
 @require(Permission.LEARN)
 def enrol_self(code: str):
-    cohort = cohort_by_join_code(code) or abort(404)
+    cohort = _cohort_for_code_or_refuse(code) or abort(404)
     try:
         _enrolment, created = join_cohort(cohort, current_user)
     except CohortError as error:
@@ -244,7 +256,7 @@ def enrol_self(code: str):
 @bp.post("/join/<code>/register")
 @public
 def register(code: str):
-    cohort = cohort_by_join_code(code) or abort(404)
+    cohort = _cohort_for_code_or_refuse(code) or abort(404)
     if current_user.is_authenticated:
         return redirect(url_for("cohorts.join_code", code=cohort.join_code))
     form = RegisterForm()

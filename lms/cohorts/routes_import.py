@@ -8,7 +8,6 @@ from lms.auth.models import audit
 from lms.cohorts.blueprint import bp
 from lms.cohorts.forms import ImportForm
 from lms.cohorts.imports import (
-    ImportFileError,
     check_records,
     checked_file,
     forget_result,
@@ -17,15 +16,13 @@ from lms.cohorts.imports import (
     keep_checked_file,
     keep_result,
     login_slips_pdf,
-    read_table,
-    records_from_table,
-    sweep,
-    sweep_now_and_then,
+    read_records,
 )
 from lms.cohorts.services import CohortError, managed_cohort_or_404
 from lms.downloads import download
 from lms.extensions import db
 from lms.permissions import Permission, require
+from lms.uploads import UploadError, sweep, sweep_now_and_then
 
 
 @bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
@@ -40,11 +37,11 @@ def import_upload(cohort_id: int):
     elif form.validate_on_submit():
         upload = form.file.data
         try:
-            records = records_from_table(read_table(upload.filename or "", upload.read()))
-        except ImportFileError as error:
+            records = read_records(upload.filename or "", upload.read())
+        except UploadError as error:
             form.file.errors.append(str(error))
         else:
-            check = check_records(cohort, records)
+            check = check_records(cohort, current_user, records)
             if check.valid:
                 token = keep_checked_file(cohort, current_user, upload.filename, records)
     status = 422 if form.errors or (check and not check.valid) else 200

@@ -22,7 +22,7 @@ def presenter(cohort_id: int):
                            qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
 
 
-@bp.post("/cohorts/<int:cohort_id>/presenter")
+@bp.post("/cohorts/<int:cohort_id>/presenter/pacing")
 @require(Permission.RUN_COHORTS)
 def presenter_pacing(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)

@@ -1,6 +1,8 @@
 """Home pages per role, the language switch, and a bare health check."""
 
-from flask import current_app, redirect, render_template, request, session
+from pathlib import Path
+
+from flask import Response, current_app, redirect, render_template, request, session
 from flask_login import current_user
 
 from lms.cohorts.services import cohorts_for_facilitator
@@ -37,6 +39,14 @@ def set_language(lang: str):
             current_user.language = lang
             db.session.commit()
     return redirect(safe_next(request.args.get("next")))
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    icon = Path(current_app.static_folder, "favicon.ico").read_bytes()
+    return Response(icon, mimetype="image/vnd.microsoft.icon",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/healthz")

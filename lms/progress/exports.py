@@ -6,11 +6,13 @@ import io
 from flask_babel import gettext as _
 
 from lms.progress.matrix import Matrix, MatrixRow
+from lms.spreadsheets import safe_row
 from lms.vocab import ORG_TYPES, label, province_name
 
 
 def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]:
-    """Header and rows with typed cells: numbers stay numbers, statuses are words."""
+    """Header and rows with typed cells: numbers stay numbers, statuses are words, and no
+    text (a trainee's name above all) is ever run as a formula."""
     header = [_("Full name"), _("Login name"), _("Trainee code"), _("Organisation type"),
               _("Province or city"), _("Survey before the training"), _("Knowledge % before"),
               *[column.module.text("title") for column in matrix.columns],
@@ -18,15 +20,15 @@ def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]
               _("Certificate of completion"), _("Progress %")]
     body = []
     for row in rows:
-        body.append([
+        body.append(safe_row([
             row.user.full_name, row.user.username, row.enrolment.trainee_code,
             label(ORG_TYPES, row.user.org_type), province_name(row.user.province),
             row.pre.state.label, row.pre.knowledge_percent,
             *[row.modules[c.module.id].completion.label for c in matrix.columns],
             row.post.state.label, row.post.knowledge_percent,
             row.certificate.label, round(100 * row.progress),
-        ])
-    return header, body
+        ]))
+    return safe_row(header), body
 
 
 def to_csv(matrix: Matrix, rows: list[MatrixRow]) -> bytes:

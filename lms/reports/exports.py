@@ -24,6 +24,7 @@ from lms.reports import queries
 from lms.reports.queries import Filters
 from lms.reports.services import Report, instrument
 from lms.reports.tables import NUMBER_FORMATS, Hidden, Table, hidden_text
+from lms.spreadsheets import safe_cell, safe_row
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,16 +55,11 @@ def header_label(column) -> str:
 
 
 def _filter_lines(report: Report) -> list[list[str]]:
-    return [[_("Filters")], *([name, value] for name, value in report.description),
+    return [[_("Filters")], *(safe_row([name, value]) for name, value in report.description),
             [_("Smallest group shown"), str(report.min_n)]]
 
 
 # ---- CSV ------------------------------------------------------------------------------
-
-# A spreadsheet runs a cell starting with one of these as a formula: a cohort named
-# "=HYPERLINK(...)" must stay text (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _csv_value(value, kind: str, min_n: int) -> str:
     if isinstance(value, Hidden):
@@ -71,8 +67,7 @@ def _csv_value(value, kind: str, min_n: int) -> str:
     if value is None:
         return ""
     if isinstance(value, str) or kind == "text":
-        text = str(value)
-        return "'" + text if text.startswith(FORMULA_START) else text
+        return safe_cell(str(value))
     if isinstance(value, int) or kind == "count":
         return str(int(value))
     return format(float(value), ".6g")
@@ -89,8 +84,8 @@ def report_csv(report: Report) -> bytes:
     for section in report.sections:
         for key in section.tables:
             table = report.tables[key]
-            writer.writerow([table.title])
-            writer.writerow([header_label(c) for c in table.columns])
+            writer.writerow([safe_cell(table.title)])
+            writer.writerow(safe_row(header_label(c) for c in table.columns))
             for row in table.rows:
                 writer.writerow([_csv_value(row.get(c.key), c.kind, report.min_n)
                                  for c in table.columns])
@@ -123,10 +118,10 @@ def _xlsx():
 
 def _write_table(ws, row: int, table: Table, min_n: int) -> int:
     x = _xlsx()
-    ws.cell(row, 1, table.title).font = x.title
+    ws.cell(row, 1, safe_cell(table.title)).font = x.title
     row += 1
     for col, column in enumerate(table.columns, start=1):
-        cell = ws.cell(row, col, header_label(column))
+        cell = ws.cell(row, col, safe_cell(header_label(column)))
         cell.font, cell.fill, cell.border = x.bold, x.header_fill, x.header_border
         cell.alignment = x.Alignment(wrap_text=True, vertical="top")
     for values in table.rows:
@@ -138,9 +133,7 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
                 cell.value = hidden_text(value, min_n)
                 cell.alignment = x.Alignment(horizontal="right")
             elif value is None or column.kind == "text" or isinstance(value, str):
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                cell.value = safe_cell(value)
             else:
                 cell.value = value / 100 if column.kind == "percent" else value
                 cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
@@ -175,7 +168,7 @@ def report_xlsx(report: Report) -> bytes:
                 row += 1
             row += 1
         else:
-            ws.cell(row, 1, _("Filters: %(filters)s", filters=filters)).font = x.note
+            ws.cell(row, 1, safe_cell(_("Filters: %(filters)s", filters=filters))).font = x.note
             row += 2
         for key in keys:
             row = _write_table(ws, row, report.tables[key], report.min_n)
@@ -242,5 +235,5 @@ def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
     writer = csv.writer(out)
     writer.writerow(["pseudonym", "cohort", "audience", "province", "org_type", "phase",
                      "source", "version", "period", *keys])
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return out.getvalue().encode("utf-8-sig"), len(rows)

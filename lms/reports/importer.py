@@ -5,19 +5,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import secrets
-import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
-from werkzeug.utils import secure_filename
 
 from lms.auth.models import User, audit
 from lms.cohorts.models import Cohort, Enrolment
@@ -25,7 +19,8 @@ from lms.cohorts.services import new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
-from lms.text import nfc
+from lms.text import fold, nfc
+from lms.uploads import UploadError, read_table
 from lms.vocab import COHORT_AUDIENCES, ORG_TYPE_AUDIENCE, ORG_TYPES, province_codes, province_name
 
 COLUMNS = ("cohort_name", "audience", "province", "start_date", "trainee_ref", "org_type",
@@ -33,7 +28,7 @@ COLUMNS = ("cohort_name", "audience", "province", "start_date", "trainee_ref", "
 PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post", "after": "post",
                "sau": "post"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-STASH_HOURS = 24
+MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
 NO_PASSWORD = "!"  # noqa: S105 (not a hash: check_password_hash rejects every password)
 
 
@@ -80,24 +75,7 @@ class ImportPlan:
         return Counter(row.phase for row in self.rows)
 
 
-# ---- reading --------------------------------------------------------------------------
-
-def read_table(filename: str, data: bytes) -> list[list]:
-    """The first sheet (Excel) or the rows (CSV, comma or semicolon separated) as lists."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        with warnings.catch_warnings():  # spreadsheets from other tools warn about styles
-            warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-            book.close()
-        return rows
-    text = data.decode("utf-8-sig")
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
+# ---- reading ----------------------------------------------------------------------------
 
 def _text(value) -> str:
     if value is None:
@@ -267,18 +245,19 @@ def _check_together(plan: ImportPlan) -> None:
     plan.trainees = len(org_types)
 
 
-def check_import(filename: str, data: bytes, version: SurveyVersion) -> ImportPlan:
-    """Read and check the whole file; writes nothing."""
-    plan = ImportPlan()
+def check_import(filename: str, data: bytes,
+                 version: SurveyVersion) -> tuple[ImportPlan, list[list[str]] | None]:
+    """Read and check the whole file; returns the plan and the rows read. Writes nothing."""
     try:
-        table = read_table(filename, data)
-    except UnicodeDecodeError:
-        plan.problems.append(_("The file is not UTF-8 text. In Excel, save it as "
-                               "\"CSV UTF-8\" or as an Excel workbook (.xlsx)."))
-        return plan
-    except Exception:  # noqa: BLE001 (any unreadable spreadsheet is the same problem)
-        plan.problems.append(_("The file could not be read as a CSV or Excel file."))
-        return plan
+        table = read_table(filename, data, max_rows=MAX_ROWS)
+    except UploadError as error:
+        return ImportPlan(problems=[str(error)]), None
+    return check_table(table, version), table
+
+
+def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
+    """Check the rows of a file read by lms.uploads.read_table; writes nothing."""
+    plan = ImportPlan()
     rows = [(line, r) for line, r in enumerate(table, start=1) if any(_text(c) for c in r)]
     if not rows:
         plan.problems.append(_("The file is empty."))
@@ -305,72 +284,84 @@ def _noon(day: date) -> datetime:
     return datetime.combine(day, clock(12), tzinfo=local_zone()).astimezone(UTC)
 
 
+def _existing_users(usernames: set[str]) -> dict[str, int]:
+    """Login name -> id of the placeholder accounts an earlier import made."""
+    names, found = sorted(usernames), {}
+    for start in range(0, len(names), 500):  # IN lists of a size every database accepts
+        found |= dict(db.session.execute(select(User.username, User.id).where(
+            User.username.in_(names[start:start + 500]))).all())
+    return found
+
+
 def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str) -> dict:
     """Write a checked plan: historical cohorts (closed), inactive placeholder trainees without
-    a usable password, and their surveys marked source="imported". The caller commits once."""
+    a usable password, and their surveys marked source="imported". The caller commits once.
+
+    A few queries up front, then one bulk insert per table: SQLite's write lock is held
+    briefly, so trainees submitting surveys meanwhile wait a moment instead of failing. (A big
+    history would be better imported by a background job; the request does it for now.)"""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
     items = {item.key: item for item in version.items}
-    cohorts: dict[tuple, Cohort] = {}
-    codes: dict[tuple, set[str]] = {}
-    enrolments: dict[tuple, Enrolment] = {}
+    cohorts = _cohorts_for(plan, actor)
+    users = _existing_users({row.username for row in plan.rows})
+    new_users = {}
     for row in plan.rows:
-        cohort = cohorts.get(row.cohort_key)
-        if cohort is None:
-            cohort = _historical_cohort(row)
-            if cohort is None:
-                end = max(r.date for r in plan.rows if r.cohort_key == row.cohort_key)
-                cohort = Cohort(name=row.cohort_name, audience=row.audience,
-                                province=row.province, start_date=row.start_date,
-                                end_date=max(end, row.start_date), status="closed",
-                                historical=True, join_code=unique_join_code(),
-                                pre_survey_open=False, created_by_id=actor.id)
-                db.session.add(cohort)
-                codes[row.cohort_key] = set()
-            else:
-                codes[row.cohort_key] = set(db.session.scalars(
-                    select(Enrolment.trainee_code).where(Enrolment.cohort_id == cohort.id)))
-            cohorts[row.cohort_key] = cohort
-        trainee = (row.cohort_key, row.trainee_ref.casefold())
-        if trainee in enrolments:
+        if row.username not in users and row.username not in new_users:
+            new_users[row.username] = {
+                "username": row.username, "full_name": row.trainee_ref,
+                "password_hash": NO_PASSWORD, "role": "trainee", "org_type": row.org_type,
+                "province": row.province, "active": False, "language": "vi",
+                "must_change_password": False, "session_version": 0,
+                "search_key": fold(f"{row.trainee_ref} {row.username}")}
+    if new_users:
+        users |= dict((name, user_id) for user_id, name in db.session.execute(
+            insert(User).returning(User.id, User.username), list(new_users.values())))
+    enrolled = {(cohort_id, user_id): enrolment_id
+                for enrolment_id, cohort_id, user_id in db.session.execute(
+                    select(Enrolment.id, Enrolment.cohort_id, Enrolment.user_id).where(
+                        Enrolment.cohort_id.in_([c.id for c in cohorts.values()])))}
+    codes = {cohort.id: set(db.session.scalars(select(Enrolment.trainee_code).where(
+        Enrolment.cohort_id == cohort.id))) for cohort in cohorts.values()}
+    new_enrolments = {}
+    for row in plan.rows:
+        cohort_id, user_id = cohorts[row.cohort_key].id, users[row.username]
+        if (cohort_id, user_id) in enrolled or (cohort_id, user_id) in new_enrolments:
             continue
-        user = db.session.scalar(select(User).where(User.username == row.username))
-        enrolment = None
-        if user is None:
-            user = User(username=row.username, full_name=row.trainee_ref,
-                        password_hash=NO_PASSWORD, role="trainee", org_type=row.org_type,
-                        province=row.province, active=False, language="vi")
-        elif cohort.id is not None:
-            enrolment = db.session.scalar(select(Enrolment).where(
-                Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id))
-        if enrolment is None:
+        code = new_code(6)
+        while code in codes[cohort_id]:
             code = new_code(6)
-            while code in codes[row.cohort_key]:
-                code = new_code(6)
-            codes[row.cohort_key].add(code)
-            enrolment = Enrolment(cohort=cohort, user=user, trainee_code=code,
-                                  joined_at=_noon(row.start_date), pre_survey_waived=False)
-            db.session.add(enrolment)
-        enrolments[trainee] = enrolment
-    db.session.flush()
+        codes[cohort_id].add(code)
+        new_enrolments[(cohort_id, user_id)] = {
+            "cohort_id": cohort_id, "user_id": user_id, "trainee_code": code,
+            "joined_at": _noon(row.start_date), "pre_survey_waived": False}
+    if new_enrolments:
+        enrolled |= {(cohort_id, user_id): enrolment_id
+                     for enrolment_id, cohort_id, user_id in db.session.execute(
+                         insert(Enrolment).returning(Enrolment.id, Enrolment.cohort_id,
+                                                     Enrolment.user_id),
+                         list(new_enrolments.values()))}
     responses = []
     for row in plan.rows:
         knowledge = [k for k in row.answers if items[k].kind == "knowledge"]
-        response = SurveyResponse(
-            enrolment_id=enrolments[(row.cohort_key, row.trainee_ref.casefold())].id,
-            phase=row.phase, version_id=version.id, source="imported",
-            submitted_at=_noon(row.date), entered_by_id=actor.id,
-            knowledge_total=len(knowledge) or None,
-            knowledge_correct=sum(items[k].score(row.answers[k]) for k in knowledge)
-            if knowledge else None)
-        db.session.add(response)
-        responses.append((response, row))
-    db.session.flush()
-    # Answers in one bulk insert: thousands of rows without an object each.
+        enrolment_id = enrolled[(cohorts[row.cohort_key].id, users[row.username])]
+        responses.append({
+            "enrolment_id": enrolment_id, "phase": row.phase, "version_id": version.id,
+            "source": "imported", "submitted_at": _noon(row.date), "entered_by_id": actor.id,
+            "knowledge_total": len(knowledge) or None,
+            "knowledge_correct": sum(items[k].score(row.answers[k]) for k in knowledge)
+            if knowledge else None})
+    # One survey per enrolment and phase (checked above), so that pair finds its new id.
+    response_ids = {(enrolment_id, phase): response_id
+                    for response_id, enrolment_id, phase in db.session.execute(
+                        insert(SurveyResponse).returning(SurveyResponse.id,
+                                                         SurveyResponse.enrolment_id,
+                                                         SurveyResponse.phase), responses)}
     db.session.execute(insert(Answer), [
-        {"response_id": response.id, "item_id": items[key].id, "value": value,
-         "score": items[key].score(value)}
-        for response, row in responses for key, value in row.answers.items()])
+        {"response_id": response_ids[(response["enrolment_id"], row.phase)],
+         "item_id": items[key].id, "value": value, "score": items[key].score(value)}
+        for response, row in zip(responses, plan.rows, strict=True)
+        for key, value in row.answers.items()])
     summary = {"rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
                "trainees": plan.trainees, "pre": plan.phases["pre"],
                "post": plan.phases["post"]}
@@ -380,36 +371,23 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
     return summary
 
 
-# ---- the uploaded file between preview and import -------------------------------------
-
-def _stash_dir() -> Path:
-    path = Path(current_app.config["IMPORT_DIR"])
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # holds survey answers: owner only
-    return path
-
-
-def stash_upload(user, filename: str, data: bytes) -> str:
-    """Keep the uploaded file until the import is confirmed; returns a token for it."""
-    folder = _stash_dir()
-    for old in folder.iterdir():  # forget previews nobody confirmed
-        if old.stat().st_mtime < time.time() - STASH_HOURS * 3600:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    name = secure_filename(filename) or "upload.csv"
-    (folder / f"{user.id}-{token}--{name}").write_bytes(data)
-    return token
-
-
-def load_stash(user, token: str) -> tuple[str, bytes] | None:
-    """The stashed (filename, bytes) for this user's token, or None."""
-    for path in _stash_dir().glob(f"{user.id}-{token}--*"):
-        return path.name.split("--", 1)[1], path.read_bytes()
-    return None
-
-
-def drop_stash(user, token: str) -> None:
-    for path in _stash_dir().glob(f"{user.id}-{token}--*"):
-        path.unlink(missing_ok=True)
+def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
+    """The plan's historical cohorts, created (closed) when they do not exist yet."""
+    cohorts: dict[tuple, Cohort] = {}
+    for row in plan.rows:
+        if row.cohort_key in cohorts:
+            continue
+        cohort = _historical_cohort(row)
+        if cohort is None:
+            end = max(r.date for r in plan.rows if r.cohort_key == row.cohort_key)
+            cohort = Cohort(name=row.cohort_name, audience=row.audience, province=row.province,
+                            start_date=row.start_date, end_date=max(end, row.start_date),
+                            status="closed", historical=True, join_code=unique_join_code(),
+                            pre_survey_open=False, created_by_id=actor.id)
+            db.session.add(cohort)
+            db.session.flush()
+        cohorts[row.cohort_key] = cohort
+    return cohorts
 
 
 def template_csv(version: SurveyVersion) -> bytes:

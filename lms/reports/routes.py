@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from lms import uploads
 from lms.auth.models import audit
 from lms.downloads import download
 from lms.extensions import db
@@ -21,10 +22,8 @@ from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_
 from lms.reports.forms import ImportCommitForm, ImportForm, ReportFilterForm, ResearchExportForm
 from lms.reports.importer import (
     check_import,
+    check_table,
     commit_import,
-    drop_stash,
-    load_stash,
-    stash_upload,
     template_csv,
 )
 from lms.reports.pdf import report_pdf
@@ -123,10 +122,11 @@ def import_results():
     _version_choices(form)
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
         version = db.session.get(SurveyVersion, form.version.data) or abort(400)
-        plan = check_import(upload.filename, data, version)
-        token = stash_upload(current_user, upload.filename, data) if plan.ok else None
+        plan, table = check_import(upload.filename, upload.read(), version)
+        token = uploads.keep("history", current_user.id, {
+            "filename": upload.filename, "version_id": version.id, "table": table}) \
+            if plan.ok else None
         return render_template(
             "reports/import_preview.html", plan=plan, version=version,
             filename=upload.filename,
@@ -141,14 +141,17 @@ def import_commit():
     form = ImportCommitForm()
     if not form.validate_on_submit():
         abort(400)
-    stashed = load_stash(current_user, form.token.data)
-    version = db.session.get(SurveyVersion, int(form.version.data))
-    if stashed is None or version is None:
+    token = form.token.data
+    # Claimed, not just read: a second click on "Import" finds nothing left to import.
+    kept = uploads.claim("history", current_user.id, token)
+    version = db.session.get(SurveyVersion, kept["version_id"]) if kept else None
+    if version is None:
         flash(_("This preview has expired. Please upload the file again."), "error")
         return redirect(url_for("reports.import_results"))
-    filename, data = stashed
-    plan = check_import(filename, data, version)
+    filename = kept["filename"]
+    plan = check_table(kept["table"], version)
     if not plan.ok:  # something changed since the preview, e.g. another import
+        uploads.drop("history", token)
         return render_template("reports/import_preview.html", plan=plan, version=version,
                                filename=filename, commit_form=None), 422
     try:
@@ -156,9 +159,10 @@ def import_commit():
         db.session.commit()  # one transaction: a failure leaves nothing half-imported
     except SQLAlchemyError:
         db.session.rollback()
+        uploads.release("history", token)
         flash(_("The import failed and nothing was saved. Please try again."), "error")
         return redirect(url_for("reports.import_results"))
-    drop_stash(current_user, form.token.data)
+    uploads.drop("history", token)
     flash(_("Imported %(rows)s surveys of %(trainees)s trainees.", rows=summary["rows"],
             trainees=summary["trainees"]), "success")
     return redirect(url_for("reports.index", source="imported"))

@@ -170,3 +170,38 @@ def test_demo_seed_prints_credentials_and_only_runs_on_an_empty_database(runner)
     assert db.session.scalar(select(User).where(User.username == "trainee")) is not None
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert again.exit_code == 0 and "demo-2026" in again.output
+
+
+def test_simultaneous_guesses_are_all_counted_before_any_is_checked(app, make_user,
+                                                                     monkeypatch):
+    import threading
+    import time
+
+    from lms.auth import services
+
+    username = make_user().username
+    checked = []
+    real_check = services.check_password_hash
+
+    def counting_check(hash_, password):
+        checked.append(password)
+        time.sleep(0.05)  # as slow as scrypt: the other guesses arrive meanwhile
+        return real_check(hash_, password)
+
+    monkeypatch.setattr(services, "check_password_hash", counting_check)
+    start = threading.Barrier(20)
+    statuses = []
+
+    def guess(n):
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/login", data={"username": username,
+                                                    "password": f"guess {n}"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [422] * 20
+    assert len(checked) <= app.config["LOGIN_MAX_FAILURES"] == 5

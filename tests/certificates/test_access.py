@@ -105,3 +105,19 @@ def test_trainees_and_visitors_cannot_reach_the_cohort_pages(client, auth, cohor
     auth.login(enrolments[0].user)
     assert client.get(f"/cohorts/{cohort.id}/certificates").status_code == 403
     assert client.get(f"/cohorts/{cohort.id}/certificates.zip").status_code == 403
+
+
+def test_certificates_and_every_personal_download_are_never_cached(
+        client, auth, cohort, enrolments, certify):
+    certificate = certify(enrolments[0])
+    auth.login(cohort.facilitators[0])
+    downloads = [_pdf_url(certificate), f"/cohorts/{cohort.id}/certificates.zip",
+                 f"/cohorts/{cohort.id}/progress.csv", f"/cohorts/{cohort.id}/progress.xlsx",
+                 f"/cohorts/{cohort.id}/paper/survey-vi.pdf"]
+    for url in downloads:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response.headers["Cache-Control"], url
+    auth.logout()
+    auth.login(enrolments[0].user)
+    assert "no-store" in client.get(_pdf_url(certificate)).headers["Cache-Control"]

@@ -1,16 +1,8 @@
-"""Fixtures for the cohort tests: a private import folder and survey answering helpers."""
+"""Fixtures for the cohort tests: survey answering helpers, English pages."""
 
 import pytest
 
 from lms.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def import_dir(app, tmp_path):
-    """Kept import files go to a temporary folder, not the real instance/."""
-    path = tmp_path / "imports"
-    app.config["IMPORT_DIR"] = str(path)
-    return path
 
 
 @pytest.fixture

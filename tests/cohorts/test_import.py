@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import AuditEvent, User
 from lms.cohorts.models import Enrolment
+from lms.cohorts.services import enrol
 from lms.extensions import db
 from tests.pdf.helpers import pdf_text
 
@@ -152,7 +153,7 @@ def test_a_bad_row_blocks_the_whole_file(client, auth, make_cohort, make_user):
     assert page.count("appears more than once in the file (rows 7, 8)") == 2
     assert "Unknown organisation type: fishmonger." in page
     assert "Unknown province: Atlantis." in page
-    assert "belongs to a facilitator or staff account" in page
+    assert "colleague is already taken by another account" in page
     assert COMMIT_FORM.search(page) is None
     assert users() == before
 
@@ -171,19 +172,43 @@ def test_commit_checks_again_and_writes_nothing_when_a_row_became_invalid(
                              .where(Enrolment.cohort_id == cohort.id)) == 0
 
 
-def test_existing_trainees_are_enrolled_not_duplicated(client, auth, make_cohort, make_user):
+def test_own_trainees_are_enrolled_not_duplicated(client, auth, make_cohort, make_user):
     cohort = make_cohort()
-    existing = make_user("trainee", username="huong.nt", full_name="Nguyễn Thị Hương")
+    existing = make_user("trainee", username="huong.nt", full_name="Nguyễn Thị Hương Xưa")
+    earlier = make_cohort(facilitator=cohort.facilitators[0])
+    enrol(earlier, existing)  # she trained with this facilitator before
+    db.session.commit()
     auth.login(cohort.facilitators[0])
     response = upload(client, cohort, (HEADER + ROWS).encode("utf-8"))
-    assert "it will be enrolled, not created again" in response.text
+    assert "will be enrolled, not created again" in response.text
+    assert "Hương Xưa" not in response.text  # the account's own name is never shown
     before = users()
     client.post(f"/cohorts/{cohort.id}/import/{token_of(response.text)}")
     assert users() == before + 3
-    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == existing.id))
+    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == existing.id,
+                                                     Enrolment.cohort_id == cohort.id))
     text = pdf_text(client.get(
         f"/cohorts/{cohort.id}/import/{token_of(response.text)}/slips.pdf").data)
     assert "Trần Văn Đức" in text and "huong.nt" not in text  # her password is unchanged
+
+
+def test_import_cannot_take_over_someone_elses_account(client, auth, make_cohort, make_user):
+    victim = make_user("trainee", username="victim", full_name="Bùi Thị Bí Mật")
+    theirs = make_cohort()
+    enrol(theirs, victim)  # another facilitator's trainee
+    make_user("trainee", username="loner", full_name="Cao Văn Riêng")  # in no cohort
+    db.session.commit()
+    attacker = make_cohort()
+    auth.login(attacker.facilitators[0])
+    for login, name in (("victim", "Bí Mật"), ("loner", "Văn Riêng")):
+        response = upload(client, attacker, (HEADER + f"Ai Đó,{login},police,ha-noi\n")
+                          .encode("utf-8"))
+        assert response.status_code == 422
+        assert f"{login} is already taken by another account" in response.text
+        assert name not in response.text
+        assert COMMIT_FORM.search(response.text) is None
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)
+                             .where(Enrolment.cohort_id == attacker.id)) == 0
 
 
 def test_windows_1252_file_is_rejected_clearly(client, auth, make_cohort):
@@ -226,4 +251,21 @@ def test_closed_cohort_takes_no_import(client, auth, make_cohort):
     before = users()
     response = upload(client, cohort, (HEADER + ROWS).encode("utf-8"))
     assert "This cohort is closed" in response.text
+    assert users() == before
+
+
+def test_an_email_or_phone_too_long_for_its_column_is_refused_in_the_preview(
+        client, auth, make_cohort):
+    cohort = make_cohort()
+    auth.login(cohort.facilitators[0])
+    email = "a" * 200 + "@example.org"
+    data = ("Full name,Login,Phone,Email\n"
+            f"Mai Anh,mai.anh,{'0' * 41},\n"
+            f"Lan Chi,lan.chi,,{email}\n").encode()
+    before = users()
+    response = upload(client, cohort, data)
+    assert response.status_code == 422
+    assert "The phone number is too long (at most 40 characters)." in response.text
+    assert "The email address is too long (at most 200 characters)." in response.text
+    assert COMMIT_FORM.search(response.text) is None
     assert users() == before

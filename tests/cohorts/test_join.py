@@ -118,3 +118,29 @@ def test_trainee_state_is_private(client, auth, make_cohort, enrolments):
     state = client.get(f"/enrolments/{mine.id}/state").get_json()
     assert state["version"] and state["pre_survey_open"] is True
     assert client.get(f"/enrolments/{theirs.id}/state").status_code == 404
+
+
+def test_guessing_codes_in_join_links_is_throttled_per_address(app, client, make_cohort):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    cohort = make_cohort()
+    for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
+        assert client.get(f"/join/{guess}").status_code == 404
+    # Blocked now on every join page, even with the right code: guessing stops paying.
+    assert client.get(f"/join/{cohort.join_code}").status_code == 429
+    assert client.post(f"/join/{cohort.join_code}/register", data={
+        "username": "moi", "full_name": "Người Mới", "password": "mat khau 123",
+        "confirm": "mat khau 123", "org_type": "police", "province": "ha-noi"}
+        ).status_code == 429
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"  # another phone in the room is not blocked
+    assert other.get(f"/join/{cohort.join_code}").status_code == 200
+
+
+def test_guessing_codes_through_registration_is_throttled(app, client, make_cohort):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    cohort = make_cohort()
+    for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
+        assert client.post(f"/join/{guess}/register", data={}).status_code == 404
+    assert client.get(f"/join/{cohort.join_code}").status_code == 429
+    response = client.post("/join", data={"code": cohort.join_code})
+    assert "Too many wrong codes" in response.text

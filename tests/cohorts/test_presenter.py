@@ -40,10 +40,10 @@ def test_presenter_opens_the_survey_and_unlocks_a_module_and_comes_back(
     cohort, enrolment = _cohort_with_a_trainee(make_cohort, make_user)
     first = cohort.modules[0]
     auth.login(cohort.facilitators[0])
-    response = client.post(f"/cohorts/{cohort.id}/presenter", data={"action": "open-pre"})
+    response = client.post(f"/cohorts/{cohort.id}/presenter/pacing", data={"action": "open-pre"})
     assert response.status_code == 303
     assert response.location.endswith(f"/cohorts/{cohort.id}/presenter")
-    response = client.post(f"/cohorts/{cohort.id}/presenter",
+    response = client.post(f"/cohorts/{cohort.id}/presenter/pacing",
                            data={"action": "unlock", "module_id": first.module_id})
     page = client.get(response.location).text
     assert 'class="flash flash-success"' in page
@@ -65,17 +65,17 @@ def test_presenter_refuses_bad_actions_and_other_peoples_cohorts(
     auth.login(cohort.facilitators[0])
     for data in ({"action": "explode"}, {"action": "unlock", "module_id": "999999"},
                  {"action": "unlock", "module_id": "not-a-number"}):
-        response = client.post(f"/cohorts/{cohort.id}/presenter", data=data)
+        response = client.post(f"/cohorts/{cohort.id}/presenter/pacing", data=data)
         assert response.status_code == 303
         assert 'class="flash flash-error"' in client.get(response.location).text
     db.session.refresh(cohort)
     assert not cohort.pre_survey_open and not any(cm.unlocked for cm in cohort.modules)
     assert client.get(f"/cohorts/{other.id}/presenter").status_code == 404
-    assert client.post(f"/cohorts/{other.id}/presenter", data={"action": "open-pre"}).status_code == 404
+    assert client.post(f"/cohorts/{other.id}/presenter/pacing", data={"action": "open-pre"}).status_code == 404
     db.session.refresh(other)
     assert not other.pre_survey_open
 
     auth.logout()
     auth.login(enrolment.user)
     assert client.get(f"/cohorts/{cohort.id}/presenter").status_code == 403
-    assert client.post(f"/cohorts/{cohort.id}/presenter", data={"action": "open-pre"}).status_code == 403
+    assert client.post(f"/cohorts/{cohort.id}/presenter/pacing", data={"action": "open-pre"}).status_code == 403

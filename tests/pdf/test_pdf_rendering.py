@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import unicodedata
 
 import pytest
@@ -113,17 +112,11 @@ def test_certificate_qr_decodes_to_the_verify_url() -> None:
     assert decode_qr(render_certificate(certificate_view(full_name=LONG_NAME))) == VERIFY_URL
 
 
-def test_certificate_is_deterministic_small_and_fast() -> None:
+def test_certificate_is_deterministic_and_small() -> None:
     view = certificate_view(full_name=LONG_NAME)
     first = render_certificate(view)
     assert render_certificate(view) == first
-    assert len(first) < 80 * 1024
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        render_certificate(view)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.1
+    assert len(first) < 80 * 1024  # render time is measured by `make bench`
 
 
 def test_certificate_embeds_font_subsets() -> None:

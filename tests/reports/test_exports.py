@@ -196,3 +196,18 @@ def test_text_that_looks_like_a_formula_stays_text(client, auth, make_user, make
     cell = next(c for r in book["Cohorts"].iter_rows() for c in r
                 if isinstance(c.value, str) and "HYPERLINK" in c.value)
     assert cell.data_type == "s"
+
+
+def test_a_cohort_name_written_as_a_formula_stays_text_in_the_filter_lines(
+        client, auth, make_user, make_cohort, bulk_surveys):
+    cohort = make_cohort(name='=HYPERLINK("http://evil.example","Lớp")')
+    bulk_surveys(cohort, 6)
+    login(auth, make_user)
+    text = client.get(f"/reports/export.csv?cohort={cohort.id}").data.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert any(cell.startswith("'=HYPERLINK(") for cell in cells)
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
+    book = load_workbook(io.BytesIO(client.get(f"/reports/export.xlsx?cohort={cohort.id}").data))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("=")]

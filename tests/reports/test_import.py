@@ -242,7 +242,7 @@ def test_excel_files_semicolons_and_vietnamese_words_are_read(app, client, staff
 
 
 def test_unreadable_uploads_are_explained(client, staff):
-    assert "not UTF-8" in upload(client, "tên,lớp".encode("utf-16")).get_data(as_text=True)
+    assert "not in UTF-8" in upload(client, "tên,José".encode("cp1252")).get_data(as_text=True)
     assert "could not be read" in upload(client, b"not a workbook", "x.xlsx") \
         .get_data(as_text=True)
     response = upload(client, b"x", "notes.txt")
@@ -264,3 +264,65 @@ def test_template_lists_every_column(client, staff):
     text = client.get("/reports/import/template.csv").data.decode("utf-8-sig")
     header = text.strip().split(",")
     assert header[:8] == COLUMNS and "A01" in header and "K12" in header
+
+
+def test_two_simultaneous_confirms_of_one_preview_import_it_once(app, client, staff,
+                                                                  monkeypatch):
+    import threading
+
+    from lms.reports import importer
+
+    preview = upload(client, to_csv(history_rows()))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"',
+                      preview.get_data(as_text=True)).group(1)
+    cookie, version = client.get_cookie("session").value, str(current_version().id)
+    both_checked = threading.Barrier(2)
+    real_commit = importer.commit_import
+
+    def commit_together(*args):
+        try:  # both requests have checked the preview before either writes (a double-click)
+            both_checked.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass  # only one request got this far
+        return real_commit(*args)
+
+    monkeypatch.setattr("lms.reports.routes.commit_import", commit_together)
+    statuses = []
+
+    def confirm_once():
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        statuses.append(other.post("/reports/import/commit", data={
+            "token": token, "version": version}).status_code)
+
+    threads = [threading.Thread(target=confirm_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 302]
+    assert counts() == (1, 7, 6, 12, 12 * 34)  # one cohort, six trainees (+ staff), once
+
+
+def test_a_large_import_is_written_in_a_few_statements(app, client, staff):
+    from sqlalchemy import event
+
+    rows = [dict(r, trainee_ref=f"{r['trainee_ref']}-{n}")
+            for base in [history_rows()] for n in range(50) for r in base]
+    preview = upload(client, to_csv(rows))
+    assert preview.status_code == 200
+    writes = []
+
+    def count_writes(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count_writes)
+    try:
+        assert confirm(client, preview).status_code == 302
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_writes)
+    assert counts()[3] == 600
+    # 300 trainees and 600 surveys: a handful of bulk statements, not one per row, so the
+    # database's write lock is held briefly while trainees submit surveys.
+    assert len(writes) < 40, len(writes)

@@ -151,10 +151,10 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
         return out.getvalue().encode("utf-8-sig")
 
     with app.test_request_context("/?lang=en"):
-        bad = check_import("history.csv", as_csv([{**row, "Q02": 7, "A01": 0}]), version)
+        bad, _rows = check_import("history.csv", as_csv([{**row, "Q02": 7, "A01": 0}]), version)
         assert any("Q02 must be a whole number from 1 to 5, or 0" in p for p in bad.problems)
         assert any("A01 must be a whole number from 1 to 5." in p for p in bad.problems)
-        plan = check_import("history.csv", as_csv([row]), version)
+        plan, _rows = check_import("history.csv", as_csv([row]), version)
         assert plan.ok, plan.problems
         commit_import(plan, version, make_user("staff"), "history.csv")
     db.session.commit()
