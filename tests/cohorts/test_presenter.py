@@ -71,11 +71,13 @@ def test_presenter_refuses_bad_actions_and_other_peoples_cohorts(
     db.session.refresh(cohort)
     assert not cohort.pre_survey_open and not any(cm.unlocked for cm in cohort.modules)
     assert client.get(f"/cohorts/{other.id}/presenter").status_code == 404
-    assert client.post(f"/cohorts/{other.id}/presenter/pacing", data={"action": "open-pre"}).status_code == 404
+    pacing = {"action": "open-pre"}
+    assert client.post(f"/cohorts/{other.id}/presenter/pacing", data=pacing).status_code == 404
     db.session.refresh(other)
     assert not other.pre_survey_open
 
     auth.logout()
     auth.login(enrolment.user)
     assert client.get(f"/cohorts/{cohort.id}/presenter").status_code == 403
-    assert client.post(f"/cohorts/{cohort.id}/presenter/pacing", data={"action": "open-pre"}).status_code == 403
+    pacing = {"action": "open-pre"}
+    assert client.post(f"/cohorts/{cohort.id}/presenter/pacing", data=pacing).status_code == 403
