@@ -1,6 +1,6 @@
 """Locale choice and formatting: user preference, session, ?lang=, Accept-Language, Vietnamese."""
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
@@ -10,6 +10,14 @@ from lms.extensions import babel
 def current_language() -> str:
     """The language of the current page ("vi" or "en"), Vietnamese outside a request."""
     return str(get_locale() or "vi")
+
+
+def content_language() -> str:
+    """The toolkit language a preview or print page asks for (?content_lang=), or 404."""
+    lang = request.args.get("content_lang", "vi")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return lang
 
 
 def select_locale() -> str:

@@ -6,7 +6,6 @@ IMPORT_KEEP_MINUTES). Nothing else ever holds a plain password.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import force_locale
@@ -20,6 +19,7 @@ from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.cohorts.services import CohortError, check_can_join, default_org_type, enrol
 from lms.extensions import db
 from lms.permissions import Permission, Role
+from lms.text import fold as fold_accents
 from lms.text import nfc
 from lms.uploads import UploadError, read_table
 from lms.vocab import ORG_TYPES, province_codes, province_name
@@ -72,9 +72,7 @@ class ImportCheck:
 
 def fold(text) -> str:
     """Lower-case, accent-free, single-spaced: "Tỉnh  Đồng Nai" -> "tinh dong nai"."""
-    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.casefold().split())
+    return " ".join(fold_accents(str(text or "")).casefold().split())
 
 
 # --- Reading the file ----------------------------------------------------------------------

@@ -1,13 +1,13 @@
 """The presenter console: run the room from a projected laptop, with no name, login or phone
 number on screen. It reuses the cohort page's pacing service and the room view's counts."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.cohorts.blueprint import bp
-from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
-from lms.extensions import db
+from lms.cohorts.routes_workshop import pace_from_form
+from lms.cohorts.services import join_url, managed_cohort_or_404, qr_svg
 from lms.permissions import Permission, require
 from lms.progress.matrix import completion_matrix, room_counts
 
@@ -26,13 +26,6 @@ def presenter(cohort_id: int):
 @require(Permission.RUN_COHORTS)
 def presenter_pacing(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
-    try:
-        apply_pacing(cohort, request.form.get("action", ""),
-                     request.form.get("module_id", type=int))
-    except CohortError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved. Trainees' pages update within a few seconds."), "success")
+    pace_from_form(cohort)
     # Back to the console, never to the cohort page, whose roster would go up on the screen.
     return redirect(url_for("cohorts.presenter", cohort_id=cohort.id), 303)

@@ -22,6 +22,12 @@ from lms.vocab import ORG_TYPES
 @require(Permission.RUN_COHORTS)
 def pacing(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
+    pace_from_form(cohort)
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id) + "#pacing")
+
+
+def pace_from_form(cohort) -> None:
+    """Apply the pacing button the facilitator pressed (cohort page or presenter console)."""
     try:
         apply_pacing(cohort, request.form.get("action", ""),
                      request.values.get("module_id", type=int))
@@ -30,7 +36,6 @@ def pacing(cohort_id: int):
     else:
         db.session.commit()
         flash(_("Saved. Trainees' pages update within a few seconds."), "success")
-    return redirect(url_for("cohorts.show", cohort_id=cohort.id) + "#pacing")
 
 
 def _room_version(cohort, min_n: int) -> str:

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.i18n import content_language
 from lms.modules.blueprint import bp
 from lms.modules.models import Lesson, Module
 from lms.modules.services import (
@@ -143,18 +144,14 @@ def preview_index():
 @bp.get("/preview/lessons/<key>")
 @require(Permission.PREVIEW_CONTENT)
 def preview_lesson(key: str):
-    lang = request.args.get("content_lang", "vi")
-    if lang not in current_app.config["LANGUAGES"]:
-        abort(404)
+    lang = content_language()
     return _render_lesson(_lesson_or_404(key), lang=lang, preview=True, reflections={})
 
 
 @bp.get("/preview/modules/<key>/print")
 @require(Permission.PREVIEW_CONTENT)
 def print_module(key: str):
-    lang = request.args.get("content_lang", "vi")
-    if lang not in current_app.config["LANGUAGES"]:
-        abort(404)
+    lang = content_language()
     notes = request.args.get("notes") == "1"
     return render_template("modules/print.html", module=_module_or_404(key), lang=lang,
                            show_notes=notes)

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template
 
+from lms.i18n import content_language
 from lms.modules.blueprint import bp
 from lms.modules.content import load_material, render_material
 from lms.permissions import Permission, require
@@ -12,9 +13,7 @@ from lms.permissions import Permission, require
 @bp.get("/preview/materials/<key>")
 @require(Permission.PREVIEW_CONTENT)
 def print_material(key: str):
-    lang = request.args.get("content_lang", "vi")
-    if lang not in current_app.config["LANGUAGES"]:
-        abort(404)
+    lang = content_language()
     docs, problems = load_material(Path(current_app.config["CONTENT_DIR"]), key)
     if docs is None:
         if problems:  # edited after `content check`: show nothing rather than a half material
