@@ -8,7 +8,6 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.modules.content import LANGUAGES, parse_materials, parse_toolkit
 from lms.modules.models import Lesson
-from lms.quizzes.services import items_for, submit_survey
 
 MATERIAL = "materials/law-2026-statement-cards.md"
 LESSON = "modules/03-harm-reduction/04-law-and-institutions-2026.md"
@@ -85,10 +84,10 @@ def test_a_material_broken_after_the_check_is_not_shown(app, client, auth, make_
     assert client.get(f"{URL}?content_lang=vi").status_code == 404
 
 
-def test_the_activity_links_the_material_for_facilitators_only(client, auth, make_user, enrolment):
+def test_the_activity_links_the_material_for_facilitators_only(client, auth, make_user, enrolment,
+                                                               answer_survey):
     lesson = db.session.scalar(select(Lesson).where(Lesson.key == "law-and-institutions-2026"))
-    submit_survey(enrolment, "pre", {i.id: 3 if i.kind == "likert" else 0
-                                     for i in items_for(enrolment, "pre")})
+    answer_survey(enrolment, "pre")
     trainee_page = client.get(f"/lessons/{lesson.key}")
     assert trainee_page.status_code == 200
     assert "/preview/materials/" not in trainee_page.get_data(as_text=True)

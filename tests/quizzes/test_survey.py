@@ -17,10 +17,7 @@ from lms.quizzes.services import (
     submit_survey,
     subscale_profile,
 )
-
-
-def _full_answers(enrolment, phase, likert=3, option=0):
-    return {i.id: likert if i.kind == "likert" else option for i in items_for(enrolment, phase)}
+from tests.conftest import survey_answers
 
 
 def _complete_required_modules(enrolment):
@@ -48,7 +45,7 @@ def test_scoring_applies_reverse_keys_by_hand(app, enrolment):
     forward = next(i for i in items if i.kind == "likert" and not i.reverse)
     reverse = next(i for i in items if i.kind == "likert" and i.reverse)
     knowledge = [i for i in items if i.kind == "knowledge"]
-    answers = _full_answers(enrolment, "pre", likert=4)
+    answers = survey_answers(enrolment, "pre", likert=4, knowledge=0)
     answers.update({k.id: k.answer for k in knowledge[:3]})
     answers.update({k.id: (k.answer + 1) % len(k.options_vi) for k in knowledge[3:]})
     response = submit_survey(enrolment, "pre", answers)
@@ -103,7 +100,7 @@ def test_autosave_stores_each_answer_and_rejects_invalid_values(client, enrolmen
 
 def test_submitting_with_missing_answers_lists_them_and_keeps_every_answer(client, enrolment):
     items = items_for(enrolment, "pre")
-    answers = _full_answers(enrolment, "pre")
+    answers = survey_answers(enrolment, "pre", likert=3, knowledge=0)
     skipped = items[2]
     del answers[skipped.id]
     from lms.quizzes.services import save_draft
@@ -130,7 +127,7 @@ def test_missing_answers_service_error_names_the_items(enrolment):
 def test_a_double_submit_stores_once_and_the_second_sees_a_friendly_message(client, enrolment):
     from lms.quizzes.services import save_draft
 
-    save_draft(enrolment, "pre", _full_answers(enrolment, "pre"))
+    save_draft(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     db.session.commit()
     first = client.post(f"/surveys/{enrolment.id}/pre?page=99", data={"action": "submit"})
     second = client.post(f"/surveys/{enrolment.id}/pre?page=99", data={"action": "submit"},
@@ -141,7 +138,7 @@ def test_a_double_submit_stores_once_and_the_second_sees_a_friendly_message(clie
 
 
 def test_many_threads_submitting_at_once_store_exactly_one_response(app, enrolment):
-    answers = _full_answers(enrolment, "pre", likert=2)
+    answers = survey_answers(enrolment, "pre", likert=2, knowledge=0)
     enrolment_id = enrolment.id  # threads must not touch the main thread's objects
     results, barrier = [], threading.Barrier(8)
 
@@ -151,6 +148,7 @@ def test_many_threads_submitting_at_once_store_exactly_one_response(app, enrolme
             barrier.wait()
             try:
                 submit_survey(mine, "pre", dict(answers))
+                db.session.commit()  # as the request does: the unique index decides
                 results.append("stored")
             except AlreadySubmitted:
                 results.append("duplicate")
@@ -168,7 +166,7 @@ def test_many_threads_submitting_at_once_store_exactly_one_response(app, enrolme
 
 
 def test_post_survey_waits_for_the_required_modules(client, enrolment):
-    submit_survey(enrolment, "pre", _full_answers(enrolment, "pre"))
+    submit_survey(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     page = client.get(f"/surveys/{enrolment.id}/post").get_data(as_text=True)
     assert "Khảo sát sau khóa học sẽ mở khi bạn hoàn thành" in page
     with pytest.raises(MissingAnswers):
@@ -178,9 +176,9 @@ def test_post_survey_waits_for_the_required_modules(client, enrolment):
 
 
 def test_after_the_post_survey_the_trainee_sees_their_profile_and_the_answers(client, enrolment):
-    submit_survey(enrolment, "pre", _full_answers(enrolment, "pre", likert=2))
+    submit_survey(enrolment, "pre", survey_answers(enrolment, "pre", likert=2, knowledge=0))
     _complete_required_modules(enrolment)
-    submit_survey(enrolment, "post", _full_answers(enrolment, "post", likert=4))
+    submit_survey(enrolment, "post", survey_answers(enrolment, "post", likert=4, knowledge=0))
     page = client.get(f"/surveys/{enrolment.id}/post/done").get_data(as_text=True)
     knowledge = [i for i in items_for(enrolment, "post") if i.kind == "knowledge"]
     assert knowledge[0].explanation_vi.split(".")[0] in page
@@ -188,7 +186,7 @@ def test_after_the_post_survey_the_trainee_sees_their_profile_and_the_answers(cl
 
 
 def test_post_survey_reuses_the_version_answered_before(app, enrolment, content_copy):
-    submit_survey(enrolment, "pre", _full_answers(enrolment, "pre"))
+    submit_survey(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     old = current_version()
     path = content_copy / "en/survey.toml"
     path.write_text(path.read_text(encoding="utf-8").replace('text = "', 'text = "Now: ', 1),
@@ -213,7 +211,7 @@ def test_changing_the_instrument_before_any_answer_updates_in_place(app, content
 
 
 def test_nobody_else_reaches_a_trainees_survey_by_any_url(app, client, auth, make_user, enrolment):
-    submit_survey(enrolment, "pre", _full_answers(enrolment, "pre"))
+    submit_survey(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     facilitator = enrolment.cohort.facilitators[0]
     for user in (facilitator, make_user("trainee"), make_user("staff")):
         auth.logout()
