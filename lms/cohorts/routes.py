@@ -33,11 +33,11 @@ from lms.cohorts.services import (
     set_pre_survey_waived,
     set_status,
 )
-from lms.cohorts.services import trainee_state as state_of
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.modules.services import active_modules
 from lms.permissions import Permission, public, require
+from lms.progress.trainee import waiting_state
 from lms.vocab import province_choices
 
 
@@ -285,5 +285,5 @@ def trainee_state(enrolment_id: int):
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.user_id != current_user.id:
         abort(404)
-    return state_of(enrolment)
+    return waiting_state(enrolment)
 

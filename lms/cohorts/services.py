@@ -299,19 +299,6 @@ def gates_version(cohort: Cohort, enrolment: Enrolment | None = None) -> str:
     return hashlib.sha256(repr(state).encode()).hexdigest()[:12]
 
 
-def trainee_state(enrolment: Enrolment) -> dict:
-    """Small JSON for a trainee's waiting page: reload when "version" changes."""
-    cohort = enrolment.cohort
-    paced = cohort.pacing == "facilitator"
-    return {
-        "version": gates_version(cohort, enrolment),
-        "status": cohort.status,
-        "pacing": cohort.pacing,
-        "pre_survey_open": not paced or cohort.pre_survey_open,
-        "post_survey_open": not paced or cohort.post_survey_open,
-        "modules": {key: not paced or unlocked for key, unlocked in module_gates(cohort)},
-    }
-
 def enrolment_counts(cohorts) -> dict[int, int]:
     """Trainees per cohort, in one query."""
     ids = [c.id for c in cohorts]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lms.auth.models import User
-from lms.cohorts.services import active_enrolments
+from lms.cohorts.services import active_enrolments, gates_version
 from lms.modules.models import Lesson, Module
 from lms.modules.services import default_modules_for, progress_by_lesson, resume_lesson
-from lms.progress.journey import Journey, ModuleStep, journeys, module_completion
-from lms.progress.states import ModuleAccess
+from lms.progress.journey import Journey, ModuleStep, journey, journeys, module_completion
+from lms.progress.states import ModuleAccess, PhaseState
+from lms.quizzes.models import Phase
 
 
 @dataclass
@@ -59,3 +60,20 @@ def dashboard(user: User) -> Dashboard:
     return Dashboard(trainee_journeys, modules,
                      resume_lesson(user, [step.module for step in modules if step.open]))
 
+
+
+def waiting_state(enrolment) -> dict:
+    """Small JSON for a trainee's waiting page: it reloads when "version" changes. What is open
+    is the journey's answer, so the page and the poll never disagree."""
+    trainee_journey = journey(enrolment)
+    cohort = enrolment.cohort
+    waiting = (PhaseState.WAITING, PhaseState.PAUSED)
+    return {
+        "version": gates_version(cohort, enrolment),
+        "status": cohort.status,
+        "pacing": cohort.pacing,
+        "pre_survey_open": trainee_journey.phase(Phase.PRE).state not in waiting,
+        "post_survey_open": trainee_journey.phase(Phase.POST).state not in waiting,
+        "modules": {step.module.key: step.access != ModuleAccess.LOCKED
+                    for step in trainee_journey.modules},
+    }
