@@ -47,7 +47,9 @@ def _answers_from_form(items) -> dict[int, int]:
     return answers
 
 
-@bp.route("/surveys/<int:enrolment_id>/<any(pre, post):phase>", methods=["GET", "POST"])
+PHASE_PATH = "<any(pre, post, 'follow-1', 'follow-2'):phase>"  # every phase, waves too
+
+@bp.route(f"/surveys/<int:enrolment_id>/{PHASE_PATH}", methods=["GET", "POST"])
 @require(Permission.LEARN)
 def take(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)
@@ -105,7 +107,7 @@ def take(enrolment_id: int, phase: str):
         dont_know_label=DONT_KNOW_LABEL), 422 if missing else 200
 
 
-@bp.post("/surveys/<int:enrolment_id>/<any(pre, post):phase>/autosave")
+@bp.post(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/autosave")
 @require(Permission.LEARN)
 def autosave(enrolment_id: int, phase: str):
     """Saves one or more answers as the trainee clicks (progressive enhancement)."""
@@ -123,7 +125,7 @@ def autosave(enrolment_id: int, phase: str):
     return {"saved": saved}
 
 
-@bp.get("/surveys/<int:enrolment_id>/<any(pre, post):phase>/done")
+@bp.get(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/done")
 @require(Permission.LEARN)
 def done(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)
