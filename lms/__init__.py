@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
         routes_import,
         routes_paper,
         routes_presenter,
+        routes_waves,
         routes_workshop,
     )
     from lms.main import routes as _main  # noqa: F401
