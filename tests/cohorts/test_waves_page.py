@@ -3,7 +3,6 @@ and prints the come-back slip; bad input is refused with a message and changes n
 
 import subprocess
 
-
 from sqlalchemy import select
 
 from lms.cohorts.models import Enrolment
