@@ -37,8 +37,8 @@ CONTRASTS = (("post", "pre"), ("follow", "pre"), ("follow", "post"))
 MIN_DENOMINATOR = 0.05
 BOOTSTRAP = 2000
 METHOD_NOTE = _l(
-    "Trainees who answered all three surveys. Means with 95% confidence intervals "
-    "(t distribution). Changes: paired t-tests for after − before, follow-up − before and "
+    "Trainees who answered all three surveys. Means with 95% CIs (t "
+    "distribution). Changes: paired t-tests for after − before, follow-up − before and "
     "follow-up − after, with the three p-values adjusted by Holm's method. Retention = "
     "(follow-up − before) / (after − before): 1 means the whole change lasted, 0 that it was "
     "lost; 95% CI by bootstrap over trainees. Attrition: those lost at follow-up are compared "
