@@ -10,14 +10,17 @@ from lms.quizzes.models import FOLLOW_UPS, Phase
 from lms.reports.blueprint import bp
 from lms.reports.privacy import visible
 from lms.reports.services import min_group_size, report_cohorts
-from lms.reports.waves import METHOD_NOTE, wave_report
+from lms.reports.waves import ITEM, METHOD_NOTE, wave_report
 
 
 def _subscale_titles() -> dict[str, str]:
     version = current_version()
     lang = current_language()
-    return {s["id"]: s.get(f"title_{lang}") or s["title_vi"]
-            for s in (version.subscales if version else [])}
+    titles = {s["id"]: s.get(f"title_{lang}") or s["title_vi"]
+              for s in (version.subscales if version else [])}
+    for item in (version.items if version else []):
+        titles[f"{ITEM}{item.key}"] = f"{item.key}. {item.text('text')}"
+    return titles
 
 
 @bp.get("/reports/waves")

@@ -35,6 +35,7 @@ from lms.reports.stats import mean_ci
 
 CONTRASTS = (("post", "pre"), ("follow", "pre"), ("follow", "post"))
 MIN_DENOMINATOR = 0.05
+ITEM = "item:"  # the prefix of an item's row (its key follows), after the subscales' rows
 BOOTSTRAP = 2000
 METHOD_NOTE = _l(
     "Trainees who answered all three surveys. Means with 95% CIs (t "
@@ -179,6 +180,14 @@ def _scores(cohort_ids: Sequence[int], phases: Sequence[str]) -> dict:
         totals[(enrolment_id, phase)][1] += count
     for key, (total, count) in totals.items():
         scores[key]["_overall"] = total / count
+    for enrolment_id, phase, item_key, score in db.session.execute(
+            select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyItem.key, Answer.score)
+            .join(Answer, Answer.response_id == SurveyResponse.id)
+            .join(SurveyItem, SurveyItem.id == Answer.item_id)
+            .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+            .where(Enrolment.cohort_id.in_(cohort_ids), SurveyResponse.phase.in_(phases),
+                   SurveyItem.in_subscale, Answer.score.is_not(None))):
+        scores[(enrolment_id, phase)][f"{ITEM}{item_key}"] = float(score)
     return scores
 
 
@@ -205,8 +214,10 @@ def wave_report(cohort_ids: Sequence[int], follow: str, min_n: int,
                                history=viewer_id is not None)
     rows = []
     if verdict and complete:
-        keys = sorted({k for e in complete for k in scores[(e, "pre")]} - {"_overall"})
-        for key in ["_overall", *keys]:
+        keys = {k for e in complete for k in scores[(e, "pre")]} - {"_overall"}
+        subscales = sorted(k for k in keys if not k.startswith(ITEM))
+        items = sorted(k for k in keys if k.startswith(ITEM))
+        for key in ["_overall", *subscales, *items]:
             people = [e for e in sorted(complete) if all(key in scores[(e, p)] for p in phases)]
             if len(people) < min_n:
                 continue

@@ -33,6 +33,10 @@ def test_staff_see_three_waves_and_the_attrition_table(app, client, auth, make_u
     # Overall: before 2.5, after 4.5, follow-up 3.5: half the change kept.
     assert "2.50" in page and "4.50" in page and "3.50" in page and "50%" in page
     assert "lost at follow-up" in page and "Holm" in page
+    # A row per subscale and per core attitude item, after the overall score.
+    rows = page.split('data-row="')[1:]
+    assert rows[0].startswith("_overall") and any(r.startswith("item:") for r in rows)
+    assert sum(not r.startswith(("item:", "_overall")) for r in rows) >= 2
 
 
 def test_a_small_group_is_withheld(app, client, auth, make_user, make_cohort, answer_survey):
