@@ -28,6 +28,8 @@ class Cohort(Timestamps, db.Model):
     pacing: Mapped[str] = mapped_column(String(12), default="self")
     knowledge_pass_percent: Mapped[int | None]  # certificate rule; None = no pass mark
     historical: Mapped[bool] = mapped_column(default=False)  # created by a historical import
+    # Answers carry a self-generated identification code (lms.privacy.sgic) for pairing waves.
+    anonymous: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     facilitators: Mapped[list[User]] = relationship(secondary="cohort_facilitator")

@@ -90,6 +90,8 @@ def hash_code(elements: tuple[str, ...], secret: bytes) -> CodeHashes:
 
 EXACT, TOLERANT, AMBIGUOUS, UNMATCHED = "exact", "tolerant", "ambiguous", "unmatched"
 QUALITIES = (EXACT, TOLERANT, AMBIGUOUS, UNMATCHED)
+QUALITY_LABELS = {EXACT: _l("Exact match"), TOLERANT: _l("Matched with one element differing"),
+                  AMBIGUOUS: _l("Ambiguous (not paired)"), UNMATCHED: _l("No match")}
 
 
 @dataclass
@@ -159,3 +161,43 @@ def programme_secret(config) -> bytes:
     if secret:
         return secret.encode()
     return hmac.new(str(config["SECRET_KEY"]).encode(), b"sgic", hashlib.sha256).digest()
+
+
+# --- Stored codes ----------------------------------------------------------------------------
+
+def record_code(response, cohort_id: int, answers: dict[str, str], secret: bytes) -> None:
+    """Keep the code written with this survey, as keyed hashes only (no commit). Raises
+    CodeError, translated, when an element is not valid."""
+    from lms.extensions import db
+    from lms.privacy.models import IdentificationCode
+
+    hashes = hash_code(normalise(answers), secret)
+    db.session.add(IdentificationCode(response_id=response.id, cohort_id=cohort_id,
+                                      phase=response.phase, full=hashes.full,
+                                      masked=",".join(hashes.masked)))
+
+
+def match_quality(cohort_ids, earlier: str, later: str) -> dict[str, int] | None:
+    """The match-quality table of two waves of anonymous cohorts (None when no codes): how
+    the earlier wave's answers paired with the later wave's. Counts only: never a code."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.privacy.models import IdentificationCode
+
+    waves: dict[str, dict] = {earlier: {}, later: {}}
+    for row in db.session.scalars(select(IdentificationCode).where(
+            IdentificationCode.cohort_id.in_(cohort_ids),
+            IdentificationCode.phase.in_((earlier, later)))):
+        # Pairs never cross cohorts: the cohort is part of the key.
+        waves[row.phase][row.response_id] = (row.cohort_id, CodeHashes(
+            row.full, tuple(row.masked.split(","))))
+    if not waves[earlier]:
+        return None
+    table = dict.fromkeys(QUALITIES, 0)
+    for cohort_id in {c for c, _h in waves[earlier].values()}:
+        pairing = pair_waves({k: h for k, (c, h) in waves[earlier].items() if c == cohort_id},
+                             {k: h for k, (c, h) in waves[later].items() if c == cohort_id})
+        for quality, count in pairing.table().items():
+            table[quality] += count
+    return table

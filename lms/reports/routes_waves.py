@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from lms.i18n import current_language
 from lms.permissions import Permission, require
+from lms.privacy.sgic import QUALITY_LABELS, match_quality
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import FOLLOW_UPS, Phase
 from lms.reports.blueprint import bp
@@ -34,7 +35,11 @@ def waves():
         follow = Phase.FOLLOW_1.value
     min_n = min_group_size()
     report = wave_report([c.id for c in selected], follow, min_n, current_user.id)
+    anonymous = [c.id for c in selected if c.anonymous]
+    pairing = {wave: match_quality(anonymous, "pre", wave) for wave in ("post", follow)} \
+        if anonymous else {}
     return render_template("reports/waves.html", cohorts=cohorts, selected=selected,
                            chosen=chosen, follow=Phase(follow), waves=FOLLOW_UPS, report=report,
                            titles=_subscale_titles(), min_n=min_n, visible=visible,
-                           method_note=METHOD_NOTE, Phase=Phase)
+                           method_note=METHOD_NOTE, Phase=Phase, pairing=pairing,
+                           qualities=QUALITY_LABELS)
