@@ -71,3 +71,28 @@ def test_a_trainee_cannot_schedule_and_another_facilitator_cannot_see(app, clien
     assert client.post(f"/cohorts/{cohort.id}/waves", data={"follow-1": "3"}).status_code == 404
     db.session.expire_all()
     assert cohort.wave_date("follow-1") is None
+
+
+def test_paper_sheets_of_a_follow_up_are_typed_into_the_same_grid(app, client, auth, make_cohort,
+                                                                 answer_survey):
+    from lms.quizzes.models import SurveyResponse
+    from lms.quizzes.services import items_for
+
+    cohort = make_cohort(trainees=1)
+    set_cohort_modules(cohort, [], [])
+    cohort.schedule_wave("follow-1", months_after(cohort.end_date, 3))
+    db.session.commit()
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
+    answer_survey(enrolment, "pre")
+    answer_survey(enrolment, "post")
+    auth.login(cohort.facilitators[0])
+    assert f"/cohorts/{cohort.id}/paper/follow-1" in client.get(f"/cohorts/{cohort.id}/paper").text
+    row = {f"cell-{enrolment.id}-{item.key}": "B" if item.kind == "knowledge" else "3"
+           for item in items_for(enrolment, "follow-1")}
+    response = client.post(f"/cohorts/{cohort.id}/paper/follow-1", data=row)
+    assert response.status_code == 302
+    saved = db.session.scalar(select(SurveyResponse).where(
+        SurveyResponse.enrolment_id == enrolment.id, SurveyResponse.phase == "follow-1"))
+    pre = db.session.scalar(select(SurveyResponse).where(
+        SurveyResponse.enrolment_id == enrolment.id, SurveyResponse.phase == "pre"))
+    assert saved.source == "paper" and saved.version_id == pre.version_id
