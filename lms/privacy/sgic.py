@@ -62,9 +62,12 @@ def _number(value: str, low: int, high: int) -> str:
 def normalise(answers: dict[str, str]) -> tuple[str, ...]:
     """The code's elements in a fixed form ("Đào" -> "D", "3" -> "03"), whatever was written."""
     elements = []
-    for name, _label, kind, bounds in ELEMENTS:
+    for name, label, kind, bounds in ELEMENTS:
         value = answers.get(name, "")
-        elements.append(_letter(value) if kind == "letter" else _number(value, *bounds))
+        try:
+            elements.append(_letter(value) if kind == "letter" else _number(value, *bounds))
+        except CodeError as error:
+            raise CodeError(f"{label}: {error}") from None
     return tuple(elements)
 
 
