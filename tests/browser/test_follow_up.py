@@ -62,12 +62,14 @@ def _gunicorn(env):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(600):  # a loaded machine may take a while to start it
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 (loopback)
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 (loopback)
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not start")
         yield base
     finally:
         server.terminate()
@@ -97,7 +99,7 @@ def test_follow_up_months_later(browser, tmp_path):
     cohort_id = _seed(env["DATABASE_URL"])
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
 
     with _gunicorn(env) as base:
         sign_in(page, base, "facilitator")
