@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
         routes_import,
         routes_paper,
         routes_presenter,
+        routes_waves,
         routes_workshop,
     )
     from lms.main import routes as _main  # noqa: F401
@@ -57,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.privacy import routes as _privacy  # noqa: F401
     from lms.quizzes import routes as _quizzes  # noqa: F401
     from lms.reports import routes as _reports  # noqa: F401
+    from lms.reports import routes_waves as _report_waves  # noqa: F401
 
     for blueprint in (_main.bp, _auth.bp, _modules.bp, _quizzes.bp, _cohorts.bp,
                       _certificates.bp, _reports.bp, _privacy.bp):

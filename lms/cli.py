@@ -117,6 +117,18 @@ def seed_command(if_empty):
     _print_demo_accounts()
 
 
+@demo_cli.command("evaluation")
+def evaluation_command():
+    """Seed a demo evaluation: 3 cohorts, about 60 trainees, before, after and a follow-up."""
+    from lms.reports.demo import PASSWORD, seed_evaluation
+
+    cohorts = seed_evaluation()
+    db.session.commit()
+    for cohort in cohorts:
+        click.echo(f"  {cohort.name}")
+    click.echo(f"Trainees eval1-01 … eval3-18 (password {PASSWORD}); report: /reports/waves")
+
+
 def _print_demo_accounts() -> None:
     from lms.cohorts.models import Cohort
 

@@ -70,6 +70,7 @@ class Config:
     # werkzeug's default (scrypt); tests and benchmarks set a faster one.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     REPORT_MIN_N = int(os.environ.get("REPORT_MIN_N", "5"))
+    TODAY = os.environ.get("LMS_TODAY") or None  # a fixed "today" (YYYY-MM-DD) for tests, demos
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))

@@ -28,6 +28,8 @@ class Cohort(Timestamps, db.Model):
     pacing: Mapped[str] = mapped_column(String(12), default="self")
     knowledge_pass_percent: Mapped[int | None]  # certificate rule; None = no pass mark
     historical: Mapped[bool] = mapped_column(default=False)  # created by a historical import
+    # Answers carry a self-generated identification code (lms.privacy.sgic) for pairing waves.
+    anonymous: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     facilitators: Mapped[list[User]] = relationship(secondary="cohort_facilitator")
@@ -55,6 +57,20 @@ class Cohort(Timestamps, db.Model):
             self.phase_gates.append(gate)
         gate.is_open = is_open
 
+    def wave_date(self, phase: str) -> date | None:
+        """The date a follow-up wave is scheduled to open (None: not scheduled)."""
+        return next((g.opens_on for g in self.phase_gates if g.phase == phase), None)
+
+    def schedule_wave(self, phase: str, opens_on: date | None) -> None:
+        """Schedule (or, with None, cancel) a follow-up wave."""
+        gate = next((g for g in self.phase_gates if g.phase == phase), None)
+        if gate is None:
+            if opens_on is None:
+                return
+            gate = PhaseGate(phase=phase, is_open=False)
+            self.phase_gates.append(gate)
+        gate.opens_on = opens_on
+
     # The two gates every cohort has, by name (forms, seeds and tests set them directly).
     pre_survey_open = property(lambda self: self.gate_open("pre"),
                                lambda self, value: self.set_gate("pre", value))
@@ -69,6 +85,7 @@ class PhaseGate(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), primary_key=True)
     phase: Mapped[str] = mapped_column(String(20), primary_key=True)
     is_open: Mapped[bool] = mapped_column(default=False)
+    opens_on: Mapped[date | None] = mapped_column(Date)  # a follow-up wave's scheduled date
 
 
 class CohortFacilitator(db.Model):

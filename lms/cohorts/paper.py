@@ -141,7 +141,7 @@ def entry_grid(cohort: Cohort, phase: str) -> tuple[list[GridColumn], list[GridR
     for enrolment in enrolments:
         # The same choice as version_for: the post-survey repeats the version answered before.
         version = current
-        if phase == "post" and enrolment.id in pre_versions:
+        if phase != "pre" and enrolment.id in pre_versions:
             version = db.session.get(SurveyVersion, pre_versions[enrolment.id])
         items = {i.key: i for i in items_for(enrolment, phase, version)} if version else {}
         for item in items.values():

@@ -32,7 +32,8 @@ def paper_pdf(cohort_id: int, lang: str):
     return download(pdf, f"cohort-{cohort.id}-survey-{track}-{lang}.pdf", "application/pdf")
 
 
-@bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post):phase>", methods=["GET", "POST"])
+@bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post, 'follow-1', 'follow-2'):phase>",
+          methods=["GET", "POST"])
 @require(Permission.RUN_COHORTS)
 def paper_entry(cohort_id: int, phase: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)

@@ -28,3 +28,15 @@ class Release(db.Model):
     @property
     def member_ids(self) -> frozenset[int]:
         return frozenset(int(m) for m in self.members.split(",") if m)
+
+
+class IdentificationCode(db.Model):
+    """The self-generated identification code written with one survey, kept only as keyed
+    hashes (lms.privacy.sgic): the whole code, and the code with each element masked."""
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(20))
+    full: Mapped[str] = mapped_column(String(64))
+    masked: Mapped[str] = mapped_column(Text)  # the masked hashes, comma-separated, in order

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortModule, Enrolment
 from lms.extensions import db
 from lms.modules.models import Lesson, LessonProgress, Module
+from lms.progress.clock import today
 from lms.progress.states import CertificateState, Completion, Missing, ModuleAccess, PhaseState
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import DraftAnswer, Phase, SurveyResponse
@@ -57,8 +59,13 @@ def module_completion(lessons: list, completed: set[int],
 
 
 def phase_state(phase: Phase, enrolment: Enrolment, *, submitted: bool, draft_started: bool,
-                modules_complete: bool, instrument: bool) -> PhaseState:
-    """The state of one survey phase for one enrolment."""
+                modules_complete: bool, instrument: bool, post_done: bool = False,
+                today: date | None = None) -> PhaseState:
+    """The state of one survey phase for one enrolment.
+
+    A follow-up wave is locked until the survey after the training is done; then it waits for
+    its scheduled date, or for the facilitator to open it earlier.
+    """
     cohort = enrolment.cohort
     if submitted:
         return PhaseState.DONE
@@ -66,6 +73,14 @@ def phase_state(phase: Phase, enrolment: Enrolment, *, submitted: bool, draft_st
         return PhaseState.WAIVED
     if cohort.historical or not instrument:
         return PhaseState.NOT_DONE  # nothing to answer: an imported cohort, or no instrument
+    if phase.is_follow_up:
+        if not post_done:
+            return PhaseState.LOCKED
+        opens_on = cohort.wave_date(phase)
+        if cohort.gate_open(phase) or (opens_on is not None and today is not None
+                                       and today >= opens_on):
+            return PhaseState.OPEN
+        return PhaseState.PAUSED if draft_started else PhaseState.WAITING
     if phase == Phase.POST and not modules_complete:
         return PhaseState.LOCKED
     if cohort.facilitator_paced and not cohort.gate_open(phase):
@@ -111,6 +126,7 @@ class PhaseStep:
     state: PhaseState
     source: str | None = None  # online | paper | imported, once submitted
     knowledge_percent: float | None = None
+    opens_on: date | None = None  # a follow-up wave's scheduled date
 
 
 @dataclass(frozen=True)
@@ -271,6 +287,7 @@ def journeys(enrolments: list[Enrolment]) -> list[Journey]:
         return []
     facts = _load_facts(enrolments)
     instrument = current_version() is not None
+    current_day = today()
     result = []
     for enrolment in enrolments:
         user_id, cohort = enrolment.user_id, enrolment.cohort
@@ -284,12 +301,18 @@ def journeys(enrolments: list[Enrolment]) -> list[Journey]:
         phases = {}
         for phase in Phase:
             response = facts.responses.get((enrolment.id, phase.value))
+            if phase.is_follow_up and response is None and cohort.wave_date(phase) is None \
+                    and not cohort.gate_open(phase):
+                continue  # a wave this cohort has not scheduled
+            post_done = (enrolment.id, Phase.POST.value) in facts.responses
             state = phase_state(phase, enrolment, submitted=response is not None,
                                 draft_started=(enrolment.id, phase.value) in facts.drafts,
-                                modules_complete=modules_complete, instrument=instrument)
+                                modules_complete=modules_complete, instrument=instrument,
+                                post_done=post_done, today=current_day)
             phases[phase] = PhaseStep(
                 phase, state, response.source if response else None,
-                _percent(response.knowledge_correct, response.knowledge_total) if response else None)
+                _percent(response.knowledge_correct, response.knowledge_total) if response else None,
+                cohort.wave_date(phase) if phase.is_follow_up else None)
         modules = [ModuleStep(cm.module, cm.required,
                               module_access(cohort, cm, phases[Phase.PRE].state),
                               *completions[cm.module_id], enrolment=enrolment)

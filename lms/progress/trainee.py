@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lms.auth.models import User
 from lms.cohorts.services import active_enrolments, gates_version
+from lms.cohorts.waves import follow_up_enrolments
 from lms.modules.models import Lesson, Module
 from lms.modules.services import default_modules_for, progress_by_lesson, resume_lesson
 from lms.progress.journey import Journey, ModuleStep, journey, journeys, module_completion
@@ -44,7 +45,7 @@ def merged_modules(trainee_journeys: list[Journey]) -> list[ModuleStep]:
 
 
 def trainee_modules(user: User) -> tuple[list[Journey], list[ModuleStep]]:
-    trainee_journeys = journeys(active_enrolments(user))
+    trainee_journeys = journeys(active_enrolments(user) + follow_up_enrolments(user))
     if not trainee_journeys:
         return [], _modules_without_cohort(user)
     return trainee_journeys, merged_modules(trainee_journeys)

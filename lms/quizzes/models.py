@@ -26,10 +26,16 @@ from lms.modules.models import Bilingual
 
 
 class Phase(StrEnum):
-    """When a survey is answered: before the training, after it (follow-up waves to come)."""
+    """When a survey is answered: before the training, after it, and at follow-up waves."""
 
     PRE = "pre"
     POST = "post"
+    FOLLOW_1 = "follow-1"  # a follow-up wave, months later (scheduled per cohort)
+    FOLLOW_2 = "follow-2"
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.value.startswith("follow-")
 
     @property
     def title(self) -> str:
@@ -44,8 +50,12 @@ class Phase(StrEnum):
 
 # The one table of phase names.
 PHASE_TITLES = {Phase.PRE: _l("Survey before the training"),
-                Phase.POST: _l("Survey after the training")}
-PHASE_LABELS = {Phase.PRE: _l("Before the training"), Phase.POST: _l("After the training")}
+                Phase.POST: _l("Survey after the training"),
+                Phase.FOLLOW_1: _l("Follow-up survey"),
+                Phase.FOLLOW_2: _l("Second follow-up survey")}
+PHASE_LABELS = {Phase.PRE: _l("Before the training"), Phase.POST: _l("After the training"),
+                Phase.FOLLOW_1: _l("Follow-up"), Phase.FOLLOW_2: _l("Second follow-up")}
+FOLLOW_UPS = (Phase.FOLLOW_1, Phase.FOLLOW_2)
 PHASES = tuple(Phase)
 LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
                  _l("Strongly agree"))

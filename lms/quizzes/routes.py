@@ -1,6 +1,6 @@
 """Taking the pre/post survey page by page (autosaved), submitting once, seeing one's profile."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,6 +8,7 @@ from flask_login import current_user
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.permissions import Permission, require
+from lms.privacy.sgic import ELEMENTS, CodeError, normalise, programme_secret, record_code
 from lms.progress.journey import journey
 from lms.progress.states import PhaseState
 from lms.quizzes.blueprint import bp
@@ -47,7 +48,19 @@ def _answers_from_form(items) -> dict[int, int]:
     return answers
 
 
-@bp.route("/surveys/<int:enrolment_id>/<any(pre, post):phase>", methods=["GET", "POST"])
+def _identification_code(enrolment) -> dict[str, str] | None:
+    """In an anonymous cohort, the self-generated code written with the survey (checked here,
+    so that a mistyped element is asked again before anything is submitted)."""
+    if not enrolment.cohort.anonymous:
+        return None
+    code = {name: request.form.get(f"sgic-{name}", "") for name, *_rest in ELEMENTS}
+    normalise(code)  # raises CodeError with a translated message
+    return code
+
+
+PHASE_PATH = "<any(pre, post, 'follow-1', 'follow-2'):phase>"  # every phase, waves too
+
+@bp.route(f"/surveys/<int:enrolment_id>/{PHASE_PATH}", methods=["GET", "POST"])
 @require(Permission.LEARN)
 def take(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)
@@ -70,7 +83,7 @@ def take(enrolment_id: int, phase: str):
     survey_pages = pages(items)
     page = min(max(request.args.get("page", 1, type=int), 1), max(len(survey_pages), 1))
     page_items = survey_pages[page - 1] if survey_pages else []
-    missing = []
+    missing, code_error = [], None
     if request.method == "POST":
         save_draft(enrolment, phase, _answers_from_form(page_items))
         action = request.form.get("action", "next")
@@ -80,9 +93,16 @@ def take(enrolment_id: int, phase: str):
             return redirect(url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
                                     page=min(max(target, 1), len(survey_pages))))
         try:
+            code = _identification_code(enrolment)
             # The page's answers, the submission and what it earned: one transaction.
-            submit_survey(enrolment, phase)
+            response = submit_survey(enrolment, phase)
+            if code is not None:
+                record_code(response, enrolment.cohort_id, code,
+                            programme_secret(current_app.config))
             db.session.commit()
+        except CodeError as error:
+            db.session.commit()  # keep what this page added
+            code_error = str(error)
         except AlreadySubmitted:
             flash(_("This survey has already been submitted. Thank you!"), "info")
             return done
@@ -102,10 +122,11 @@ def take(enrolment_id: int, phase: str):
         answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
         answered=sum(1 for i in items if i.id in answers), total=len(items),
         likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
-        dont_know_label=DONT_KNOW_LABEL), 422 if missing else 200
+        dont_know_label=DONT_KNOW_LABEL, code_elements=ELEMENTS if enrolment.cohort.anonymous
+        else (), code_error=code_error), 422 if missing or code_error else 200
 
 
-@bp.post("/surveys/<int:enrolment_id>/<any(pre, post):phase>/autosave")
+@bp.post(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/autosave")
 @require(Permission.LEARN)
 def autosave(enrolment_id: int, phase: str):
     """Saves one or more answers as the trainee clicks (progressive enhancement)."""
@@ -123,7 +144,7 @@ def autosave(enrolment_id: int, phase: str):
     return {"saved": saved}
 
 
-@bp.get("/surveys/<int:enrolment_id>/<any(pre, post):phase>/done")
+@bp.get(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/done")
 @require(Permission.LEARN)
 def done(enrolment_id: int, phase: str):
     enrolment = _own_enrolment_or_404(enrolment_id)

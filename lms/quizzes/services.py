@@ -40,8 +40,9 @@ def item_audience(enrolment) -> str | None:
 
 
 def version_for(enrolment, phase: str) -> SurveyVersion | None:
-    """The post-survey repeats the version answered before, so pre and post stay comparable."""
-    if phase == "post":
+    """The post-survey and follow-up waves repeat the version answered before, so every wave
+    stays comparable."""
+    if phase != "pre":
         pre = response_for(enrolment, "pre")
         if pre is not None:
             return db.session.get(SurveyVersion, pre.version_id)
