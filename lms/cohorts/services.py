@@ -106,7 +106,8 @@ def active_enrolments(user) -> list[Enrolment]:
         select(Enrolment).join(Cohort).where(Enrolment.user_id == user.id,
                                              Cohort.status != "closed",
                                              Cohort.historical.is_(False))
-        .order_by(Enrolment.joined_at.desc())))
+        .options(contains_eager(Enrolment.cohort).joinedload(Cohort.phase_gates))
+        .order_by(Enrolment.joined_at.desc())).unique())
 
 
 # --- Joining -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, undefer
 
 from lms.extensions import db
 from lms.modules.blueprint import bp
@@ -37,8 +38,10 @@ def _module_or_404(key: str) -> Module:
 
 
 def _lesson_or_404(key: str) -> Lesson:
-    return db.session.scalar(select(Lesson).where(Lesson.key == key,
-                                                  Lesson.archived.is_(False))) or abort(404)
+    """The lesson with its module and both languages' blocks, in one query."""
+    return db.session.scalar(select(Lesson).options(
+        joinedload(Lesson.module), undefer(Lesson.blocks_vi), undefer(Lesson.blocks_en))
+        .where(Lesson.key == key, Lesson.archived.is_(False))) or abort(404)
 
 
 def _open_module_or_redirect(module: Module):
@@ -85,8 +88,12 @@ def lesson(key: str):
     if redirect_response:
         return redirect_response
     progress = record_visit(current_user, lesson)
+    db.session.flush()
+    # Rendered before the commit, which would expire (and reload) every object the page shows.
+    page = _render_lesson(lesson, progress=progress,
+                          reflections=reflections_for(current_user, lesson))
     db.session.commit()
-    return _render_lesson(lesson, progress=progress, reflections=reflections_for(current_user, lesson))
+    return page
 
 
 def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = False, **context):

@@ -54,8 +54,18 @@ def module_step(user: User, module: Module) -> ModuleStep | None:
     return next((step for step in trainee_modules(user)[1] if step.module.id == module.id), None)
 
 
+def _resume(trainee_journeys: list[Journey], modules: list[ModuleStep]) -> Lesson | None:
+    """resume_lesson from the facts the journeys already loaded: the open lesson last opened."""
+    last_viewed = trainee_journeys[0].last_viewed
+    opened = [lesson for step in modules if step.open for lesson in step.module.lessons
+              if lesson.id in last_viewed]
+    return max(opened, key=lambda lesson: last_viewed[lesson.id], default=None)
+
+
 def dashboard(user: User) -> Dashboard:
     trainee_journeys, modules = trainee_modules(user)
+    if trainee_journeys:
+        return Dashboard(trainee_journeys, modules, _resume(trainee_journeys, modules))
     return Dashboard(trainee_journeys, modules,
                      resume_lesson(user, [step.module for step in modules if step.open]))
 
