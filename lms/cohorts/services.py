@@ -98,16 +98,21 @@ def enrol(cohort: Cohort, user) -> Enrolment:
     return enrolment
 
 
-def active_enrolments(user) -> list[Enrolment]:
-    """The trainee's enrolments in cohorts that are not closed, newest first."""
+def active_enrolments(user, with_modules: bool = False) -> list[Enrolment]:
+    """The trainee's enrolments in cohorts that are not closed, newest first, with their cohort
+    and its gates (with_modules: and its modules with their lessons) in the same query."""
     if not getattr(user, "id", None):
         return []
+    cohort = contains_eager(Enrolment.cohort)
+    options = [cohort.joinedload(Cohort.phase_gates)]
+    if with_modules:
+        options.append(cohort.joinedload(Cohort.modules).joinedload(CohortModule.module)
+                       .joinedload(Module.lessons))
     return list(db.session.scalars(
         select(Enrolment).join(Cohort).where(Enrolment.user_id == user.id,
                                              Cohort.status != "closed",
                                              Cohort.historical.is_(False))
-        .options(contains_eager(Enrolment.cohort).joinedload(Cohort.phase_gates))
-        .order_by(Enrolment.joined_at.desc())).unique())
+        .options(*options).order_by(Enrolment.joined_at.desc())).unique())
 
 
 # --- Joining -------------------------------------------------------------------------------

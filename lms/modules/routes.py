@@ -1,5 +1,7 @@
 """Module and lesson pages for trainees; preview and print views for facilitators."""
 
+from types import SimpleNamespace
+
 from flask import (
     abort,
     current_app,
@@ -20,11 +22,11 @@ from lms.modules.blueprint import bp
 from lms.modules.models import Lesson, Module
 from lms.modules.services import (
     active_modules,
+    lesson_blocks,
     mark_complete,
     progress_by_lesson,
-    record_visit,
-    reflections_for,
     save_reflection,
+    visit_lesson,
 )
 from lms.permissions import Permission, public, require
 from lms.progress.states import ModuleAccess
@@ -46,7 +48,10 @@ def _lesson_or_404(key: str) -> Lesson:
 
 def _open_module_or_redirect(module: Module):
     """The trainee's access to the module; a redirect when the module is not open to them."""
-    step = module_step(current_user, module)
+    return _step_or_redirect(module_step(current_user, module))
+
+
+def _step_or_redirect(step):
     if step is None:
         abort(403)  # another cohort's module, or not for this audience
     if step.access == ModuleAccess.NEEDS_PRE_SURVEY:
@@ -84,14 +89,24 @@ def module(key: str):
 @bp.get("/lessons/<key>")
 @require(Permission.LEARN)
 def lesson(key: str):
-    lesson, redirect_response = _open_lesson_or_redirect(key)
+    # The trainee's journeys already hold their modules' lessons: no query for the lesson,
+    # none for its blocks (cached per content version), one statement for the visit and the
+    # reflections.
+    steps = trainee_modules(current_user)[1]
+    found = next(((step, lesson) for step in steps for lesson in step.module.lessons
+                  if lesson.key == key), None)
+    if found is None:  # not one of theirs: 404 for an unknown lesson, otherwise 403
+        lesson = _lesson_or_404(key)
+        step = next((s for s in steps if s.module.id == lesson.module_id), None)
+    else:
+        step, lesson = found
+    redirect_response = _step_or_redirect(step)[1]
     if redirect_response:
         return redirect_response
-    progress = record_visit(current_user, lesson)
-    db.session.flush()
+    completed_at, reflections = visit_lesson(current_user, lesson)
     # Rendered before the commit, which would expire (and reload) every object the page shows.
-    page = _render_lesson(lesson, progress=progress,
-                          reflections=reflections_for(current_user, lesson))
+    page = _render_lesson(lesson, progress=SimpleNamespace(completed_at=completed_at),
+                          reflections=reflections)
     db.session.commit()
     return page
 
@@ -101,7 +116,7 @@ def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = Fals
     index = next(i for i, sibling in enumerate(siblings) if sibling.id == lesson.id)
     return render_template(
         "modules/lesson.html", lesson=lesson, module=lesson.module,
-        blocks=lesson.text("blocks", lang), lang=lang, preview=preview,
+        blocks=lesson_blocks(lesson, lang), lang=lang, preview=preview,
         show_notes=preview, position=index + 1, count=len(siblings),
         previous=siblings[index - 1] if index > 0 else None,
         next=siblings[index + 1] if index + 1 < len(siblings) else None, **context)

@@ -12,7 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    inspect,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
@@ -267,12 +278,19 @@ def _load_facts(enrolments: list[Enrolment]) -> _Facts:
     enrolment_ids = [e.id for e in enrolments]
     user_ids = {e.user_id for e in enrolments}
     cohort_ids = {e.cohort_id for e in enrolments}
-    for cohort_module in db.session.scalars(
+    cohorts = {e.cohort_id: e.cohort for e in enrolments}
+    if all("modules" not in inspect(cohort).unloaded for cohort in cohorts.values()):
+        # loaded with the enrolments (active_enrolments(with_modules=True)): ordered by position
+        cohort_modules = [cm for cohort in cohorts.values() for cm in cohort.modules
+                          if not cm.module.archived]
+    else:
+        cohort_modules = db.session.scalars(
             select(CohortModule)
             .options(joinedload(CohortModule.module).joinedload(Module.lessons))
             .join(Module, Module.id == CohortModule.module_id)
             .where(CohortModule.cohort_id.in_(cohort_ids), Module.archived.is_(False))
-            .order_by(CohortModule.cohort_id, CohortModule.position)).unique():
+            .order_by(CohortModule.cohort_id, CohortModule.position)).unique()
+    for cohort_module in cohort_modules:
         facts.cohort_modules[cohort_module.cohort_id].append(cohort_module)
         facts.lessons[cohort_module.module_id] = [
             LessonFacts(lesson.id, lesson.required) for lesson in cohort_module.module.lessons]
