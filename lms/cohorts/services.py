@@ -4,7 +4,6 @@ import hashlib
 import re
 import secrets
 
-import segno
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -180,6 +179,8 @@ def join_url(cohort: Cohort) -> str:
 
 def qr_svg(url: str, title: str = "") -> str:
     """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
+    import segno  # loaded on first use, not at boot
+
     svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr-code",
                                                lineclass=None, title=title or None)
     if re.search(r"<[^>]*\sstyle=", svg):
