@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
     String,
+    bindparam,
     case,
     cast,
     func,
@@ -246,9 +248,13 @@ def _percent(correct: int | None, total: int | None) -> float | None:
     return round(100 * (correct or 0) / total, 1) if total else None
 
 
-def _facts_query(user_ids, enrolment_ids):
+@cache
+def _facts_query():
     """Lesson progress, survey responses, drafts, certificates and whether an instrument exists,
-    as one UNION ALL: columns (kind, owner, lesson, phase, source, n1, n2, at)."""
+    as one UNION ALL: columns (kind, owner, lesson, phase, source, n1, n2, at). Built once per
+    process (parameters `user_ids`, `enrolment_ids`), compiled once per dialect."""
+    user_ids = bindparam("user_ids", expanding=True)
+    enrolment_ids = bindparam("enrolment_ids", expanding=True)
     none_int, none_str = cast(null(), Integer), cast(null(), String)
     none_at = cast(null(), LessonProgress.last_viewed_at.type)
     return union_all(
@@ -295,7 +301,7 @@ def _load_facts(enrolments: list[Enrolment]) -> _Facts:
         facts.lessons[cohort_module.module_id] = [
             LessonFacts(lesson.id, lesson.required) for lesson in cohort_module.module.lessons]
     for kind, owner, lesson_id, phase, source, n1, n2, at in db.session.execute(
-            _facts_query(user_ids, enrolment_ids)):
+            _facts_query(), {"user_ids": list(user_ids), "enrolment_ids": enrolment_ids}):
         if kind == "p":
             facts.visited[owner].add(lesson_id)
             facts.last_viewed[owner][lesson_id] = at
