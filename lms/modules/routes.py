@@ -92,7 +92,7 @@ def lesson(key: str):
     # The trainee's journeys already hold their modules' lessons: no query for the lesson,
     # none for its blocks (cached per content version), one statement for the visit and the
     # reflections.
-    steps = trainee_modules(current_user)[1]
+    trainee_journeys, steps = trainee_modules(current_user)
     found = next(((step, lesson) for step in steps for lesson in step.module.lessons
                   if lesson.key == key), None)
     if found is None:  # not one of theirs: 404 for an unknown lesson, otherwise 403
@@ -103,7 +103,8 @@ def lesson(key: str):
     redirect_response = _step_or_redirect(step)[1]
     if redirect_response:
         return redirect_response
-    completed_at, reflections = visit_lesson(current_user, lesson)
+    completed_at, reflections = visit_lesson(
+        current_user, lesson, trainee_journeys[0].last_viewed if trainee_journeys else None)
     # Rendered before the commit, which would expire (and reload) every object the page shows.
     page = _render_lesson(lesson, progress=SimpleNamespace(completed_at=completed_at),
                           reflections=reflections)

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, url_for
@@ -138,31 +138,57 @@ def record_visit(user, lesson: Lesson) -> LessonProgress:
     return progress
 
 
-def visit_lesson(user, lesson: Lesson) -> tuple[datetime | None, dict[str, str]]:
+# A lesson opened again within this time, with no other lesson opened in between, is not
+# written again: its last visit already says where the trainee stopped (a refresh, or going
+# back and forth between the page and its reflections, writes nothing).
+VISIT_REFRESH = timedelta(minutes=5)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _reflections_json(dialect: str, user, lesson: Lesson):
+    """The trainee's reflections on the lesson as one JSON object {block key: answer}."""
+    answers = (func.json_object_agg if dialect == "postgresql" else func.json_group_object)(
+        Reflection.block_key, Reflection.answer)
+    return select(answers).where(Reflection.user_id == user.id,
+                                 Reflection.lesson_id == lesson.id).scalar_subquery()
+
+
+def visit_lesson(user, lesson: Lesson, last_viewed: dict[int, datetime] | None = None
+                 ) -> tuple[datetime | None, dict[str, str]]:
     """record_visit and reflections_for in one statement: an upsert of the visit returning
-    when the lesson was completed and the trainee's reflections on it."""
+    when the lesson was completed and the trainee's reflections on it.
+
+    `last_viewed`: lesson id -> the trainee's last visit, when the caller already has it; a
+    lesson that is the trainee's latest visit, made within VISIT_REFRESH, is only read."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-        answers = func.json_object_agg(Reflection.block_key, Reflection.answer)
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-        answers = func.json_group_object(Reflection.block_key, Reflection.answer)
-    else:
+    if dialect not in ("postgresql", "sqlite"):
         progress = record_visit(user, lesson)
         db.session.flush()
         return progress.completed_at, reflections_for(user, lesson)
-    now = utcnow()
-    reflections = select(answers).where(Reflection.user_id == user.id,
-                                        Reflection.lesson_id == lesson.id).scalar_subquery()
-    completed_at, answers_json = db.session.execute(
-        insert(LessonProgress).values(user_id=user.id, lesson_id=lesson.id, last_viewed_at=now)
-        .on_conflict_do_update(index_elements=["user_id", "lesson_id"],
-                               set_={"last_viewed_at": now})
-        .returning(LessonProgress.completed_at, reflections)).one()
-    if isinstance(answers_json, str):
-        answers_json = json.loads(answers_json)
-    return completed_at, dict(answers_json or {})
+    reflections = _reflections_json(dialect, user, lesson)
+    seen = (last_viewed or {}).get(lesson.id)
+    if seen is not None and seen == max(last_viewed.values()) \
+            and utcnow() - _aware(seen) < VISIT_REFRESH:
+        statement = select(LessonProgress.completed_at, reflections).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    else:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        now = utcnow()
+        statement = (
+            insert(LessonProgress).values(user_id=user.id, lesson_id=lesson.id, last_viewed_at=now)
+            .on_conflict_do_update(index_elements=["user_id", "lesson_id"],
+                                   set_={"last_viewed_at": now})
+            .returning(LessonProgress.completed_at, reflections))
+    completed_at, answers = db.session.execute(statement).one()
+    if isinstance(answers, str):
+        answers = json.loads(answers)
+    return completed_at, dict(answers or {})
 
 
 def mark_complete(user, lesson: Lesson) -> LessonProgress:

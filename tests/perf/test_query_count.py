@@ -81,3 +81,20 @@ def test_a_content_sync_replaces_the_cached_lesson(client, busy_trainee, content
     sync_content(content_copy)
     page = client.get(f"/lessons/{key}").get_data(as_text=True)
     assert "Kỳ thị là như thế nào?" in page and "Kỳ thị nghĩa là gì?" not in page
+
+
+def test_reopening_the_latest_lesson_writes_nothing_and_resume_stays_right(client, busy_trainee):
+    keys = [lesson.key for lesson in busy_trainee[1]]
+    writes = lambda statements: [s for s in statements if s.lstrip().upper().startswith("INSERT")]  # noqa: E731
+    with counted() as first:
+        client.get(f"/lessons/{keys[0]}")
+    with counted() as again:
+        page = client.get(f"/lessons/{keys[0]}").get_data(as_text=True)
+    assert len(writes(first)) == 1 and writes(again) == []
+    assert "Bạn đã hoàn thành bài học này." in page  # read from the database, not written
+    with counted() as other:
+        client.get(f"/lessons/{keys[1]}")
+        client.get(f"/lessons/{keys[0]}")
+    assert len(writes(other)) == 2  # another lesson in between: both visits are written
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/lessons/{keys[0]}"' in home and f'href="/lessons/{keys[1]}"' not in home
