@@ -34,7 +34,7 @@ run: setup serve
 
 serve:
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --preload \
 		--max-requests 2000 --max-requests-jitter 200 \
 		--access-logfile - wsgi:app
 

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import scenarios
+from bench import floor, scenarios
 from bench.machine import CpuWatch, wait_until_quiet
 from bench.seed import TRAINEE_PASSWORD, CohortPlan, Seeded, seed_programme
 from bench.server import HOST, GunicornServer
@@ -64,6 +64,19 @@ TARGETS = [
      lambda r: r["memory"]["peak_mb_before_sign_in_burst"]),
     ("worker peak RSS, after 40 scrypt sign-ins at once", 120, "MB",
      lambda r: r["memory"]["peak_mb"]),
+    # Issue 17: against the floor (a bare Flask + Jinja page, same gunicorn settings, same run).
+    ("lesson page median / floor page median", 3, "x", lambda r: r["vs_floor"]["median_ratio"]),
+    ("lesson throughput at 20 connections, % of the floor's", 25, "% min",
+     lambda r: r["vs_floor"]["throughput_percent"]),
+    ("lesson page p99 at 20 connections", 100, "ms",
+     lambda r: r["lesson_vs_floor"]["concurrent_20"]["p99_ms"]),
+    ("master + 2 workers PSS after the trainee load", 130, "MiB",
+     lambda r: r["lesson_vs_floor"]["memory"]["pss_mib"]),
+    ("master + 2 workers PSS at the end of the whole run", 130, "MiB",
+     lambda r: r["memory_end"]["pss_mib"]),
+    ("start → first 200", 1, "s", lambda r: r["start_to_first_200_s"]),
+    ("trainee requests > 1 s or failed during a 20,000-survey import", 0, "count",
+     lambda r: r.get("import_interference")),
 ]
 
 
@@ -130,13 +143,29 @@ def run(args) -> dict:
     seeded, context, seed_seconds = seed(url, args)
     print(f"  seeded in {seed_seconds:.1f} s: {seeded.rows}", flush=True)
     results["seed"] = {"seconds": round(seed_seconds, 1), "rows": seeded.rows}
-    server = GunicornServer(url, workers=2, threads=4)
+    print("floor: a bare Flask + Jinja page under the same gunicorn settings…", flush=True)
+    results["floor"] = floor.measure_floor(url, quick=args.quick)
+    print(f"  {results['floor']}", flush=True)
+    server = GunicornServer(url, workers=2, threads=4, options=("--preload",))
     try:
-        server.start()
+        results["start_to_first_200_s"] = round(floor.start_timed(server), 2)
         context.server_pids = server.worker_pids
         context.snapshot_memory("after boot")
         print(f"gunicorn on {HOST}:{server.port}, workers {server.worker_pids()}", flush=True)
         results["cpu"] = {}
+        wait_until_quiet(server.worker_pids)
+        # First, before any staff page loads the statistics libraries into a worker: the
+        # memory figure is the one trainee traffic costs.
+        print("lesson page against the floor (sequential, then 20 connections)…", flush=True)
+        results["lesson_vs_floor"] = floor.measure_lesson(
+            server, [t.username for t in context.saturating[:20]], TRAINEE_PASSWORD,
+            context.lessons[1], quick=args.quick)
+        print(f"  {results['lesson_vs_floor']}", flush=True)
+        base, app_ = results["floor"], results["lesson_vs_floor"]
+        results["vs_floor"] = {
+            "median_ratio": round(app_["sequential"]["p50_ms"] / base["sequential"]["p50_ms"], 2),
+            "throughput_percent": round(100 * app_["concurrent_20"]["rps"]
+                                        / base["concurrent_20"]["rps"], 1)}
         wait_until_quiet(server.worker_pids)
         with CpuWatch(server.worker_pids) as watch:
             results["latency"] = scenarios.latencies(server.port, seeded, context,
@@ -170,6 +199,7 @@ def run(args) -> dict:
         results["cpu"]["40 sign-ins at once"] = watch.summary()
         context.snapshot_memory("40 sign-ins at once")
         results["memory"] = memory_summary(context)
+        results["memory_end"] = floor.memory(server)
     finally:
         server.cleanup()
         workdir.cleanup()
@@ -195,7 +225,12 @@ def judge(results: dict) -> list[dict]:
             value = read(results)
         except (KeyError, TypeError):
             value = None
-        passed = None if value is None else (value <= limit if unit == "count" else value < limit)
+        if value is None:
+            passed = None
+        elif unit.endswith("min"):
+            passed = value >= limit
+        else:
+            passed = value <= limit if unit in ("count", "x", "s", "MiB") else value < limit
         verdicts.append({"target": name, "limit": limit, "unit": unit, "value": value,
                          "pass": passed})
     return verdicts
@@ -260,6 +295,24 @@ def table(results: dict) -> str:
     lines += ["", "worker peak RSS (VmHWM, MB, largest worker) after each step:"]
     lines += [f"  {step:<44}{value:>8}" for step, value in mem["peak_mb_after_step"].items()]
     lines.append(f"  at the end: RSS {mem['rss_mb']}, PSS {mem['pss_mb']}")
+    base, app_ = results["floor"], results["lesson_vs_floor"]
+    lines += ["", f"{'against the floor (same gunicorn settings)':<46}{'floor':>12}{'lesson':>12}"
+                  f"{'ratio':>8}",
+              f"{'sequential median, ms':<46}{base['sequential']['p50_ms']:>12}"
+              f"{app_['sequential']['p50_ms']:>12}{results['vs_floor']['median_ratio']:>8}",
+              f"{'20 connections, req/s':<46}{base['concurrent_20']['rps']:>12}"
+              f"{app_['concurrent_20']['rps']:>12}"
+              f"{results['vs_floor']['throughput_percent'] / 100:>8.2f}",
+              f"{'20 connections, p99 ms':<46}{base['concurrent_20']['p99_ms']:>12}"
+              f"{app_['concurrent_20']['p99_ms']:>12}",
+              f"{'master + 2 workers after load, RSS MiB':<46}{base['memory']['rss_mib']:>12}"
+              f"{app_['memory']['rss_mib']:>12}",
+              f"{'master + 2 workers after load, PSS MiB':<46}{base['memory']['pss_mib']:>12}"
+              f"{app_['memory']['pss_mib']:>12}",
+              f"{'  … at the end of the whole run (RSS / PSS)':<46}{'':>12}"
+              f"{results['memory_end']['rss_mib']:>6} / {results['memory_end']['pss_mib']}",
+              f"{'start → first 200, s':<46}{base['start_to_first_200_s']:>12}"
+              f"{results['start_to_first_200_s']:>12}"]
     lines += ["", f"{'target':<58}{'limit':>10}{'value':>10}  result"]
     for t in results["targets"]:
         verdict = {True: "pass", False: "MISS", None: "n/a"}[t["pass"]]

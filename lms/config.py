@@ -32,12 +32,22 @@ def _database_url() -> str:
     return url
 
 
+def _engine_options() -> dict:
+    options: dict = {"pool_pre_ping": True}
+    # Behind PgBouncer in transaction pooling, a server connection changes between transactions:
+    # psycopg 3 must not prepare statements on it (PgBouncer 1.21+ with max_prepared_statements
+    # can keep them; then leave PGBOUNCER unset).
+    if _env_bool("PGBOUNCER") and _database_url().startswith("postgresql"):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 class Config:
     """Defaults for a single-machine install: SQLite in instance/, key kept in instance/."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by load()
     SQLALCHEMY_DATABASE_URI = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = _engine_options()
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("HTTPS")

@@ -4,7 +4,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -111,7 +111,9 @@ def init_app(app: Flask) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         # Pages and files with personal data (certificates, exports) are never kept in a cache.
         attachment = "attachment" in response.headers.get("Content-Disposition", "")
-        if (current_user.is_authenticated or attachment) \
+        # is_anonymous reads no column: a user expired by the route's commit is not reloaded.
+        signed_in = not getattr(g.get("_login_user"), "is_anonymous", True)
+        if (signed_in or attachment) \
                 and request.endpoint not in ("static", "main.favicon") \
                 and "no-store" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "private, no-store"

@@ -8,7 +8,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.certificates.blueprint import bp
-from lms.certificates.documents import certificate_filename, certificate_pdf, certificates_zip, verify_url
 from lms.certificates.forms import IssueForm, RevokeForm, VerifyForm
 from lms.certificates.services import (
     CertificateError,
@@ -37,6 +36,12 @@ from lms.progress.certification import (
 from lms.urls import is_private_url, public_url
 
 
+def verify_url(code: str) -> str:
+    from lms.certificates.documents import verify_url  # reportlab loads on first use
+
+    return verify_url(code)
+
+
 @bp.context_processor
 def certificate_helpers():
     return {"format_code": format_code, "verify_url": verify_url}
@@ -57,6 +62,8 @@ def download(code: str):
     if certificate is None or certificate.is_revoked or \
             not can_download(current_user, certificate):
         abort(404)
+    from lms.certificates.documents import certificate_filename, certificate_pdf
+
     data = certificate_pdf(certificate)
     if certificate.enrolment.user_id != current_user.id:
         audit_download(current_user, [certificate])
@@ -112,6 +119,8 @@ def cohort_zip(cohort_id: int):
     if not certificates:
         flash(_("No certificates have been issued in this cohort yet."), "info")
         return redirect(url_for("certificates.cohort", cohort_id=cohort.id))
+    from lms.certificates.documents import certificates_zip
+
     data = certificates_zip(certificates)
     audit_download(current_user, certificates, cohort)
     db.session.commit()

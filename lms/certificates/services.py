@@ -26,7 +26,6 @@ from sqlalchemy.exc import IntegrityError
 from lms.auth.models import User, audit
 from lms.auth.services import record_failure, throttled
 from lms.certificates.models import Certificate
-from lms.certificates.pdf import CERTIFICATE_LABEL_KEYS, LANGUAGES
 from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import CODE_ALPHABET, can_manage_cohort, new_code
 from lms.extensions import db
@@ -114,6 +113,8 @@ def cohort_modules(enrolment: Enrolment) -> list[Module]:
 def build_snapshot(enrolment: Enrolment, issued_at, modules: list[Module], *,
                    in_room: bool = False) -> dict:
     """The facts the certificate states, frozen at issue."""
+    from lms.certificates.pdf import LANGUAGES  # reportlab loads on first use
+
     user, cohort = enrolment.user, enrolment.cohort
     language = next((lang for lang in (user.language, cohort.language) if lang in LANGUAGES),
                     LANGUAGES[0])
@@ -258,6 +259,8 @@ def verify_code(code_text: str | None, address: str) -> Certificate | None:
 
 def certificate_labels() -> dict[str, dict[str, str]]:
     """CERTIFICATE_LABEL_KEYS -> the UI catalogue's words, for each language."""
+    from lms.certificates.pdf import CERTIFICATE_LABEL_KEYS, LANGUAGES
+
     labels = {}
     for lang in LANGUAGES:
         with force_locale(lang):

@@ -18,7 +18,6 @@ from lms.quizzes.models import (
     SurveyResponse,
     SurveyVersion,
 )
-from lms.quizzes.paper_pdf import PaperForm, render_paper_survey
 from lms.quizzes.services import AlreadySubmitted, item_audience, items_for, submit_survey
 
 LETTERS = "ABCDEFGHIJ"
@@ -90,6 +89,8 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
         texts = list(getattr(item, f"options_{lang}") or item.options_vi)
         texts += [dont_know] if item.dont_know else []
         return [f"{LETTERS[n]}. {option}" for n, option in enumerate(texts)]
+
+    from lms.quizzes.paper_pdf import PaperForm, render_paper_survey  # reportlab on first use
 
     form = PaperForm(
         title=version.text("title", lang), intro=version.text("intro", lang), language=lang,

@@ -4,15 +4,14 @@ import hashlib
 import re
 import secrets
 
-import segno
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User, audit
 from lms.auth.services import create_user, reset_password
-from lms.cohorts.models import STATUSES, Cohort, CohortFacilitator, CohortModule, Enrolment
+from lms.cohorts.models import STATUSES, Cohort, CohortFacilitator, CohortModule, Enrolment, PhaseGate
 from lms.extensions import db
 from lms.modules.models import Module
 from lms.modules.services import active_modules
@@ -98,15 +97,27 @@ def enrol(cohort: Cohort, user) -> Enrolment:
     return enrolment
 
 
-def active_enrolments(user) -> list[Enrolment]:
-    """The trainee's enrolments in cohorts that are not closed, newest first."""
+def active_enrolments(user, with_modules: bool = False,
+                      with_follow_ups: bool = False) -> list[Enrolment]:
+    """The trainee's enrolments in cohorts that are not closed, newest first, with their cohort
+    and its gates (with_modules: and its modules with their lessons) in the same query.
+    with_follow_ups: closed cohorts that scheduled a follow-up wave count too (the trainee
+    still has a survey to come back to)."""
     if not getattr(user, "id", None):
         return []
+    current = Cohort.status != "closed"
+    if with_follow_ups:
+        current = or_(current, Cohort.id.in_(
+            select(PhaseGate.cohort_id).where(PhaseGate.opens_on.is_not(None))))
+    cohort = contains_eager(Enrolment.cohort)
+    options = [cohort.joinedload(Cohort.phase_gates)]
+    if with_modules:
+        options.append(cohort.joinedload(Cohort.modules).joinedload(CohortModule.module)
+                       .joinedload(Module.lessons))
     return list(db.session.scalars(
-        select(Enrolment).join(Cohort).where(Enrolment.user_id == user.id,
-                                             Cohort.status != "closed",
+        select(Enrolment).join(Cohort).where(Enrolment.user_id == user.id, current,
                                              Cohort.historical.is_(False))
-        .order_by(Enrolment.joined_at.desc())))
+        .options(*options).order_by(Enrolment.joined_at.desc())).unique())
 
 
 # --- Joining -------------------------------------------------------------------------------
@@ -174,6 +185,8 @@ def join_url(cohort: Cohort) -> str:
 
 def qr_svg(url: str, title: str = "") -> str:
     """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
+    import segno  # loaded on first use, not at boot
+
     svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr-code",
                                                lineclass=None, title=title or None)
     if re.search(r"<[^>]*\sstyle=", svg):

@@ -84,19 +84,3 @@ def come_back_slips(cohort: Cohort, url: str, lines: list[str], count: int = 8) 
     return buffer.getvalue()
 
 
-def follow_up_enrolments(user) -> list:
-    """The trainee's enrolments in closed cohorts that scheduled a follow-up wave: the cohort
-    is over, but the trainee still has a survey to come back to."""
-    from sqlalchemy import select
-
-    from lms.cohorts.models import Enrolment, PhaseGate
-    from lms.extensions import db
-
-    if not getattr(user, "id", None):
-        return []
-    return list(db.session.scalars(
-        select(Enrolment).join(Cohort).where(
-            Enrolment.user_id == user.id, Cohort.status == "closed",
-            Cohort.historical.is_(False),
-            Cohort.id.in_(select(PhaseGate.cohort_id).where(PhaseGate.opens_on.is_not(None))))
-        .order_by(Enrolment.joined_at.desc())))

@@ -59,6 +59,9 @@ class Lesson(Bilingual, db.Model):
     # [{"type": "text"|"key-facts"|"reflection"|…, "id": str|None, "html": str}], sanitised
     blocks_vi: Mapped[list] = mapped_column(JSON, deferred=True)  # loaded only to show it
     blocks_en: Mapped[list] = mapped_column(JSON, deferred=True)
+    # A hash of both languages' blocks, set by `content sync`: the key of the rendered-lesson
+    # cache (lms.modules.services.lesson_blocks), so a lesson page reads no block from the database.
+    content_version: Mapped[str | None] = mapped_column(String(16))
     archived: Mapped[bool] = mapped_column(default=False)
 
     module: Mapped[Module] = relationship()

@@ -1,5 +1,7 @@
 """Module and lesson pages for trainees; preview and print views for facilitators."""
 
+from types import SimpleNamespace
+
 from flask import (
     abort,
     current_app,
@@ -13,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, undefer
 
 from lms.extensions import db
 from lms.i18n import content_language
@@ -20,11 +23,11 @@ from lms.modules.blueprint import bp
 from lms.modules.models import Lesson, Module
 from lms.modules.services import (
     active_modules,
+    lesson_blocks,
     mark_complete,
     progress_by_lesson,
-    record_visit,
-    reflections_for,
     save_reflection,
+    visit_lesson,
 )
 from lms.permissions import Permission, public, require
 from lms.progress.states import ModuleAccess
@@ -38,13 +41,18 @@ def _module_or_404(key: str) -> Module:
 
 
 def _lesson_or_404(key: str) -> Lesson:
-    return db.session.scalar(select(Lesson).where(Lesson.key == key,
-                                                  Lesson.archived.is_(False))) or abort(404)
+    """The lesson with its module and both languages' blocks, in one query."""
+    return db.session.scalar(select(Lesson).options(
+        joinedload(Lesson.module), undefer(Lesson.blocks_vi), undefer(Lesson.blocks_en))
+        .where(Lesson.key == key, Lesson.archived.is_(False))) or abort(404)
 
 
 def _open_module_or_redirect(module: Module):
     """The trainee's access to the module; a redirect when the module is not open to them."""
-    step = module_step(current_user, module)
+    return _step_or_redirect(module_step(current_user, module))
+
+
+def _step_or_redirect(step):
     if step is None:
         abort(403)  # another cohort's module, or not for this audience
     if step.access == ModuleAccess.NEEDS_PRE_SURVEY:
@@ -82,12 +90,27 @@ def module(key: str):
 @bp.get("/lessons/<key>")
 @require(Permission.LEARN)
 def lesson(key: str):
-    lesson, redirect_response = _open_lesson_or_redirect(key)
+    # The trainee's journeys already hold their modules' lessons: no query for the lesson,
+    # none for its blocks (cached per content version), one statement for the visit and the
+    # reflections.
+    trainee_journeys, steps = trainee_modules(current_user)
+    found = next(((step, lesson) for step in steps for lesson in step.module.lessons
+                  if lesson.key == key), None)
+    if found is None:  # not one of theirs: 404 for an unknown lesson, otherwise 403
+        lesson = _lesson_or_404(key)
+        step = next((s for s in steps if s.module.id == lesson.module_id), None)
+    else:
+        step, lesson = found
+    redirect_response = _step_or_redirect(step)[1]
     if redirect_response:
         return redirect_response
-    progress = record_visit(current_user, lesson)
+    completed_at, reflections = visit_lesson(
+        current_user, lesson, trainee_journeys[0].last_viewed if trainee_journeys else None)
+    # Rendered before the commit, which would expire (and reload) every object the page shows.
+    page = _render_lesson(lesson, progress=SimpleNamespace(completed_at=completed_at),
+                          reflections=reflections)
     db.session.commit()
-    return _render_lesson(lesson, progress=progress, reflections=reflections_for(current_user, lesson))
+    return page
 
 
 def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = False, **context):
@@ -95,7 +118,7 @@ def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = Fals
     index = next(i for i, sibling in enumerate(siblings) if sibling.id == lesson.id)
     return render_template(
         "modules/lesson.html", lesson=lesson, module=lesson.module,
-        blocks=lesson.text("blocks", lang), lang=lang, preview=preview,
+        blocks=lesson_blocks(lesson, lang), lang=lang, preview=preview,
         show_notes=preview, position=index + 1, count=len(siblings),
         previous=siblings[index - 1] if index > 0 else None,
         next=siblings[index + 1] if index + 1 < len(siblings) else None, **context)

@@ -1,11 +1,15 @@
 """Loading the toolkit into the database, and recording each trainee's visits and reflections."""
 
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.models import utcnow
 from lms.modules.content import LANGUAGES, parse_toolkit, render_blocks, render_markdown
 from lms.modules.models import Lesson, LessonProgress, Module, Reflection
@@ -66,6 +70,7 @@ def sync_toolkit(content_dir: Path | None = None) -> dict[str, int]:
             for lang in LANGUAGES:
                 setattr(lesson, f"title_{lang}", docs[lang].meta["title"])
                 setattr(lesson, f"blocks_{lang}", render_blocks(docs[lang], lesson_urls, image_url))
+            lesson.content_version = _content_version(lesson)
             seen_lessons.add(key)
     archived = 0
     for key, module in modules.items():
@@ -76,6 +81,32 @@ def sync_toolkit(content_dir: Path | None = None) -> dict[str, int]:
             lesson.archived, archived = True, archived + 1
     db.session.flush()
     return {"modules": len(seen_modules), "lessons": len(seen_lessons), "archived": archived}
+
+
+def _content_version(lesson: Lesson) -> str:
+    blocks = [getattr(lesson, f"blocks_{lang}") for lang in LANGUAGES]
+    return hashlib.sha256(json.dumps(blocks, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# (lesson id, language, content version) -> the lesson's blocks, Markdown already rendered and
+# sanitised: shared by every request of the process; a new version is a new key.
+_BLOCKS: dict[tuple[int, str, str], list] = {}
+_BLOCKS_MAX = 4000
+
+
+def lesson_blocks(lesson: Lesson, lang: str | None = None) -> list:
+    """The lesson's blocks in `lang` (default: the page's language), from the process cache when
+    the lesson has a content version; otherwise read from the database."""
+    lang = lang if lang in LANGUAGES else current_language()
+    if not lesson.content_version:
+        return lesson.text("blocks", lang)
+    key = (lesson.id, lang, lesson.content_version)
+    blocks = _BLOCKS.get(key)
+    if blocks is None:
+        if len(_BLOCKS) >= _BLOCKS_MAX:
+            _BLOCKS.clear()
+        blocks = _BLOCKS[key] = lesson.text("blocks", lang)
+    return blocks
 
 
 def active_modules() -> list[Module]:
@@ -105,6 +136,59 @@ def record_visit(user, lesson: Lesson) -> LessonProgress:
         db.session.add(progress)
     progress.last_viewed_at = utcnow()
     return progress
+
+
+# A lesson opened again within this time, with no other lesson opened in between, is not
+# written again: its last visit already says where the trainee stopped (a refresh, or going
+# back and forth between the page and its reflections, writes nothing).
+VISIT_REFRESH = timedelta(minutes=5)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _reflections_json(dialect: str, user, lesson: Lesson):
+    """The trainee's reflections on the lesson as one JSON object {block key: answer}."""
+    answers = (func.json_object_agg if dialect == "postgresql" else func.json_group_object)(
+        Reflection.block_key, Reflection.answer)
+    return select(answers).where(Reflection.user_id == user.id,
+                                 Reflection.lesson_id == lesson.id).scalar_subquery()
+
+
+def visit_lesson(user, lesson: Lesson, last_viewed: dict[int, datetime] | None = None
+                 ) -> tuple[datetime | None, dict[str, str]]:
+    """record_visit and reflections_for in one statement: an upsert of the visit returning
+    when the lesson was completed and the trainee's reflections on it.
+
+    `last_viewed`: lesson id -> the trainee's last visit, when the caller already has it; a
+    lesson that is the trainee's latest visit, made within VISIT_REFRESH, is only read."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        progress = record_visit(user, lesson)
+        db.session.flush()
+        return progress.completed_at, reflections_for(user, lesson)
+    reflections = _reflections_json(dialect, user, lesson)
+    seen = (last_viewed or {}).get(lesson.id)
+    if seen is not None and seen == max(last_viewed.values()) \
+            and utcnow() - _aware(seen) < VISIT_REFRESH:
+        statement = select(LessonProgress.completed_at, reflections).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    else:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        now = utcnow()
+        statement = (
+            insert(LessonProgress).values(user_id=user.id, lesson_id=lesson.id, last_viewed_at=now)
+            .on_conflict_do_update(index_elements=["user_id", "lesson_id"],
+                                   set_={"last_viewed_at": now})
+            .returning(LessonProgress.completed_at, reflections))
+    completed_at, answers = db.session.execute(statement).one()
+    if isinstance(answers, str):
+        answers = json.loads(answers)
+    return completed_at, dict(answers or {})
 
 
 def mark_complete(user, lesson: Lesson) -> LessonProgress:

@@ -11,20 +11,32 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    inspect,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortModule, Enrolment
 from lms.extensions import db
-from lms.modules.models import Lesson, LessonProgress, Module
+from lms.modules.models import LessonProgress, Module
 from lms.progress.clock import today
 from lms.progress.states import CertificateState, Completion, Missing, ModuleAccess, PhaseState
-from lms.quizzes.instrument import current_version
-from lms.quizzes.models import DraftAnswer, Phase, SurveyResponse
+from lms.quizzes.models import DraftAnswer, Phase, SurveyResponse, SurveyVersion
 
 # --- The rules ---------------------------------------------------------------------------
 
@@ -158,6 +170,7 @@ class Journey:
     phases: dict[Phase, PhaseStep]
     eligibility: Eligibility
     certificate: CertificateState
+    last_viewed: dict[int, object] = field(default_factory=dict)  # lesson id -> last opened
 
     @property
     def cohort(self) -> Cohort:
@@ -236,48 +249,88 @@ class _Facts:
     responses: dict[tuple[int, str], tuple] = field(default_factory=dict)
     drafts: set[tuple[int, str]] = field(default_factory=set)
     certificates: dict[int, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    last_viewed: dict[int, dict[int, object]] = field(default_factory=lambda: defaultdict(dict))
+    instrument: bool = False
+
+
+@dataclass(frozen=True)
+class _Response:
+    source: str
+    knowledge_correct: int | None
+    knowledge_total: int | None
 
 
 def _percent(correct: int | None, total: int | None) -> float | None:
     return round(100 * (correct or 0) / total, 1) if total else None
 
 
+@cache
+def _facts_query():
+    """Lesson progress, survey responses, drafts, certificates and whether an instrument exists,
+    as one UNION ALL: columns (kind, owner, lesson, phase, source, n1, n2, at). Built once per
+    process (parameters `user_ids`, `enrolment_ids`), compiled once per dialect."""
+    user_ids = bindparam("user_ids", expanding=True)
+    enrolment_ids = bindparam("enrolment_ids", expanding=True)
+    none_int, none_str = cast(null(), Integer), cast(null(), String)
+    none_at = cast(null(), LessonProgress.last_viewed_at.type)
+    return union_all(
+        select(literal("p"), LessonProgress.user_id, LessonProgress.lesson_id, none_str, none_str,
+               case((LessonProgress.completed_at.is_(None), 0), else_=1), none_int,
+               LessonProgress.last_viewed_at)
+        .where(LessonProgress.user_id.in_(user_ids)),
+        select(literal("r"), SurveyResponse.enrolment_id, none_int, SurveyResponse.phase,
+               SurveyResponse.source, SurveyResponse.knowledge_correct,
+               SurveyResponse.knowledge_total, none_at)
+        .where(SurveyResponse.enrolment_id.in_(enrolment_ids)),
+        select(literal("d"), DraftAnswer.enrolment_id, none_int, DraftAnswer.phase, none_str,
+               none_int, none_int, none_at).distinct()
+        .where(DraftAnswer.enrolment_id.in_(enrolment_ids)),
+        select(literal("c"), Certificate.enrolment_id, none_int, none_str, none_str,
+               case((Certificate.revoked_at.is_(None), 0), else_=1), none_int, none_at)
+        .where(Certificate.enrolment_id.in_(enrolment_ids)),
+        select(literal("i"), none_int, none_int, none_str, none_str, func.count(SurveyVersion.id),
+               none_int, none_at),
+    )
+
+
 def _load_facts(enrolments: list[Enrolment]) -> _Facts:
+    """Two queries: the cohorts' modules with their live lessons, then everything the
+    trainees did (see _facts_query)."""
     facts = _Facts()
     enrolment_ids = [e.id for e in enrolments]
     user_ids = {e.user_id for e in enrolments}
     cohort_ids = {e.cohort_id for e in enrolments}
-    for cohort_module in db.session.scalars(
-            select(CohortModule).options(joinedload(CohortModule.module))
+    cohorts = {e.cohort_id: e.cohort for e in enrolments}
+    if all("modules" not in inspect(cohort).unloaded for cohort in cohorts.values()):
+        # loaded with the enrolments (active_enrolments(with_modules=True)): ordered by position
+        cohort_modules = [cm for cohort in cohorts.values() for cm in cohort.modules
+                          if not cm.module.archived]
+    else:
+        cohort_modules = db.session.scalars(
+            select(CohortModule)
+            .options(joinedload(CohortModule.module).joinedload(Module.lessons))
             .join(Module, Module.id == CohortModule.module_id)
             .where(CohortModule.cohort_id.in_(cohort_ids), Module.archived.is_(False))
-            .order_by(CohortModule.cohort_id, CohortModule.position)):
+            .order_by(CohortModule.cohort_id, CohortModule.position)).unique()
+    for cohort_module in cohort_modules:
         facts.cohort_modules[cohort_module.cohort_id].append(cohort_module)
-    module_ids = {cm.module_id for cms in facts.cohort_modules.values() for cm in cms}
-    for lesson_id, module_id, required in db.session.execute(
-            select(Lesson.id, Lesson.module_id, Lesson.required)
-            .where(Lesson.module_id.in_(module_ids), Lesson.archived.is_(False))
-            .order_by(Lesson.position)):
-        facts.lessons[module_id].append(LessonFacts(lesson_id, required))
-    for user_id, lesson_id, completed_at in db.session.execute(
-            select(LessonProgress.user_id, LessonProgress.lesson_id, LessonProgress.completed_at)
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(LessonProgress.user_id.in_(user_ids), Lesson.module_id.in_(module_ids))):
-        facts.visited[user_id].add(lesson_id)
-        if completed_at is not None:
-            facts.completed[user_id].add(lesson_id)
-    for row in db.session.execute(
-            select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyResponse.source,
-                   SurveyResponse.knowledge_correct, SurveyResponse.knowledge_total)
-            .where(SurveyResponse.enrolment_id.in_(enrolment_ids))):
-        facts.responses[(row.enrolment_id, row.phase)] = row
-    facts.drafts = {tuple(row) for row in db.session.execute(
-        select(DraftAnswer.enrolment_id, DraftAnswer.phase).distinct()
-        .where(DraftAnswer.enrolment_id.in_(enrolment_ids)))}
-    for enrolment_id, revoked_at in db.session.execute(
-            select(Certificate.enrolment_id, Certificate.revoked_at)
-            .where(Certificate.enrolment_id.in_(enrolment_ids))):
-        facts.certificates[enrolment_id].append(revoked_at is not None)
+        facts.lessons[cohort_module.module_id] = [
+            LessonFacts(lesson.id, lesson.required) for lesson in cohort_module.module.lessons]
+    for kind, owner, lesson_id, phase, source, n1, n2, at in db.session.execute(
+            _facts_query(), {"user_ids": list(user_ids), "enrolment_ids": enrolment_ids}):
+        if kind == "p":
+            facts.visited[owner].add(lesson_id)
+            facts.last_viewed[owner][lesson_id] = at
+            if n1:
+                facts.completed[owner].add(lesson_id)
+        elif kind == "r":
+            facts.responses[(owner, phase)] = _Response(source, n1, n2)
+        elif kind == "d":
+            facts.drafts.add((owner, phase))
+        elif kind == "c":
+            facts.certificates[owner].append(bool(n1))
+        else:
+            facts.instrument = bool(n1)
     return facts
 
 
@@ -286,7 +339,7 @@ def journeys(enrolments: list[Enrolment]) -> list[Journey]:
     if not enrolments:
         return []
     facts = _load_facts(enrolments)
-    instrument = current_version() is not None
+    instrument = facts.instrument
     current_day = today()
     result = []
     for enrolment in enrolments:
@@ -319,7 +372,8 @@ def journeys(enrolments: list[Enrolment]) -> list[Journey]:
                    for cm in facts.cohort_modules[enrolment.cohort_id]]
         rule = eligibility(enrolment, modules_complete, phases[Phase.POST])
         result.append(Journey(enrolment, modules, phases, rule,
-                              certificate_state(facts.certificates[enrolment.id], rule)))
+                              certificate_state(facts.certificates[enrolment.id], rule),
+                              facts.last_viewed[user_id]))
     return result
 
 

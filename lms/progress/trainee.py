@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from lms.auth.models import User
 from lms.cohorts.services import active_enrolments, gates_version
-from lms.cohorts.waves import follow_up_enrolments
 from lms.modules.models import Lesson, Module
 from lms.modules.services import default_modules_for, progress_by_lesson, resume_lesson
 from lms.progress.journey import Journey, ModuleStep, journey, journeys, module_completion
@@ -45,7 +44,7 @@ def merged_modules(trainee_journeys: list[Journey]) -> list[ModuleStep]:
 
 
 def trainee_modules(user: User) -> tuple[list[Journey], list[ModuleStep]]:
-    trainee_journeys = journeys(active_enrolments(user) + follow_up_enrolments(user))
+    trainee_journeys = journeys(active_enrolments(user, with_modules=True, with_follow_ups=True))
     if not trainee_journeys:
         return [], _modules_without_cohort(user)
     return trainee_journeys, merged_modules(trainee_journeys)
@@ -56,8 +55,18 @@ def module_step(user: User, module: Module) -> ModuleStep | None:
     return next((step for step in trainee_modules(user)[1] if step.module.id == module.id), None)
 
 
+def _resume(trainee_journeys: list[Journey], modules: list[ModuleStep]) -> Lesson | None:
+    """resume_lesson from the facts the journeys already loaded: the open lesson last opened."""
+    last_viewed = trainee_journeys[0].last_viewed
+    opened = [lesson for step in modules if step.open for lesson in step.module.lessons
+              if lesson.id in last_viewed]
+    return max(opened, key=lambda lesson: last_viewed[lesson.id], default=None)
+
+
 def dashboard(user: User) -> Dashboard:
     trainee_journeys, modules = trainee_modules(user)
+    if trainee_journeys:
+        return Dashboard(trainee_journeys, modules, _resume(trainee_journeys, modules))
     return Dashboard(trainee_journeys, modules,
                      resume_lesson(user, [step.module for step in modules if step.open]))
 

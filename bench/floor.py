@@ -1,0 +1,140 @@
+"""The floor: a bare Flask + Jinja page (about 5 KB, no database) served by gunicorn with the
+same settings as the app, measured in the same run; and the figures issue 17 compares to it.
+
+    gunicorn bench.floor:app
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask, render_template_string
+
+from bench.client import Browser
+from bench.measure import percentile
+from bench.server import HOST, GunicornServer, memory_kb, memory_pss_kb
+
+PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><main><h1>{{ title }}</h1>
+{% for paragraph in paragraphs %}<p>{{ paragraph }}</p>
+{% endfor %}</main></body></html>"""
+PARAGRAPHS = ["Kỳ thị không phải một hành vi đơn lẻ mà là một quá trình, thường qua bốn bước: "
+              f"dán nhãn, định kiến, tách biệt và mất vị thế ({n})." for n in range(27)]
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def page():
+    return render_template_string(PAGE, title="Trang nền", paragraphs=PARAGRAPHS)
+
+
+@app.get("/healthz")
+def healthz():
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+def start_timed(server: GunicornServer) -> float:
+    """Seconds from starting gunicorn to its first 200 with every worker up."""
+    started = time.perf_counter()
+    server.start()
+    return time.perf_counter() - started
+
+
+def sequential(browser: Browser, path: str, count: int, warmup: int = 20) -> dict:
+    for _ in range(warmup):
+        browser.get(path)
+    samples, bad = [], 0
+    for _ in range(count):
+        response = browser.get(path)
+        samples.append(response.seconds)
+        bad += response.status != 200
+    return {"n": count, "p50_ms": round(percentile(samples, 50) * 1000, 2),
+            "p99_ms": round(percentile(samples, 99) * 1000, 2), "not_200": bad,
+            "bytes": len(response.body)}
+
+
+def throughput(browsers: list[Browser], path: str, seconds: float = 5.0) -> dict:
+    """One thread per kept-alive connection, as fast as each can, for `seconds`."""
+    samples: list[float] = []
+    bad = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def run(browser: Browser) -> None:
+        mine, errors = [], 0
+        while time.perf_counter() < stop:
+            try:
+                response = browser.get(path)
+                mine.append(response.seconds)
+                errors += response.status != 200
+            except OSError:
+                errors += 1
+        with lock:
+            samples.extend(mine)
+            bad[0] += errors
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(b,)) for b in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {"connections": len(browsers), "requests": len(samples),
+            "rps": round(len(samples) / elapsed, 1),
+            "p50_ms": round(percentile(samples, 50) * 1000, 2),
+            "p99_ms": round(percentile(samples, 99) * 1000, 2), "failed": bad[0]}
+
+
+def memory(server: GunicornServer) -> dict:
+    """RSS and PSS of the master and its workers, MiB (PSS splits shared pages among them)."""
+    pids = [server.process.pid, *server.worker_pids()]
+    rss = [memory_kb(pid, "VmRSS") or 0 for pid in pids]
+    pss = [memory_pss_kb(pid) or 0 for pid in pids]
+    return {"processes": len(pids), "rss_mib": round(sum(rss) / 1024, 1),
+            "pss_mib": round(sum(pss) / 1024, 1),
+            "pss_by_process_mib": [round(v / 1024, 1) for v in pss]}
+
+
+def measure_floor(url: str, quick: bool = False) -> dict:
+    server = GunicornServer(url, workers=2, threads=4, app="bench.floor:app",
+                            options=("--preload",))
+    try:
+        boot = start_timed(server)
+        browser = Browser(HOST, server.port)
+        result = {"start_to_first_200_s": round(boot, 2),
+                  "sequential": sequential(browser, "/", 100 if quick else 500)}
+        browser.close()
+        browsers = [Browser(HOST, server.port) for _ in range(20)]
+        result["concurrent_20"] = throughput(browsers, "/", 2.0 if quick else 5.0)
+        for b in browsers:
+            b.close()
+        result["memory"] = memory(server)
+        return result
+    finally:
+        server.cleanup()
+
+
+def measure_lesson(server: GunicornServer, people: list[str], password: str, lesson: str,
+                   quick: bool = False) -> dict:
+    """The lesson page as a signed-in trainee: sequential on one connection, then 20
+    connections (20 trainees) at once; memory of master + workers after that load."""
+    path = f"/lessons/{lesson}"
+    browser = Browser(HOST, server.port)
+    browser.sign_in(people[0], password)
+    result = {"sequential": sequential(browser, path, 100 if quick else 500)}
+    browser.close()
+    browsers = []
+    for username in people[:20]:
+        b = Browser(HOST, server.port)
+        b.sign_in(username, password)
+        b.get(path)
+        browsers.append(b)
+    result["concurrent_20"] = throughput(browsers, path, 2.0 if quick else 5.0)
+    for b in browsers:
+        b.close()
+    result["memory"] = memory(server)
+    return result
