@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -28,7 +29,6 @@ from lms.reports.tables import COMPLEMENT, SMALL, Column, Hidden, Table, cell_te
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
 
 COUNT_KEYS = ("pre_done", "post_done", "matched", "certificates")
-PAIRED_METHODS = ("mean_change", "t_p", "wilcoxon_p", "cohen_dz")
 
 
 @dataclass
@@ -214,10 +214,6 @@ def instrument(f: Filters) -> tuple[dict[str, ItemInfo], list[tuple[str, str]]]:
     return items, list(subscales.items())
 
 
-def _methods(*keys: str) -> list[str]:
-    return [_("Method: %(method)s", method=METHOD_LABELS[k]) for k in keys]
-
-
 def _chart_value(value):
     return None if isinstance(value, Hidden) or value is None else value
 
@@ -265,9 +261,11 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
     people = figures.collect_respondents(f)
     tables["versions"] = report_items.version_table(scope, [v for v in versions if v], min_n,
                                                     known={f.version_id: people})
-    tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
-        people, subscales, min_n)
     joint = figures.item_distributions(f)
+    overall = figures.overall_label(people, joint, items)
+    tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
+        people, subscales, min_n, overall)
+    tables["min_items"] = figures.min_items_table(people, subscales, overall, min_n)
     tables["alpha"] = figures.alpha_table(people, subscales, items, joint, f, min_n)
     tables["unmatched"] = figures.unmatched_table(people, min_n)
     tables["audiences_change"] = figures.audience_table(people, audience_label, min_n)
@@ -277,22 +275,20 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
     tables["trend"] = figures.trend_table(people, f.period, min_n)
     tables["dont_know"] = report_items.dont_know_table(f, items, min_n)
     tables["policy_items"] = report_items.policy_table(f, items, min_n)
-    for key in ("subscales", "audiences_change", "items", "audience_items", "knowledge_total"):
-        tables[key].notes = [*_methods(*PAIRED_METHODS), str(NOTES["shares"])]
-    tables["subscale_means"].notes = _methods("mean_ci")
-    tables["alpha"].notes = _methods("alpha")
-    tables["knowledge_items"].notes = _methods("mcnemar")
-    tables["trend"].notes = [str(NOTES["trend"])]
+    # the methods are written once, in the methods section, not under every table
     if item_analysis:
         tables["item_analysis"] = report_items.item_analysis_table(f, min_n)
     disclosure.protect(tables, people, f, viewer, min_n,
                        forced_facilitator=viewer is not None and not sees_all_cohorts(viewer))
+    # Holm over the tests still shown: a hidden row neither counts nor shows through
+    figures.adjust_holm(tables["items"], "t_p", "t_p_holm")
+    figures.adjust_holm(tables["knowledge_items"], "p", "p_holm")
     sections = [
         Section("participation", _("Participation"),
                 ["overview", "cohorts", "audiences", "provinces"], [("funnel", "overview")]),
         Section("attitudes", _("Attitude change"),
-                ["subscale_means", "subscales", "alpha", "unmatched", "audiences_change",
-                 "versions"],
+                ["subscale_means", "subscales", "min_items", "alpha", "unmatched",
+                 "audiences_change", "versions"],
                 [("bars", "subscale_means")], [str(NOTES["scores"]), str(NOTES["matched"]),
                                                _version_note(scope, f)]),
         Section("items", _("Attitude change by item"), ["items", "audience_items",
@@ -309,8 +305,11 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
                 "could be worked out from a total, one more figure is hidden as well. Nor are "
                 "figures shown that differ by fewer than %(n)s trainees from another group "
                 "you can see or have already seen.", n=min_n)
+    share = format_percent(figures.min_item_share(), format="0%")
     methods = [*(str(METHOD_LABELS[k]) for k in METHOD_LABELS), str(NOTES["scores"]),
-               str(NOTES["matched"]), privacy, str(NOTES["dates"])]
+               str(NOTES["min_items"]) % {"share": share}, str(NOTES["matched"]),
+               str(NOTES["shares"]), str(NOTES["knowledge"]), str(NOTES["trend"]), privacy,
+               str(NOTES["dates"])]
     return Report(scope, describe_filters(scope), min_n, utcnow(), tables, _charts(tables),
                   sections, methods, privacy)
 
