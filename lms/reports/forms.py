@@ -32,6 +32,9 @@ class ReportFilterForm(Form):
                                  choices=[(k, v) for k, v in SOURCES.items()])
     period = SelectField(_l("Trend by"), choices=[(k, v) for k, v in PERIODS.items()],
                          default="month", validators=[Optional()])
+    p_values = SelectField(_l("p-values"), validators=[Optional()], choices=[
+        ("", _l("As configured")), ("exact", _l("Exact, three significant figures")),
+        ("threshold", _l("“< 0.001” below 0.001"))])
 
     def fill_choices(self, cohorts, facilitators, versions) -> None:
         self.cohort.choices = [(c.id, c.name) for c in cohorts]

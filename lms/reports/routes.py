@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,6 +51,8 @@ def _report_filters() -> tuple[ReportFilterForm, Filters]:
     form.fill_choices(report_cohorts(current_user),
                       facilitators() if everyone else [current_user], survey_versions())
     form.validate()
+    if form.p_values.data and not form.p_values.errors:
+        g.p_style = form.p_values.data  # read by tables.p_text for the page and every export
     return form, restrict_filters(current_user, form.filters(cohort_ids))
 
 

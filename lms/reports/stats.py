@@ -201,6 +201,9 @@ def dz_interval(dz: float, n: int, level: float = 0.95) -> tuple[float | None, f
     t = dz * sqrt(n) with n - 1 df (Cumming & Finch 2001)."""
     if n < 2 or not math.isfinite(dz):
         return None, None
+    if dz < 0:  # the noncentral t is mirrored: scipy's cdf is steadier for t >= 0
+        low, high = dz_interval(-dz, n, level)
+        return (None if high is None else -high), (None if low is None else -low)
     from scipy.optimize import brentq
 
     nct = _scipy_stats().nct
