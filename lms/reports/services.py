@@ -57,6 +57,7 @@ class Report:
     sections: list[Section]
     methods: list[str]  # every method and note, for the methods section
     privacy_note: str
+    headline: list[str] = field(default_factory=list)  # the first page, in plain words
 
 
 def min_group_size() -> int:
@@ -311,7 +312,60 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
                str(NOTES["shares"]), str(NOTES["knowledge"]), str(NOTES["trend"]), privacy,
                str(NOTES["dates"])]
     return Report(scope, describe_filters(scope), min_n, utcnow(), tables, _charts(tables),
-                  sections, methods, privacy)
+                  sections, methods, privacy, headline(tables, min_n))
+
+
+def headline(tables: dict[str, Table], min_n: int) -> list[str]:
+    """The report's first page in plain words, from figures already through disclosure
+    control: who was trained, how many answered, the change per subscale, knowledge."""
+    total = tables["overview"].rows[0]
+
+    def count(key):
+        return cell_text(total[key], "count", min_n)
+
+    audiences = "; ".join(f"{r['label']} ({cell_text(r['enrolled'], 'count', min_n)})"
+                          for r in tables["audiences"].rows)
+    lines = [_("Trained: %(enrolled)s people in %(cohorts)s cohorts (%(audiences)s).",
+               enrolled=count("enrolled"), cohorts=count("cohorts"), audiences=audiences)]
+    lines.append(_("%(pre)s answered the survey before the training and %(post)s after; "
+                   "%(matched)s answered both and are compared below.",
+                   pre=count("pre_done"), post=count("post_done"), matched=count("matched")))
+    lines.append(_("Scores run from 1 to 5; a higher score means less stigma."))
+    for row in tables["subscales"].rows:
+        if not isinstance(row.get("change"), float):
+            continue  # hidden (too few trainees) or not computable: see the details
+
+        def text(key, kind, row=row):
+            return cell_text(row.get(key), kind, min_n)
+
+        if isinstance(row.get("ci_low"), float) and isinstance(row.get("dz"), float):
+            lines.append(_(
+                "%(subscale)s: %(pre)s before, %(post)s after (n = %(n)s): change %(change)s "
+                "(95%% CI %(low)s to %(high)s), effect size dz = %(dz)s (95%% CI %(dz_low)s "
+                "to %(dz_high)s), p = %(p)s.",
+                subscale=row["label"], pre=text("pre_mean", "mean"),
+                post=text("post_mean", "mean"), n=text("n", "count"),
+                change=text("change", "change"), low=text("ci_low", "change"),
+                high=text("ci_high", "change"), dz=text("dz", "dz"),
+                dz_low=text("dz_low", "dz"), dz_high=text("dz_high", "dz"),
+                p=text("t_p", "p")))
+        else:
+            lines.append(_("%(subscale)s: %(pre)s before, %(post)s after (n = %(n)s): "
+                           "change %(change)s.", subscale=row["label"],
+                           pre=text("pre_mean", "mean"), post=text("post_mean", "mean"),
+                           n=text("n", "count"), change=text("change", "change")))
+    knowledge = (tables["knowledge_total"].rows or [{}])[0]
+    if isinstance(knowledge.get("change"), float):
+        lines.append(_(
+            "Knowledge check: %(pre)s of answers correct before, %(post)s after (n = %(n)s): "
+            "change %(change)s percentage points (95%% CI %(low)s to %(high)s).",
+            pre=cell_text(knowledge["pre_mean"], "percent", min_n),
+            post=cell_text(knowledge["post_mean"], "percent", min_n),
+            n=cell_text(knowledge["n"], "count", min_n),
+            change=cell_text(knowledge["change"], "pp", min_n),
+            low=cell_text(knowledge.get("ci_low"), "pp", min_n),
+            high=cell_text(knowledge.get("ci_high"), "pp", min_n)))
+    return lines
 
 
 def _version_note(scope: Filters, f: Filters) -> str:
