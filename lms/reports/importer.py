@@ -19,12 +19,17 @@ from lms.cohorts.services import new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
+from lms.spreadsheets import safe_cell
 from lms.text import fold, nfc
 from lms.uploads import UploadError, read_table
 from lms.vocab import COHORT_AUDIENCES, ORG_TYPE_AUDIENCE, ORG_TYPES, province_codes, province_name
 
 COLUMNS = ("cohort_name", "audience", "province", "start_date", "trainee_ref", "org_type",
            "phase", "date")
+# A long file has one row per trainee, phase and question: these two instead of one column
+# per question; the app reshapes it to one row per trainee and phase.
+LONG_COLUMNS = ("item", "value")
+EXAMPLE_REF = "EXAMPLE"  # the templates' example row, skipped on import
 PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post", "after": "post",
                "sau": "post"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -263,6 +268,12 @@ def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
         plan.problems.append(_("The file is empty."))
         return plan
     items = {item.key: item for item in version.items}
+    names = [_text(c).lower() for c in rows[0][1]]
+    if all(name in names for name in LONG_COLUMNS):
+        rows = _reshape_long(rows, plan)
+        if plan.problems:
+            return plan
+    rows = [(line, r) for line, r in rows if line == rows[0][0] or not _is_example(rows[0][1], r)]
     header_line, header = rows[0]
     columns = _header(header, items, plan)
     if plan.problems:
@@ -276,6 +287,57 @@ def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
         plan.problems.append(_("The file has a header row but no data."))
     _check_together(plan)
     return plan
+
+
+def _is_example(header: list, raw: list) -> bool:
+    names = [_text(c).lower() for c in header]
+    if "trainee_ref" not in names:
+        return False
+    index = names.index("trainee_ref")
+    return index < len(raw) and _text(raw[index]).upper() == EXAMPLE_REF
+
+
+def _reshape_long(rows: list[tuple[int, list]], plan: ImportPlan) -> list[tuple[int, list]]:
+    """One row per trainee, phase and question -> one row per trainee and phase, with a
+    column per question. The other columns must agree on every row of a trainee's phase."""
+    header = [_text(c).lower() for c in rows[0][1]]
+    for name in COLUMNS:
+        if name not in header:
+            plan.problems.append(_("The file has no column %(name)s.", name=name))
+    if plan.problems:
+        return rows
+    at = {name: header.index(name) for name in (*COLUMNS, *LONG_COLUMNS)}
+
+    def cell(raw, name):
+        return _text(raw[at[name]]) if at[name] < len(raw) else ""
+
+    groups: dict[tuple, dict] = {}
+    item_keys: list[str] = []
+    for line, raw in rows[1:]:
+        key = tuple(cell(raw, n).casefold() for n in ("cohort_name", "province", "start_date",
+                                                       "trainee_ref", "phase"))
+        group = groups.setdefault(key, {"line": line, "fields": {n: cell(raw, n)
+                                                                 for n in COLUMNS},
+                                        "answers": {}})
+        for name in COLUMNS:
+            if cell(raw, name) != group["fields"][name]:
+                plan.problems.append(_("Row %(row)s: %(column)s differs from an earlier row of "
+                                       "the same trainee and phase.", row=line, column=name))
+        item = cell(raw, "item").upper()
+        if not item:
+            plan.problems.append(_("Row %(row)s: item is empty.", row=line))
+            continue
+        if item in group["answers"]:
+            plan.problems.append(_("Row %(row)s: %(item)s is already on an earlier row of the "
+                                   "same trainee and phase.", row=line, item=item))
+        group["answers"][item] = cell(raw, "value")
+        if item not in item_keys:
+            item_keys.append(item)
+    wide = [(rows[0][0], [*COLUMNS, *item_keys])]
+    for group in groups.values():
+        wide.append((group["line"], [group["fields"][n] for n in COLUMNS] +
+                     [group["answers"].get(k, "") for k in item_keys]))
+    return wide
 
 
 # ---- writing --------------------------------------------------------------------------
@@ -390,10 +452,102 @@ def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
     return cohorts
 
 
+def example_row(version: SurveyVersion) -> list:
+    """A filled-in row (skipped on import): a police trainee's survey before the training."""
+    values = []
+    for item in version.items:
+        if item.audience not in ("all", "police"):
+            values.append("")
+        elif item.kind == "knowledge":
+            values.append((item.answer or 0) + 1)  # the number of the option chosen
+        else:
+            values.append(4)
+    return ["Công an phường Hoàn Kiếm — đợt 1", "police", "Hà Nội", "2019-03-04", EXAMPLE_REF,
+            "police", "pre", "2019-03-04", *values]
+
+
 def template_csv(version: SurveyVersion) -> bytes:
-    """An empty file with every column, for people preparing an import."""
+    """Every column and one example row (skipped on import), for people preparing an import."""
     keys = [item.key for item in version.items]
     out = io.StringIO()
-    csv.writer(out).writerow([*COLUMNS, *keys])
+    writer = csv.writer(out)
+    writer.writerow([*COLUMNS, *keys])
+    writer.writerow(example_row(version))
     return out.getvalue().encode("utf-8-sig")
+
+
+def _options(item: SurveyItem, lang: str) -> str:
+    if item.kind == "likert":
+        return _("1 = strongly disagree … 5 = strongly agree")
+    if item.kind == "policy":
+        return _("1 = strongly disagree … 5 = strongly agree; 0 = not applicable")
+    options = getattr(item, f"options_{lang}") or []
+    return "; ".join(f"{n} = {text}" for n, text in enumerate(options, start=1))
+
+
+def instructions() -> list[str]:
+    """How to fill in the import file, in the current language (sheet 1 of the template)."""
+    return [
+        _("How to prepare historical survey results for import"),
+        _("Wide layout (sheet “wide”): one row per trainee and survey (before or after). "
+          "The first eight columns describe the cohort, the trainee and the survey; then one "
+          "column per question, headed by its ID (A01, K01 …)."),
+        _("Long layout (sheet “long”): one row per trainee, survey and question, with the "
+          "same eight columns and then two: item (the question ID) and value (the answer). "
+          "Repeat the eight columns on every row; the platform puts the rows together."),
+        _("cohort_name, start_date (YYYY-MM-DD or DD/MM/YYYY), province (name or code) and "
+          "audience (%(audiences)s) identify the cohort.", audiences=", ".join(COHORT_AUDIENCES)),
+        _("trainee_ref: any code that is the same for one trainee before and after (no names "
+          "needed). org_type: %(types)s.", types=", ".join(ORG_TYPES)),
+        _("phase: pre (before the training) or post (after). date: the day of the survey."),
+        _("Attitude questions: write the answer as ticked on the form, 1 to 5, even for the "
+          "questions marked reverse: the platform turns those round itself. Do not reverse "
+          "them in the file."),
+        _("Knowledge questions: write the number of the option chosen (1, 2, 3 …), as listed "
+          "on the sheet “items”, not 1/0 for correct/incorrect."),
+        _("Leave a cell empty when the question was not asked or not answered. Questions for "
+          "another audience must stay empty."),
+        _("Only the first sheet of an Excel file is read: for the long layout, delete the "
+          "sheet “wide” so that “long” comes first, or save “long” as a CSV file."),
+        _("The row whose trainee_ref is EXAMPLE shows a filled-in survey and is skipped on "
+          "import: delete it or leave it."),
+    ]
+
+
+def template_xlsx(version: SurveyVersion) -> bytes:
+    """The import template as a workbook: instructions, the items with their wording in both
+    languages, keying and option numbers, and the wide and long layouts with an example."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    wide = book.active
+    wide.title = "wide"  # first: the platform reads the first sheet
+    wide.append([*COLUMNS, *(item.key for item in version.items)])
+    wide.append(example_row(version))
+    long = book.create_sheet("long")
+    long.append([*COLUMNS, *LONG_COLUMNS])
+    example = example_row(version)
+    for item, value in zip(version.items, example[len(COLUMNS):], strict=True):
+        if value != "":
+            long.append([*example[:len(COLUMNS)], item.key, value])
+    sheet = book.create_sheet("instructions")
+    for line in instructions():
+        sheet.append([safe_cell(line)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.column_dimensions["A"].width = 120
+    items = book.create_sheet("items")
+    items.append([_("ID"), _("Kind"), _("Subscale"), _("Audience"), _("Keying"),
+                  _("Question (Vietnamese)"), _("Question (English)"),
+                  _("Answer options (Vietnamese)"), _("Answer options (English)")])
+    for item in version.items:
+        items.append([item.key, item.kind, item.subscale or "", item.audience,
+                      _("reverse") if item.reverse else _("normal"),
+                      safe_cell(item.text_vi), safe_cell(item.text_en),
+                      safe_cell(_options(item, "vi")), safe_cell(_options(item, "en"))])
+    for cell in items[1]:
+        cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 

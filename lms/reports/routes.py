@@ -25,6 +25,7 @@ from lms.reports.importer import (
     check_table,
     commit_import,
     template_csv,
+    template_xlsx,
 )
 from lms.reports.pdf import report_pdf
 from lms.reports.queries import Filters
@@ -175,3 +176,10 @@ def import_commit():
 def import_template():
     version = current_version() or abort(404)
     return download(template_csv(version), "historical-import-template.csv", CSV_MIMETYPE)
+
+
+@bp.get("/reports/import/template.xlsx")
+@require(Permission.IMPORT_HISTORICAL)
+def import_template_xlsx():
+    version = current_version() or abort(404)
+    return download(template_xlsx(version), "historical-import-template.xlsx", XLSX_MIMETYPE)

@@ -1,0 +1,106 @@
+"""The historical import for people with Excel files: the template explains itself, and a
+long file (one row per trainee, survey and question) is imported without reshaping."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.quizzes.instrument import current_version
+from lms.quizzes.models import Answer, SurveyResponse
+from lms.reports.figures import OVERALL
+from tests.reports.conftest import report_for, row
+from tests.reports.test_import import (
+    COLUMNS,
+    POLICE_KEYS,
+    POST,
+    PRE,
+    confirm,
+    history_rows,
+    instance_in_tmp,  # noqa: F401 (autouse fixture)
+    staff,  # noqa: F401 (fixture)
+    to_csv,
+    upload,
+)
+
+pytestmark = pytest.mark.usefixtures("instrument_v1")
+
+
+def template(client):
+    return load_workbook(io.BytesIO(client.get("/reports/import/template.xlsx").data))
+
+
+@pytest.mark.usefixtures("staff")
+def test_the_excel_template_explains_items_keying_options_and_both_layouts(client):
+    book = template(client)
+    assert book.sheetnames[0] == "wide"
+    instructions = " ".join(r[0].value or "" for r in book["instructions"].iter_rows())
+    assert "Long layout" in instructions and "reverse" in instructions
+    assert "not 1/0" in instructions and "first sheet" in instructions
+    items = {r[0].value: [c.value for c in r] for r in book["items"].iter_rows(min_row=2)}
+    version = {i.key: i for i in current_version().items}
+    for key, item in version.items():
+        assert items[key][4] == ("reverse" if item.reverse else "normal")
+        assert items[key][5] == item.text_vi and items[key][6] == item.text_en
+        if item.kind == "knowledge":
+            assert items[key][7].startswith(f"1 = {item.options_vi[0]}")
+    wide = [[c.value for c in r] for r in book["wide"].iter_rows()]
+    assert wide[0][:8] == COLUMNS and wide[1][4] == "EXAMPLE"
+    long = [[c.value for c in r] for r in book["long"].iter_rows()]
+    assert long[0] == [*COLUMNS, "item", "value"] and long[1][4] == "EXAMPLE"
+
+
+@pytest.mark.usefixtures("staff")
+def test_the_csv_template_has_an_example_row_that_is_not_imported(client):
+    text = client.get("/reports/import/template.csv").data.decode("utf-8-sig")
+    header, example = text.splitlines()[:2]
+    assert "EXAMPLE" in example
+    preview = upload(client, text.encode("utf-8-sig"))
+    assert preview.status_code == 422
+    assert "The file has a header row but no data." in preview.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_long_file_made_from_the_template_is_imported_as_the_wide_one(app, client):
+    book = template(client)
+    # as the instructions say: delete the sheet "wide" so that "long" comes first
+    del book["wide"]
+    sheet = book["long"]
+    for survey in history_rows():
+        for key in POLICE_KEYS:
+            sheet.append([*(survey[c] for c in COLUMNS), key, survey[key]])
+    out = io.BytesIO()
+    book.save(out)
+    preview = upload(client, out.getvalue(), name="history-long.xlsx")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200, page
+    assert "Import 12 surveys" in page
+    assert confirm(client, preview).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 12
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 12 * len(POLICE_KEYS)
+    with app.test_request_context("/?lang=en"):
+        overall = row(report_for().tables["subscales"], key=OVERALL)
+    assert overall["n"] == 6
+    assert overall["change"] == pytest.approx(sum(POST) / 6 - sum(PRE) / 6)
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_long_file_with_contradicting_rows_is_explained(client):
+    rows = history_rows()[:1]
+    lines = [[*COLUMNS, "item", "value"]]
+    for key in ("A01", "A02"):
+        lines.append([*(rows[0][c] for c in COLUMNS), key, rows[0][key]])
+    lines.append([*(rows[0][c] for c in COLUMNS), "A01", 3])
+    lines[2][7] = "2019-03-05"
+    data = "\n".join(",".join(str(c) for c in line) for line in lines).encode()
+    page = upload(client, data).get_data(as_text=True)
+    assert "Row 3: date differs from an earlier row of the same trainee and phase." in page
+    assert "Row 4: A01 is already on an earlier row of the same trainee and phase." in page
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_wide_file_still_imports(client):
+    preview = upload(client, to_csv(history_rows()))
+    assert preview.status_code == 200
