@@ -6,7 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.cohorts.blueprint import bp
-from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
+from lms.cohorts.services import (
+    CohortError,
+    apply_pacing,
+    join_url,
+    live_cohort_or_404,
+    managed_cohort_or_404,
+    qr_svg,
+)
 from lms.extensions import db
 from lms.permissions import Permission, require
 from lms.progress.matrix import completion_matrix, room_counts
@@ -25,7 +32,7 @@ def presenter(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/presenter/pacing")
 @require(Permission.RUN_COHORTS)
 def presenter_pacing(cohort_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     try:
         apply_pacing(cohort, request.form.get("action", ""),
                      request.form.get("module_id", type=int))
