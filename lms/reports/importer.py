@@ -19,6 +19,7 @@ from lms.cohorts.services import new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
+from lms.reports.stats import item_analysis
 from lms.spreadsheets import safe_cell
 from lms.text import fold, nfc
 from lms.uploads import UploadError, read_table
@@ -70,6 +71,10 @@ class ImportPlan:
     new_cohorts: int = 0
     existing_cohorts: int = 0
     trainees: int = 0
+    # (ID, wording, subscale, keying) of every question column recognised
+    recognised: list[tuple[str, str, str, str]] = field(default_factory=list)
+    one_survey: list[str] = field(default_factory=list)  # trainees with one survey in the file
+    warnings: list[str] = field(default_factory=list)  # likely mis-keyed items
 
     @property
     def ok(self) -> bool:
@@ -286,7 +291,46 @@ def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
     if not rows[1:]:
         plan.problems.append(_("The file has a header row but no data."))
     _check_together(plan)
+    plan.recognised = [(key, items[key].text("text"), items[key].subscale or "",
+                        _("reverse") if items[key].reverse else _("normal"))
+                       for key in columns if key in items]
+    _describe(plan, items)
     return plan
+
+
+# An item whose item-rest correlation falls below this is flagged as likely mis-keyed.
+MISKEYED_BELOW = 0.0
+
+
+def _describe(plan: ImportPlan, items: dict[str, SurveyItem]) -> None:
+    """What the officer should look at before confirming: trainees with one survey in the
+    file, and items that run against the rest of their subscale (a reverse item already
+    reversed in the file, or a scale keyed the other way round)."""
+    phases: dict[tuple, set[str]] = {}
+    for row in plan.rows:
+        phases.setdefault((row.cohort_name, row.trainee_ref), set()).add(row.phase)
+    plan.one_survey = [_("%(ref)s (%(cohort)s): only the survey %(phase)s", ref=ref,
+                         cohort=cohort, phase=next(iter(found)))
+                       for (cohort, ref), found in phases.items() if len(found) == 1]
+    by_subscale: dict[str, list[str]] = {}
+    for key, item in items.items():
+        if item.kind == "likert" and item.audience == "all" and item.subscale:
+            by_subscale.setdefault(item.subscale, []).append(key)
+    for keys in by_subscale.values():
+        asked = [k for k in keys if any(k in row.answers for row in plan.rows)]
+        rows = [[items[k].score(row.answers[k]) for k in asked] for row in plan.rows
+                if all(k in row.answers for k in asked)]
+        if len(asked) < 3 or len(rows) < 10:
+            continue  # too little to judge an item against the rest of its subscale
+        result = item_analysis(rows)
+        for key, r in zip(asked, result.item_rest, strict=True):
+            if r is not None and r < MISKEYED_BELOW:
+                plan.warnings.append(_(
+                    "%(item)s correlates negatively with the rest of its subscale (r = "
+                    "%(r)s; keying: %(keying)s). Check that the file holds the answers as "
+                    "ticked on the form, not already reversed, and that 5 means “strongly "
+                    "agree”.", item=key, r=f"{r:.2f}",
+                    keying=_("reverse") if items[key].reverse else _("normal")))
 
 
 def _is_example(header: list, raw: list) -> bool:

@@ -19,6 +19,7 @@ from tests.reports.test_import import (
     PRE,
     confirm,
     history_rows,
+    trainee_rows,
     instance_in_tmp,  # noqa: F401 (autouse fixture)
     staff,  # noqa: F401 (fixture)
     to_csv,
@@ -104,3 +105,28 @@ def test_a_long_file_with_contradicting_rows_is_explained(client):
 def test_a_wide_file_still_imports(client):
     preview = upload(client, to_csv(history_rows()))
     assert preview.status_code == 200
+
+
+@pytest.mark.usefixtures("staff")
+def test_preview_shows_recognised_columns_one_survey_trainees_and_a_likely_miskeyed_item(
+        client):
+    items = {i.key: i for i in current_version().items}
+    rows = []
+    for n in range(12):
+        pre, post = 1 + n % 4, 2 + n % 4
+        rows += trainee_rows(f"R-{n:02d}", pre, post)
+    rows.append(trainee_rows("ALONE", 3, 4)[0])  # only the survey before
+    # A01 written already reversed (or keyed the other way round): it runs against its subscale
+    flipped = "A01" if items["A01"].reverse else next(
+        k for k in POLICE_KEYS if items[k].kind == "likert" and items[k].subscale ==
+        items["A01"].subscale)
+    for survey in rows:
+        survey[flipped] = 6 - int(survey[flipped])
+    page = upload(client, to_csv(rows)).get_data(as_text=True)
+    assert "Question columns recognised" in page
+    recognised = page.split("Question columns recognised")[1].split("</table>")[0]
+    assert items["A01"].text_en in recognised and "reverse" in recognised
+    assert "ALONE (" in page and "only the survey pre" in page
+    assert f"{flipped} correlates negatively with the rest of its subscale" in page
+    others = [k for k in POLICE_KEYS if k != flipped and items[k].kind == "likert"]
+    assert not any(f"{k} correlates negatively" in page for k in others)
