@@ -72,6 +72,12 @@ class ImportForm(Form):
         FileRequired(_l("Please choose a file.")),
         FileAllowed(["csv", "xlsx"], _l("Please choose a .csv or .xlsx file."))])
     version = SelectField(_l("Survey version the answers belong to"), coerce=int)
+    reverse_coding = SelectField(_l("How the file holds the reverse-keyed questions"), choices=[
+        ("raw", _l("As ticked on the form (the platform turns them round)")),
+        ("reversed", _l("Already turned round (5 always means less stigma)"))], default="raw")
+    knowledge_coding = SelectField(_l("How the file holds the knowledge answers"), choices=[
+        ("option", _l("The number of the option chosen (1, 2, 3 …)")),
+        ("correct", _l("1 = correct, 0 = incorrect"))], default="option")
 
 
 class ImportCommitForm(Form):

@@ -38,6 +38,14 @@ MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
 NO_PASSWORD = "!"  # noqa: S105 (not a hash: check_password_hash rejects every password)
 
 
+@dataclass(frozen=True)
+class Coding:
+    """How the file wrote its answers, as the officer declared it."""
+
+    reverse: str = "raw"  # raw (as ticked) | reversed (already turned round)
+    knowledge: str = "option"  # option (number chosen, from 1) | correct (1/0)
+
+
 @dataclass
 class ImportRow:
     line: int
@@ -147,7 +155,7 @@ def _header(raw: list, items: dict[str, SurveyItem], plan: ImportPlan) -> dict[s
 
 
 def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem],
-               problems: list[str]) -> ImportRow | None:
+               problems: list[str], coding: Coding = Coding()) -> ImportRow | None:
     found: list[str] = []
 
     def fail(message: str) -> None:
@@ -190,8 +198,15 @@ def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem]
         if item.kind == "likert":
             if number is None or not 1 <= number <= 5:
                 fail(_("%(item)s must be a whole number from 1 to 5.", item=key))
-            else:
-                answers[key] = number
+            else:  # stored as ticked: an answer already turned round is turned back
+                answers[key] = 6 - number if item.reverse and coding.reverse == "reversed" \
+                    else number
+        elif item.kind == "knowledge" and coding.knowledge == "correct":
+            if number not in (0, 1):
+                fail(_("%(item)s must be 1 (correct) or 0 (incorrect), as declared.", item=key))
+            else:  # the right option, or the first wrong one: only correctness is reported
+                answers[key] = item.answer if number else next(
+                    v for v in range(len(item.options_vi or [])) if v != item.answer)
         elif item.kind == "policy":
             if number is None or number not in item.allowed_values():
                 fail(_("%(item)s must be a whole number from 1 to 5, or 0 for “not "
@@ -255,17 +270,18 @@ def _check_together(plan: ImportPlan) -> None:
     plan.trainees = len(org_types)
 
 
-def check_import(filename: str, data: bytes,
-                 version: SurveyVersion) -> tuple[ImportPlan, list[list[str]] | None]:
+def check_import(filename: str, data: bytes, version: SurveyVersion,
+                 coding: Coding = Coding()) -> tuple[ImportPlan, list[list[str]] | None]:
     """Read and check the whole file; returns the plan and the rows read. Writes nothing."""
     try:
         table = read_table(filename, data, max_rows=MAX_ROWS)
     except UploadError as error:
         return ImportPlan(problems=[str(error)]), None
-    return check_table(table, version), table
+    return check_table(table, version, coding), table
 
 
-def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
+def check_table(table: list[list[str]], version: SurveyVersion,
+                coding: Coding = Coding()) -> ImportPlan:
     """Check the rows of a file read by lms.uploads.read_table; writes nothing."""
     plan = ImportPlan()
     rows = [(line, r) for line, r in enumerate(table, start=1) if any(_text(c) for c in r)]
@@ -285,7 +301,7 @@ def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
         return plan
     for line, raw in rows[1:]:
         cells = {key: raw[index] if index < len(raw) else None for key, index in columns.items()}
-        row = _check_row(line, cells, items, plan.problems)
+        row = _check_row(line, cells, items, plan.problems, coding)
         if row is not None:
             plan.rows.append(row)
     if not rows[1:]:

@@ -21,6 +21,7 @@ from lms.reports.charts import to_svg
 from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx, research_csv
 from lms.reports.forms import ImportCommitForm, ImportForm, ReportFilterForm, ResearchExportForm
 from lms.reports.importer import (
+    Coding,
     check_import,
     check_table,
     commit_import,
@@ -126,10 +127,11 @@ def import_results():
     if form.validate_on_submit():
         upload = form.file.data
         version = db.session.get(SurveyVersion, form.version.data) or abort(400)
-        plan, table = check_import(upload.filename, upload.read(), version)
+        coding = Coding(form.reverse_coding.data, form.knowledge_coding.data)
+        plan, table = check_import(upload.filename, upload.read(), version, coding)
         token = uploads.keep("history", current_user.id, {
-            "filename": upload.filename, "version_id": version.id, "table": table}) \
-            if plan.ok else None
+            "filename": upload.filename, "version_id": version.id, "table": table,
+            "coding": [coding.reverse, coding.knowledge]}) if plan.ok else None
         return render_template(
             "reports/import_preview.html", plan=plan, version=version,
             filename=upload.filename,
@@ -152,7 +154,7 @@ def import_commit():
         flash(_("This preview has expired. Please upload the file again."), "error")
         return redirect(url_for("reports.import_results"))
     filename = kept["filename"]
-    plan = check_table(kept["table"], version)
+    plan = check_table(kept["table"], version, Coding(*kept.get("coding", ("raw", "option"))))
     if not plan.ok:  # something changed since the preview, e.g. another import
         uploads.drop("history", token)
         return render_template("reports/import_preview.html", plan=plan, version=version,

@@ -130,3 +130,34 @@ def test_preview_shows_recognised_columns_one_survey_trainees_and_a_likely_miske
     assert f"{flipped} correlates negatively with the rest of its subscale" in page
     others = [k for k in POLICE_KEYS if k != flipped and items[k].kind == "likert"]
     assert not any(f"{k} correlates negatively" in page for k in others)
+
+
+@pytest.mark.usefixtures("staff")
+def test_declared_coding_reverse_items_already_reversed_and_knowledge_as_correct(app, client):
+    items = {i.key: i for i in current_version().items}
+    rows = history_rows()
+    for survey in rows:
+        for key in POLICE_KEYS:
+            item = items[key]
+            if item.kind == "likert" and item.reverse:
+                survey[key] = 6 - survey[key]  # the file holds keyed scores
+            elif item.kind == "knowledge":
+                survey[key] = int(survey[key] - 1 == item.answer)
+    # read as option numbers, the 0s are refused and the 1s would be a wrong option: refused
+    refused = upload(client, to_csv(rows))
+    assert refused.status_code == 422
+    preview = client.post("/reports/import", data={
+        "file": (io.BytesIO(to_csv(rows)), "coded.csv"), "version": str(current_version().id),
+        "reverse_coding": "reversed", "knowledge_coding": "correct"},
+        content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert confirm(client, preview).status_code == 302
+    with app.test_request_context("/?lang=en"):
+        report = report_for()
+    overall = row(report.tables["subscales"], key=OVERALL)
+    assert overall["change"] == pytest.approx(sum(POST) / 6 - sum(PRE) / 6)
+    knowledge = report.tables["knowledge_total"].rows[0]
+    before = sum(1 for k in POLICE_KEYS if items[k].kind == "knowledge" and items[k].answer == 0)
+    total = sum(1 for k in POLICE_KEYS if items[k].kind == "knowledge")
+    assert knowledge["pre_mean"] == pytest.approx(100 * before / total)
+    assert knowledge["post_mean"] == pytest.approx(100)
