@@ -83,3 +83,7 @@ class ImportForm(Form):
 class ImportCommitForm(Form):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
+
+
+class ImportBatchForm(Form):
+    """Undo an import (the CSRF token is all it needs)."""

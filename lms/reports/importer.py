@@ -19,6 +19,7 @@ from lms.cohorts.services import new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
+from lms.reports.models import ImportBatch, ImportBatchResponse
 from lms.reports.stats import item_analysis
 from lms.spreadsheets import safe_cell
 from lms.text import fold, nfc
@@ -479,18 +480,41 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
                         insert(SurveyResponse).returning(SurveyResponse.id,
                                                          SurveyResponse.enrolment_id,
                                                          SurveyResponse.phase), responses)}
+    batch = ImportBatch(filename=filename[:300], version_id=version.id, created_by_id=actor.id,
+                        surveys=len(plan.rows), trainees=plan.trainees)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.execute(insert(ImportBatchResponse), [
+        {"batch_id": batch.id, "response_id": response_id, "enrolment_id": enrolment_id}
+        for (enrolment_id, _phase), response_id in response_ids.items()])
     db.session.execute(insert(Answer), [
         {"response_id": response_ids[(response["enrolment_id"], row.phase)],
          "item_id": items[key].id, "value": value, "score": items[key].score(value)}
         for response, row in zip(responses, plan.rows, strict=True)
         for key, value in row.answers.items()])
-    summary = {"rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
+    summary = {"batch": batch.id, "rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
                "trainees": plan.trainees, "pre": plan.phases["pre"],
                "post": plan.phases["post"]}
     audit(actor, "historical_import", f"survey_version:{version.id}", details=(
-        f"file={filename}; rows={summary['rows']}; new cohorts={summary['new_cohorts']}; "
+        f"batch={batch.id}; file={filename}; rows={summary['rows']}; new cohorts={summary['new_cohorts']}; "
         f"trainees={summary['trainees']}; pre={summary['pre']}; post={summary['post']}"))
     return summary
+
+
+def import_batches() -> list[ImportBatch]:
+    """Every historical import, newest first."""
+    return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(),
+                                                                ImportBatch.id.desc())))
+
+
+def archive_import(batch: ImportBatch, actor) -> None:
+    """Undo an import: its surveys (and trainees with nothing else) leave every report.
+    Nothing is deleted, so the audit trail and the data stay; the caller commits."""
+    if batch.archived_at is not None:
+        return
+    batch.archived_at, batch.archived_by_id = datetime.now(UTC), actor.id
+    audit(actor, "historical_import_archived", f"import_batch:{batch.id}",
+          details=f"file={batch.filename}; surveys={batch.surveys}; trainees={batch.trainees}")
 
 
 def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:

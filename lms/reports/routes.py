@@ -19,15 +19,24 @@ from lms.quizzes.models import SurveyVersion
 from lms.reports.blueprint import bp
 from lms.reports.charts import to_svg
 from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx, research_csv
-from lms.reports.forms import ImportCommitForm, ImportForm, ReportFilterForm, ResearchExportForm
+from lms.reports.forms import (
+    ImportBatchForm,
+    ImportCommitForm,
+    ImportForm,
+    ReportFilterForm,
+    ResearchExportForm,
+)
 from lms.reports.importer import (
     Coding,
+    archive_import,
     check_import,
     check_table,
     commit_import,
+    import_batches,
     template_csv,
     template_xlsx,
 )
+from lms.reports.models import ImportBatch
 from lms.reports.pdf import report_pdf
 from lms.reports.queries import Filters
 from lms.reports.services import (
@@ -178,6 +187,25 @@ def import_commit():
 def import_template():
     version = current_version() or abort(404)
     return download(template_csv(version), "historical-import-template.csv", CSV_MIMETYPE)
+
+
+@bp.get("/reports/imports")
+@require(Permission.IMPORT_HISTORICAL)
+def imports():
+    return render_template("reports/imports.html", batches=import_batches())
+
+
+@bp.post("/reports/imports/<int:batch_id>/archive")
+@require(Permission.IMPORT_HISTORICAL)
+def archive(batch_id: int):
+    if not ImportBatchForm().validate_on_submit():
+        abort(400)
+    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    archive_import(batch, current_user)
+    db.session.commit()
+    flash(_("The import of %(file)s is undone: its surveys are no longer in any report.",
+            file=batch.filename), "success")
+    return redirect(url_for("reports.imports"))
 
 
 @bp.get("/reports/import/template.xlsx")

@@ -67,3 +67,36 @@ def test_facilitators_see_no_historical_list(client, auth, make_user, historical
     auth.login(make_user("facilitator", language="en"))
     page = client.get("/cohorts").get_data(as_text=True)
     assert 'id="historical"' not in page and COHORT not in page
+
+
+def test_an_import_can_be_undone_out_of_every_report_and_the_undo_is_audited(app, client,
+                                                                            historical):
+    from lms.auth.models import AuditEvent
+    from lms.reports.figures import OVERALL
+    from tests.reports.conftest import report_for, row
+
+    with app.test_request_context("/?lang=en"):
+        assert row(report_for().tables["subscales"], key=OVERALL)["n"] == 6
+    page = client.get("/reports/imports").get_data(as_text=True)
+    assert "history.csv" in page and "Undo this import" in page
+    batch_id = int(page.split('id="batch-')[1].split('"')[0])
+    response = client.post(f"/reports/imports/{batch_id}/archive")
+    assert response.status_code == 302
+    with app.test_request_context("/?lang=en"):
+        report = report_for()
+    assert report.tables["subscales"].rows[-1]["n"] == 0
+    total = report.tables["overview"].rows[0]
+    assert [total[k] for k in ("enrolled", "pre_done", "post_done", "matched")] == [0] * 4
+    csv_text = client.get("/reports/export.csv?source=imported").data.decode("utf-8-sig")
+    assert COHORT not in csv_text
+    assert "Undone" in client.get("/reports/imports").get_data(as_text=True)
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "historical_import_archived"))
+    assert event is not None and event.target == f"import_batch:{batch_id}"
+
+
+def test_trainees_cannot_list_or_undo_imports(client, auth, make_user, historical):
+    auth.logout()
+    auth.login(make_user("facilitator", language="en"))
+    assert client.get("/reports/imports").status_code in (403, 404)
+    assert client.post("/reports/imports/1/archive").status_code in (400, 403, 404)

@@ -19,10 +19,10 @@ from tests.reports.test_import import (
     PRE,
     confirm,
     history_rows,
-    trainee_rows,
     instance_in_tmp,  # noqa: F401 (autouse fixture)
     staff,  # noqa: F401 (fixture)
     to_csv,
+    trainee_rows,
     upload,
 )
 
