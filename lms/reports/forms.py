@@ -86,4 +86,6 @@ class ImportCommitForm(Form):
 
 
 class ImportBatchForm(Form):
-    """Undo an import (the CSRF token is all it needs)."""
+    """Undo an import."""
+
+    batch = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])

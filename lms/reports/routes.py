@@ -195,12 +195,13 @@ def imports():
     return render_template("reports/imports.html", batches=import_batches())
 
 
-@bp.post("/reports/imports/<int:batch_id>/archive")
+@bp.post("/reports/imports/archive")
 @require(Permission.IMPORT_HISTORICAL)
-def archive(batch_id: int):
-    if not ImportBatchForm().validate_on_submit():
+def archive():
+    form = ImportBatchForm()
+    if not form.validate_on_submit():
         abort(400)
-    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    batch = db.session.get(ImportBatch, int(form.batch.data)) or abort(404)
     archive_import(batch, current_user)
     db.session.commit()
     flash(_("The import of %(file)s is undone: its surveys are no longer in any report.",
