@@ -81,6 +81,10 @@ class Config:
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     REPORT_MIN_N = int(os.environ.get("REPORT_MIN_N", "5"))
     TODAY = os.environ.get("LMS_TODAY") or None  # a fixed "today" (YYYY-MM-DD) for tests, demos
+    # A subscale score counts when this share of its items was answered before and after.
+    REPORT_MIN_ITEM_SHARE = float(os.environ.get("REPORT_MIN_ITEM_SHARE", "0.8"))
+    # p-values: "exact" (three significant figures) or "threshold" ("< 0.001").
+    REPORT_P_STYLE = os.environ.get("REPORT_P_STYLE", "exact")
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))

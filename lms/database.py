@@ -37,3 +37,4 @@ def import_models() -> None:
     from lms.modules import models as _modules  # noqa: F401
     from lms.privacy import models as _privacy  # noqa: F401
     from lms.quizzes import models as _quizzes  # noqa: F401
+    from lms.reports import models as _reports  # noqa: F401

@@ -19,9 +19,11 @@ from lms.cohorts.services import (
     enrolment_counts,
     enrolment_in_cohort_or_404,
     facilitator_candidates,
+    historical_cohorts,
     is_enrolled,
     join_cohort,
     join_url,
+    live_cohort_or_404,
     managed_cohort_or_404,
     normalise_join_code,
     qr_svg,
@@ -82,8 +84,14 @@ def _save_cohort(form: CohortForm, cohort):
 @require(Permission.RUN_COHORTS)
 def index():
     cohorts = cohorts_for_facilitator(current_user)
+    search = (request.args.get("q") or "").strip()[:200]
+    province = (request.args.get("province") or "").strip()[:60]
+    historical = historical_cohorts(current_user, search, province)
     return render_template("cohorts/index.html", cohorts=cohorts, status_labels=STATUS_LABELS,
-                           counts=enrolment_counts(cohorts))
+                           counts=enrolment_counts(cohorts + historical),
+                           historical=historical, search=search, province=province,
+                           provinces=province_choices(),
+                           staff=current_user.can(Permission.MANAGE_ALL_COHORTS))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -102,7 +110,7 @@ def new():
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @require(Permission.RUN_COHORTS)
 def edit(cohort_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     form = _cohort_form(cohort)
     if form.validate_on_submit():
         _save_cohort(form, cohort)
@@ -116,6 +124,9 @@ def edit(cohort_id: int):
 @require(Permission.RUN_COHORTS)
 def show(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
+    if cohort.historical:  # imported results: read-only, no join code, pacing or passwords
+        return render_template("cohorts/show_historical.html", cohort=cohort,
+                               enrolments=roster(cohort))
     return render_template("cohorts/show.html", cohort=cohort, enrolments=roster(cohort),
                            join_url=join_url(cohort), status_labels=STATUS_LABELS,
                            pacing_labels=PACING_LABELS)
@@ -124,7 +135,7 @@ def show(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/status")
 @require(Permission.RUN_COHORTS)
 def change_status(cohort_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     try:
         set_status(current_user, cohort, request.form.get("status", ""))
     except CohortError as error:
@@ -138,7 +149,7 @@ def change_status(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/reset-password")
 @require(Permission.RUN_COHORTS)
 def reset_password(cohort_id: int, enrolment_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     enrolment = enrolment_in_cohort_or_404(cohort, enrolment_id)
     try:
         password = reset_trainee_password(current_user, enrolment)
@@ -154,7 +165,7 @@ def reset_password(cohort_id: int, enrolment_id: int):
 @bp.post("/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/waive")
 @require(Permission.RUN_COHORTS)
 def waive(cohort_id: int, enrolment_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     enrolment = enrolment_in_cohort_or_404(cohort, enrolment_id)
     set_pre_survey_waived(current_user, enrolment, request.form.get("waived") == "1")
     db.session.commit()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from lms.cohorts.blueprint import bp
 from lms.cohorts.routes_workshop import pace_from_form
-from lms.cohorts.services import join_url, managed_cohort_or_404, qr_svg
+from lms.cohorts.services import join_url, live_cohort_or_404, managed_cohort_or_404, qr_svg
 from lms.permissions import Permission, require
 from lms.progress.matrix import completion_matrix, room_counts
 
@@ -25,7 +25,7 @@ def presenter(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/presenter/pacing")
 @require(Permission.RUN_COHORTS)
 def presenter_pacing(cohort_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     pace_from_form(cohort)
     # Back to the console, never to the cohort page, whose roster would go up on the screen.
     return redirect(url_for("cohorts.presenter", cohort_id=cohort.id), 303)

@@ -6,7 +6,14 @@ from flask_login import current_user
 
 from lms.auth.models import audit
 from lms.cohorts.blueprint import bp
-from lms.cohorts.services import CohortError, apply_pacing, join_url, managed_cohort_or_404, qr_svg
+from lms.cohorts.services import (
+    CohortError,
+    apply_pacing,
+    join_url,
+    live_cohort_or_404,
+    managed_cohort_or_404,
+    qr_svg,
+)
 from lms.cohorts.tracking import group_results, respondents
 from lms.downloads import XLSX, download
 from lms.extensions import db
@@ -21,7 +28,7 @@ from lms.vocab import ORG_TYPES
 @bp.post("/cohorts/<int:cohort_id>/pacing")
 @require(Permission.RUN_COHORTS)
 def pacing(cohort_id: int):
-    cohort = managed_cohort_or_404(current_user, cohort_id)
+    cohort = live_cohort_or_404(current_user, cohort_id)
     pace_from_form(cohort)
     return redirect(url_for("cohorts.show", cohort_id=cohort.id) + "#pacing")
 

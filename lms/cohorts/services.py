@@ -49,6 +49,27 @@ def managed_cohort_or_404(user, cohort_id: int) -> Cohort:
     return cohort
 
 
+def live_cohort_or_404(user, cohort_id: int) -> Cohort:
+    """As managed_cohort_or_404, for changes: an imported historical cohort is read-only."""
+    cohort = managed_cohort_or_404(user, cohort_id)
+    if cohort.historical:
+        abort(404)
+    return cohort
+
+
+def historical_cohorts(user, search: str = "", province: str = "") -> list[Cohort]:
+    """Imported historical cohorts for programme staff (read-only), newest first, filtered
+    by a part of the name and by province."""
+    if not user.can(Permission.MANAGE_ALL_COHORTS):
+        return []
+    query = select(Cohort).where(Cohort.historical.is_(True))
+    if search:
+        query = query.where(Cohort.name.ilike(f"%{search}%"))
+    if province:
+        query = query.where(Cohort.province == province)
+    return list(db.session.scalars(query.order_by(Cohort.start_date.desc(), Cohort.name)))
+
+
 def cohorts_for_facilitator(user) -> list[Cohort]:
     query = select(Cohort).where(Cohort.historical.is_(False)).order_by(Cohort.start_date.desc())
     if not user.can(Permission.MANAGE_ALL_COHORTS):

@@ -27,7 +27,7 @@ from lms.reports.tables import OVERLAP, SPLIT, Hidden, Table
 
 GROUPS = {"matched": QUANTITIES, "pre_only": ("pre",), "post_only": ("post",)}
 # Tables whose every figure describes the trainees who answered both surveys.
-PAIRED_TABLES = ("subscale_means", "subscales", "alpha", "audiences_change", "items",
+PAIRED_TABLES = ("subscale_means", "subscales", "min_items", "alpha", "audiences_change", "items",
                  "audience_items", "knowledge_total", "knowledge_items", "trend", "versions",
                  "dont_know", "policy_items", "item_analysis")
 # Rows describing part of the matched group (who answered an item, an audience's items).

@@ -32,7 +32,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 # Which tables go on which sheet, in order.
 SHEETS = (
     ("summary", ("overview",)),
-    ("subscales", ("subscale_means", "subscales", "alpha", "unmatched", "audiences_change")),
+    ("subscales", ("subscale_means", "subscales", "min_items", "alpha", "unmatched",
+                   "audiences_change")),
     ("items", ("items", "audience_items")),
     ("knowledge", ("knowledge_total", "knowledge_items")),
     ("cohorts", ("cohorts", "audiences", "provinces")),
@@ -49,9 +50,12 @@ def report_title() -> str:
     return _("Attitude-change report")
 
 
+PERCENT_KINDS = ("percent", "points", "pp")
+
+
 def header_label(column) -> str:
-    """Column heading for files, with the unit of percentages (Excel shows them as %)."""
-    return f"{column.label} (%)" if column.kind == "percent" else column.label
+    """Column heading for files, with the unit of percentage figures."""
+    return f"{column.label} (%)" if column.kind in ("percent", "points") else column.label
 
 
 def _filter_lines(report: Report) -> list[list[str]]:
@@ -135,7 +139,7 @@ def _write_table(ws, row: int, table: Table, min_n: int) -> int:
             elif value is None or column.kind == "text" or isinstance(value, str):
                 cell.value = safe_cell(value)
             else:
-                cell.value = value / 100 if column.kind == "percent" else value
+                cell.value = value / 100 if column.kind in PERCENT_KINDS else value
                 cell.number_format = NUMBER_FORMATS.get(column.kind, "General")
     if table.withheld:
         row += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from lms.reports.privacy import suppress, visible
 from lms.reports.queries import Filters
 from lms.reports.stats import (
     cronbach_alpha_from_variances,
+    holm,
     mcnemar,
     mean_ci,
     paired_change,
@@ -54,11 +56,29 @@ class Respondents:
     knowledge: tuple[list[float], list[float]] = ((), ())  # percent correct, matched
     # (phase, subscale) -> {items answered: [sum scores of each matched trainee]}
     subscale_sums: dict[tuple[str, str], dict[int, list[float]]] = field(default_factory=dict)
+    # bucket -> matched trainees left out by the minimum-items rule; bucket -> items asked
+    excluded: dict[str, int] = field(default_factory=dict)
+    items_asked: dict[str, int] = field(default_factory=dict)
+
+
+def min_item_share() -> float:
+    """The share of a subscale's items a trainee must answer, before and after, to be scored."""
+    return float(current_app.config.get("REPORT_MIN_ITEM_SHARE", 0.8))
+
+
+def items_needed(asked: int, share: float) -> int:
+    """At least one item, and at least share of the items asked (rounded up)."""
+    return max(1, math.ceil(share * asked - 1e-9))
 
 
 def collect_respondents(f: Filters) -> Respondents:
-    """Pair each trainee's before and after scores per subscale; count the unpaired apart."""
+    """Pair each trainee's before and after scores per subscale; count the unpaired apart.
+
+    A matched trainee's score in a subscale (and overall) counts only when they answered
+    enough of its items before and after (min_item_share of the most items anyone in scope
+    answered there); the others are counted in `excluded`."""
     result = Respondents(unmatched={"pre": [], "post": []})
+    share = min_item_share()
     phases: dict[int, dict] = defaultdict(dict)
     for response in queries.responses(f):
         phases[response.enrolment_id][response.phase] = response
@@ -72,7 +92,11 @@ def collect_respondents(f: Filters) -> Respondents:
         both = np.isin(enrolment, matched)
         for name in np.unique(bucket).tolist():
             rows_of = (bucket == name) & both
-            paired = rows_of & (pre_n > 0) & (post_n > 0)
+            asked = int(max(pre_n[bucket == name].max(), post_n[bucket == name].max()))
+            need = items_needed(asked, share)
+            paired = rows_of & (pre_n >= need) & (post_n >= need)
+            result.items_asked[name] = asked
+            result.excluded[name] = int((rows_of & ~paired).sum())
             result.pairs[name] = ((pre_sum[paired] / pre_n[paired]).tolist(),
                                   (post_sum[paired] / post_n[paired]).tolist())
             if name.startswith("@"):
@@ -88,7 +112,11 @@ def collect_respondents(f: Filters) -> Respondents:
         sums = [np.bincount(index, weights=column[core], minlength=people.size)
                 for column in (pre_sum, pre_n, post_sum, post_n)]
         is_matched = np.isin(people, matched)
-        paired = is_matched & (sums[1] > 0) & (sums[3] > 0)
+        asked = int(max(sums[1].max(initial=0), sums[3].max(initial=0)))
+        need = items_needed(asked, share)
+        paired = is_matched & (sums[1] >= need) & (sums[3] >= need)
+        result.items_asked[OVERALL] = asked
+        result.excluded[OVERALL] = int((is_matched & ~paired).sum())
         result.pairs[OVERALL] = ((sums[0][paired] / sums[1][paired]).tolist(),
                                  (sums[2][paired] / sums[3][paired]).tolist())
         result.overall_enrolments = people[paired].tolist()
@@ -138,32 +166,56 @@ def hide_groups(rows: list[dict], min_n: int) -> list[dict]:
 
 # ---- paired attitude statistics --------------------------------------------------------
 
-def paired_columns(first: str, *, percent: bool = False) -> list[Column]:
+def paired_columns(first: str, *, percent: bool = False,
+                   holm_column: bool = False) -> list[Column]:
+    """Every column of a paired table, one unit per row in every export."""
     mean, sd, change = ("percent", "points", "pp") if percent else ("mean", "sd", "change")
-    return [
+    columns = [
         Column("label", first), Column("n", _("n (matched)"), "count"),
         Column("pre_mean", _("Before: mean"), mean), Column("pre_sd", _("Before: SD"), sd),
         Column("post_mean", _("After: mean"), mean), Column("post_sd", _("After: SD"), sd),
         Column("change", _("Mean change"), change),
         Column("ci_low", _("95% CI low"), change), Column("ci_high", _("95% CI high"), change),
-        Column("t_p", _("Paired t-test p"), "p"), Column("wilcoxon_p", _("Wilcoxon p"), "p"),
-        Column("dz", _("Cohen's dz"), "dz"),
-        Column("improved", _("Improved"), "percent"),
-        Column("unchanged", _("Unchanged"), "percent"), Column("worse", _("Worse"), "percent"),
+        Column("t", _("t"), "stat"), Column("df", _("df"), "count"),
+        Column("t_p", _("Paired t-test p"), "p"),
     ]
+    if holm_column:
+        columns.append(Column("t_p_holm", _("Paired t-test p (Holm)"), "p"))
+    columns += [
+        Column("wilcoxon_w", _("Wilcoxon W"), "stat"), Column("wilcoxon_z", _("Wilcoxon z"), "stat"),
+        Column("wilcoxon_p", _("Wilcoxon p"), "p"),
+        Column("dz", _("Cohen's dz"), "dz"),
+        Column("dz_low", _("dz: 95% CI low"), "dz"), Column("dz_high", _("dz: 95% CI high"), "dz"),
+        Column("improved_n", _("Improved: n"), "count"),
+        Column("improved", _("Improved"), "percent"),
+        Column("unchanged_n", _("Unchanged: n"), "count"),
+        Column("unchanged", _("Unchanged"), "percent"),
+        Column("worse_n", _("Worse: n"), "count"), Column("worse", _("Worse"), "percent"),
+    ]
+    return columns
 
 
-def paired_compact(first: str) -> list[tuple[str, tuple[str, ...], str]]:
-    return [
+def paired_compact(first: str, *,
+                   holm_column: bool = False) -> list[tuple[str, tuple[str, ...], str]]:
+    compact = [
         (first, ("label",), "{0}"), (_("n"), ("n",), "{0}"),
         (_("Before: mean (SD)"), ("pre_mean", "pre_sd"), "{0} ({1})"),
         (_("After: mean (SD)"), ("post_mean", "post_sd"), "{0} ({1})"),
         (_("Change [95% CI]"), ("change", "ci_low", "ci_high"), "{0} [{1}; {2}]"),
-        (_("Paired t-test p"), ("t_p",), "{0}"), (_("Wilcoxon p"), ("wilcoxon_p",), "{0}"),
-        (_("Cohen's dz"), ("dz",), "{0}"),
-        (_("Improved / unchanged / worse"), ("improved", "unchanged", "worse"),
-         "{0} / {1} / {2}"),
+        (_("t (df)"), ("t", "df"), "{0} ({1})"),
+        (_("Paired t-test p"), ("t_p",), "{0}"),
     ]
+    if holm_column:
+        compact.append((_("p (Holm)"), ("t_p_holm",), "{0}"))
+    compact += [
+        (_("Wilcoxon W (z)"), ("wilcoxon_w", "wilcoxon_z"), "{0} ({1})"),
+        (_("Wilcoxon p"), ("wilcoxon_p",), "{0}"),
+        (_("Cohen's dz [95% CI]"), ("dz", "dz_low", "dz_high"), "{0} [{1}; {2}]"),
+        (_("Improved / unchanged / worse: % (n)"),
+         ("improved_n", "improved", "unchanged_n", "unchanged", "worse_n", "worse"),
+         "{1} / {3} / {5} ({0} / {2} / {4})"),
+    ]
+    return compact
 
 
 def paired_row(label: str, pre, post, **extra) -> dict:
@@ -171,16 +223,37 @@ def paired_row(label: str, pre, post, **extra) -> dict:
     share = (lambda k: 100 * k / r.n) if r.n else (lambda k: None)
     return {"label": label, **extra, "n": r.n, "pre_mean": r.pre_mean, "pre_sd": r.pre_sd,
             "post_mean": r.post_mean, "post_sd": r.post_sd, "change": r.mean_change,
-            "ci_low": r.ci_low, "ci_high": r.ci_high, "t_p": r.t_p, "wilcoxon_p": r.wilcoxon_p,
-            "dz": r.cohen_dz, "improved": share(r.improved), "unchanged": share(r.unchanged),
-            "worse": share(r.worse)}
+            "ci_low": r.ci_low, "ci_high": r.ci_high, "t": r.t, "df": r.df, "t_p": r.t_p,
+            "wilcoxon_w": r.wilcoxon_w, "wilcoxon_z": r.wilcoxon_z,
+            "wilcoxon_p": r.wilcoxon_p, "dz": r.cohen_dz, "dz_low": r.dz_low,
+            "dz_high": r.dz_high, "improved_n": r.improved, "improved": share(r.improved),
+            "unchanged_n": r.unchanged, "unchanged": share(r.unchanged),
+            "worse_n": r.worse, "worse": share(r.worse)}
+
+
+def adjust_holm(table: Table, p_key: str, holm_key: str) -> None:
+    """Holm-adjust the p-values of the rows still shown, as one family of tests: run after
+    disclosure control, so a hidden row neither counts nor shows through the others."""
+    shown = [row for row in table.rows if isinstance(row.get(p_key), float)]
+    for row, adjusted in zip(shown, holm([row[p_key] for row in shown]), strict=True):
+        row[holm_key] = adjusted
+
+
+def overall_label(people: Respondents, joint: dict, items: dict[str, ItemInfo]) -> str:
+    """"Overall (all core items)", or how many were asked when fewer were."""
+    core = [i.key for i in items.values() if i.kind == "likert" and i.audience == "all"]
+    asked = sum(1 for key in core if joint.get(key))
+    if asked and asked < len(core):
+        return _("Overall (%(asked)s of %(total)s core items asked)", asked=asked,
+                 total=len(core))
+    return _("Overall (all core items)")
 
 
 def subscale_tables(people: Respondents, subscales: list[tuple[str, str]],
-                    min_n: int) -> tuple[Table, Table]:
+                    min_n: int, overall: str | None = None) -> tuple[Table, Table]:
     """Paired change per core subscale and overall; and the means with CIs the chart shows."""
     change_rows, mean_rows = [], []
-    for key, title in [*subscales, (OVERALL, _("Overall (all core items)"))]:
+    for key, title in [*subscales, (OVERALL, overall or _("Overall (all core items)"))]:
         pre, post = people.pairs.get(key, ([], []))
         change_rows.append(paired_row(title, pre, post, key=key))
         pre_ci, post_ci = mean_ci(pre), mean_ci(post)
@@ -208,6 +281,26 @@ def subscale_tables(people: Respondents, subscales: list[tuple[str, str]],
                  (_("After: mean [95% CI]"), ("post_mean", "post_low", "post_high"),
                   "{0} [{1}; {2}]")])
     return change, means
+
+
+def min_items_table(people: Respondents, subscales: list[tuple[str, str]], overall: str,
+                    min_n: int) -> Table:
+    """The minimum-items rule per subscale: items asked, items needed, trainees left out."""
+    share = min_item_share()
+    rows = []
+    for key, title in [*subscales, (OVERALL, overall)]:
+        asked = people.items_asked.get(key)
+        if not asked:
+            continue
+        excluded = people.excluded.get(key, 0)
+        rows.append({"label": title, "key": key, "asked": asked,
+                     "needed": items_needed(asked, share),
+                     "excluded": excluded if not excluded or visible(excluded, min_n)
+                     else SMALL})
+    return Table("min_items", _("Scores left out by the minimum-items rule"),
+                 [Column("label", _("Subscale")), Column("asked", _("Items asked"), "count"),
+                  Column("needed", _("Items needed before and after"), "count"),
+                  Column("excluded", _("Matched trainees left out"), "count")], rows)
 
 
 def _variance(values_counts: list[tuple[float, int]]) -> float | None:
@@ -322,15 +415,17 @@ def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[s
         pre, post = _vectors(cells)
         if info.kind == "knowledge":
             r = mcnemar(pre > 0, post > 0)
+            if not r.n:
+                continue  # a question nobody in scope was asked: no empty row
             knowledge.append({
-                "label": label, "key": info.key, "n": r.n,
+                "label": label, "key": info.key, "n": r.n, "b": r.b, "c": r.c,
                 "pre_pct": 100 * r.pre_correct / r.n if r.n else None,
                 "post_pct": 100 * r.post_correct / r.n if r.n else None,
                 "change": 100 * (r.post_correct - r.pre_correct) / r.n if r.n else None,
                 "p": r.p, "method": str(MCNEMAR_VARIANTS[r.method]) if r.n else None})
         elif info.kind == "policy":
             continue  # reported apart, with "not applicable": lms.reports.items.policy_table
-        elif info.audience == "all":
+        elif info.audience == "all" and cells:  # only items someone in scope answered
             core.append(paired_row(label, pre, post, key=info.key,
                                    group=subscale_titles.get(info.subscale, info.subscale)))
         elif cells:  # an audience's own items only where that audience answered
@@ -338,8 +433,10 @@ def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[s
                                        group=audience_label(info.audience)))
     group_column = [Column("group", _("Group"))]
     core_table = Table("items", _("Attitude change by item (core items)"),
-                       group_column + paired_columns(_("Item")), hide_small(core, min_n),
-                       compact=[(_("Group"), ("group",), "{0}"), *paired_compact(_("Item"))])
+                       group_column + paired_columns(_("Item"), holm_column=True),
+                       hide_small(core, min_n),
+                       compact=[(_("Group"), ("group",), "{0}"),
+                                *paired_compact(_("Item"), holm_column=True)])
     specific_table = Table(
         "audience_items", _("Attitude change by item (items for one audience)"),
         group_column + paired_columns(_("Item")), hide_small(specific, min_n),
@@ -350,7 +447,10 @@ def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[s
          Column("pre_pct", _("Correct before"), "percent"),
          Column("post_pct", _("Correct after"), "percent"),
          Column("change", _("Change (percentage points)"), "pp"),
-         Column("p", _("McNemar p"), "p"), Column("method", _("McNemar variant"))],
+         Column("b", _("Correct before, wrong after (b)"), "count"),
+         Column("c", _("Wrong before, correct after (c)"), "count"),
+         Column("p", _("McNemar p"), "p"), Column("p_holm", _("McNemar p (Holm)"), "p"),
+         Column("method", _("McNemar variant"))],
         hide_small(knowledge, min_n))
     return core_table, specific_table, knowledge_table
 

@@ -32,6 +32,9 @@ class ReportFilterForm(Form):
                                  choices=[(k, v) for k, v in SOURCES.items()])
     period = SelectField(_l("Trend by"), choices=[(k, v) for k, v in PERIODS.items()],
                          default="month", validators=[Optional()])
+    p_values = SelectField(_l("p-values"), validators=[Optional()], choices=[
+        ("", _l("As configured")), ("exact", _l("Exact, three significant figures")),
+        ("threshold", _l("“< 0.001” below 0.001"))])
 
     def fill_choices(self, cohorts, facilitators, versions) -> None:
         self.cohort.choices = [(c.id, c.name) for c in cohorts]
@@ -69,8 +72,20 @@ class ImportForm(Form):
         FileRequired(_l("Please choose a file.")),
         FileAllowed(["csv", "xlsx"], _l("Please choose a .csv or .xlsx file."))])
     version = SelectField(_l("Survey version the answers belong to"), coerce=int)
+    reverse_coding = SelectField(_l("How the file holds the reverse-keyed questions"), choices=[
+        ("raw", _l("As ticked on the form (the platform turns them round)")),
+        ("reversed", _l("Already turned round (5 always means less stigma)"))], default="raw")
+    knowledge_coding = SelectField(_l("How the file holds the knowledge answers"), choices=[
+        ("option", _l("The number of the option chosen (1, 2, 3 …)")),
+        ("correct", _l("1 = correct, 0 = incorrect"))], default="option")
 
 
 class ImportCommitForm(Form):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
+
+
+class ImportBatchForm(Form):
+    """Undo an import."""
+
+    batch = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])

@@ -19,17 +19,32 @@ from lms.cohorts.services import new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
+from lms.reports.models import ImportBatch, ImportBatchResponse
+from lms.reports.stats import item_analysis
+from lms.spreadsheets import safe_cell
 from lms.text import fold, nfc
 from lms.uploads import UploadError, read_table
 from lms.vocab import COHORT_AUDIENCES, ORG_TYPE_AUDIENCE, ORG_TYPES, province_codes, province_name
 
 COLUMNS = ("cohort_name", "audience", "province", "start_date", "trainee_ref", "org_type",
            "phase", "date")
+# A long file has one row per trainee, phase and question: these two instead of one column
+# per question; the app reshapes it to one row per trainee and phase.
+LONG_COLUMNS = ("item", "value")
+EXAMPLE_REF = "EXAMPLE"  # the templates' example row, skipped on import
 PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post", "after": "post",
                "sau": "post"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
 NO_PASSWORD = "!"  # noqa: S105 (not a hash: check_password_hash rejects every password)
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How the file wrote its answers, as the officer declared it."""
+
+    reverse: str = "raw"  # raw (as ticked) | reversed (already turned round)
+    knowledge: str = "option"  # option (number chosen, from 1) | correct (1/0)
 
 
 @dataclass
@@ -65,6 +80,10 @@ class ImportPlan:
     new_cohorts: int = 0
     existing_cohorts: int = 0
     trainees: int = 0
+    # (ID, wording, subscale, keying) of every question column recognised
+    recognised: list[tuple[str, str, str, str]] = field(default_factory=list)
+    one_survey: list[str] = field(default_factory=list)  # trainees with one survey in the file
+    warnings: list[str] = field(default_factory=list)  # likely mis-keyed items
 
     @property
     def ok(self) -> bool:
@@ -137,7 +156,7 @@ def _header(raw: list, items: dict[str, SurveyItem], plan: ImportPlan) -> dict[s
 
 
 def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem],
-               problems: list[str]) -> ImportRow | None:
+               problems: list[str], coding: Coding = Coding()) -> ImportRow | None:
     found: list[str] = []
 
     def fail(message: str) -> None:
@@ -180,8 +199,15 @@ def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem]
         if item.kind == "likert":
             if number is None or not 1 <= number <= 5:
                 fail(_("%(item)s must be a whole number from 1 to 5.", item=key))
-            else:
-                answers[key] = number
+            else:  # stored as ticked: an answer already turned round is turned back
+                answers[key] = 6 - number if item.reverse and coding.reverse == "reversed" \
+                    else number
+        elif item.kind == "knowledge" and coding.knowledge == "correct":
+            if number not in (0, 1):
+                fail(_("%(item)s must be 1 (correct) or 0 (incorrect), as declared.", item=key))
+            else:  # the right option, or the first wrong one: only correctness is reported
+                answers[key] = item.answer if number else next(
+                    v for v in range(len(item.options_vi or [])) if v != item.answer)
         elif item.kind == "policy":
             if number is None or number not in item.allowed_values():
                 fail(_("%(item)s must be a whole number from 1 to 5, or 0 for “not "
@@ -245,17 +271,18 @@ def _check_together(plan: ImportPlan) -> None:
     plan.trainees = len(org_types)
 
 
-def check_import(filename: str, data: bytes,
-                 version: SurveyVersion) -> tuple[ImportPlan, list[list[str]] | None]:
+def check_import(filename: str, data: bytes, version: SurveyVersion,
+                 coding: Coding = Coding()) -> tuple[ImportPlan, list[list[str]] | None]:
     """Read and check the whole file; returns the plan and the rows read. Writes nothing."""
     try:
         table = read_table(filename, data, max_rows=MAX_ROWS)
     except UploadError as error:
         return ImportPlan(problems=[str(error)]), None
-    return check_table(table, version), table
+    return check_table(table, version, coding), table
 
 
-def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
+def check_table(table: list[list[str]], version: SurveyVersion,
+                coding: Coding = Coding()) -> ImportPlan:
     """Check the rows of a file read by lms.uploads.read_table; writes nothing."""
     plan = ImportPlan()
     rows = [(line, r) for line, r in enumerate(table, start=1) if any(_text(c) for c in r)]
@@ -263,19 +290,115 @@ def check_table(table: list[list[str]], version: SurveyVersion) -> ImportPlan:
         plan.problems.append(_("The file is empty."))
         return plan
     items = {item.key: item for item in version.items}
+    names = [_text(c).lower() for c in rows[0][1]]
+    if all(name in names for name in LONG_COLUMNS):
+        rows = _reshape_long(rows, plan)
+        if plan.problems:
+            return plan
+    rows = [(line, r) for line, r in rows if line == rows[0][0] or not _is_example(rows[0][1], r)]
     header_line, header = rows[0]
     columns = _header(header, items, plan)
     if plan.problems:
         return plan
     for line, raw in rows[1:]:
         cells = {key: raw[index] if index < len(raw) else None for key, index in columns.items()}
-        row = _check_row(line, cells, items, plan.problems)
+        row = _check_row(line, cells, items, plan.problems, coding)
         if row is not None:
             plan.rows.append(row)
     if not rows[1:]:
         plan.problems.append(_("The file has a header row but no data."))
     _check_together(plan)
+    plan.recognised = [(key, items[key].text("text"), items[key].subscale or "",
+                        _("reverse") if items[key].reverse else _("normal"))
+                       for key in columns if key in items]
+    _describe(plan, items)
     return plan
+
+
+# An item whose item-rest correlation falls below this is flagged as likely mis-keyed.
+MISKEYED_BELOW = 0.0
+
+
+def _describe(plan: ImportPlan, items: dict[str, SurveyItem]) -> None:
+    """What the officer should look at before confirming: trainees with one survey in the
+    file, and items that run against the rest of their subscale (a reverse item already
+    reversed in the file, or a scale keyed the other way round)."""
+    phases: dict[tuple, set[str]] = {}
+    for row in plan.rows:
+        phases.setdefault((row.cohort_name, row.trainee_ref), set()).add(row.phase)
+    plan.one_survey = [_("%(ref)s (%(cohort)s): only the survey %(phase)s", ref=ref,
+                         cohort=cohort, phase=next(iter(found)))
+                       for (cohort, ref), found in phases.items() if len(found) == 1]
+    by_subscale: dict[str, list[str]] = {}
+    for key, item in items.items():
+        if item.kind == "likert" and item.audience == "all" and item.subscale:
+            by_subscale.setdefault(item.subscale, []).append(key)
+    for keys in by_subscale.values():
+        asked = [k for k in keys if any(k in row.answers for row in plan.rows)]
+        rows = [[items[k].score(row.answers[k]) for k in asked] for row in plan.rows
+                if all(k in row.answers for k in asked)]
+        if len(asked) < 3 or len(rows) < 10:
+            continue  # too little to judge an item against the rest of its subscale
+        result = item_analysis(rows)
+        for key, r in zip(asked, result.item_rest, strict=True):
+            if r is not None and r < MISKEYED_BELOW:
+                plan.warnings.append(_(
+                    "%(item)s correlates negatively with the rest of its subscale (r = "
+                    "%(r)s; keying: %(keying)s). Check that the file holds the answers as "
+                    "ticked on the form, not already reversed, and that 5 means “strongly "
+                    "agree”.", item=key, r=f"{r:.2f}",
+                    keying=_("reverse") if items[key].reverse else _("normal")))
+
+
+def _is_example(header: list, raw: list) -> bool:
+    names = [_text(c).lower() for c in header]
+    if "trainee_ref" not in names:
+        return False
+    index = names.index("trainee_ref")
+    return index < len(raw) and _text(raw[index]).upper() == EXAMPLE_REF
+
+
+def _reshape_long(rows: list[tuple[int, list]], plan: ImportPlan) -> list[tuple[int, list]]:
+    """One row per trainee, phase and question -> one row per trainee and phase, with a
+    column per question. The other columns must agree on every row of a trainee's phase."""
+    header = [_text(c).lower() for c in rows[0][1]]
+    for name in COLUMNS:
+        if name not in header:
+            plan.problems.append(_("The file has no column %(name)s.", name=name))
+    if plan.problems:
+        return rows
+    at = {name: header.index(name) for name in (*COLUMNS, *LONG_COLUMNS)}
+
+    def cell(raw, name):
+        return _text(raw[at[name]]) if at[name] < len(raw) else ""
+
+    groups: dict[tuple, dict] = {}
+    item_keys: list[str] = []
+    for line, raw in rows[1:]:
+        key = tuple(cell(raw, n).casefold() for n in ("cohort_name", "province", "start_date",
+                                                       "trainee_ref", "phase"))
+        group = groups.setdefault(key, {"line": line, "fields": {n: cell(raw, n)
+                                                                 for n in COLUMNS},
+                                        "answers": {}})
+        for name in COLUMNS:
+            if cell(raw, name) != group["fields"][name]:
+                plan.problems.append(_("Row %(row)s: %(column)s differs from an earlier row of "
+                                       "the same trainee and phase.", row=line, column=name))
+        item = cell(raw, "item").upper()
+        if not item:
+            plan.problems.append(_("Row %(row)s: item is empty.", row=line))
+            continue
+        if item in group["answers"]:
+            plan.problems.append(_("Row %(row)s: %(item)s is already on an earlier row of the "
+                                   "same trainee and phase.", row=line, item=item))
+        group["answers"][item] = cell(raw, "value")
+        if item not in item_keys:
+            item_keys.append(item)
+    wide = [(rows[0][0], [*COLUMNS, *item_keys])]
+    for group in groups.values():
+        wide.append((group["line"], [group["fields"][n] for n in COLUMNS] +
+                     [group["answers"].get(k, "") for k in item_keys]))
+    return wide
 
 
 # ---- writing --------------------------------------------------------------------------
@@ -357,18 +480,41 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
                         insert(SurveyResponse).returning(SurveyResponse.id,
                                                          SurveyResponse.enrolment_id,
                                                          SurveyResponse.phase), responses)}
+    batch = ImportBatch(filename=filename[:300], version_id=version.id, created_by_id=actor.id,
+                        surveys=len(plan.rows), trainees=plan.trainees)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.execute(insert(ImportBatchResponse), [
+        {"batch_id": batch.id, "response_id": response_id, "enrolment_id": enrolment_id}
+        for (enrolment_id, _phase), response_id in response_ids.items()])
     db.session.execute(insert(Answer), [
         {"response_id": response_ids[(response["enrolment_id"], row.phase)],
          "item_id": items[key].id, "value": value, "score": items[key].score(value)}
         for response, row in zip(responses, plan.rows, strict=True)
         for key, value in row.answers.items()])
-    summary = {"rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
+    summary = {"batch": batch.id, "rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
                "trainees": plan.trainees, "pre": plan.phases["pre"],
                "post": plan.phases["post"]}
     audit(actor, "historical_import", f"survey_version:{version.id}", details=(
-        f"file={filename}; rows={summary['rows']}; new cohorts={summary['new_cohorts']}; "
+        f"batch={batch.id}; file={filename}; rows={summary['rows']}; new cohorts={summary['new_cohorts']}; "
         f"trainees={summary['trainees']}; pre={summary['pre']}; post={summary['post']}"))
     return summary
+
+
+def import_batches() -> list[ImportBatch]:
+    """Every historical import, newest first."""
+    return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(),
+                                                                ImportBatch.id.desc())))
+
+
+def archive_import(batch: ImportBatch, actor) -> None:
+    """Undo an import: its surveys (and trainees with nothing else) leave every report.
+    Nothing is deleted, so the audit trail and the data stay; the caller commits."""
+    if batch.archived_at is not None:
+        return
+    batch.archived_at, batch.archived_by_id = datetime.now(UTC), actor.id
+    audit(actor, "historical_import_archived", f"import_batch:{batch.id}",
+          details=f"file={batch.filename}; surveys={batch.surveys}; trainees={batch.trainees}")
 
 
 def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
@@ -390,10 +536,102 @@ def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
     return cohorts
 
 
+def example_row(version: SurveyVersion) -> list:
+    """A filled-in row (skipped on import): a police trainee's survey before the training."""
+    values = []
+    for item in version.items:
+        if item.audience not in ("all", "police"):
+            values.append("")
+        elif item.kind == "knowledge":
+            values.append((item.answer or 0) + 1)  # the number of the option chosen
+        else:
+            values.append(4)
+    return ["Công an phường Hoàn Kiếm — đợt 1", "police", "Hà Nội", "2019-03-04", EXAMPLE_REF,
+            "police", "pre", "2019-03-04", *values]
+
+
 def template_csv(version: SurveyVersion) -> bytes:
-    """An empty file with every column, for people preparing an import."""
+    """Every column and one example row (skipped on import), for people preparing an import."""
     keys = [item.key for item in version.items]
     out = io.StringIO()
-    csv.writer(out).writerow([*COLUMNS, *keys])
+    writer = csv.writer(out)
+    writer.writerow([*COLUMNS, *keys])
+    writer.writerow(example_row(version))
     return out.getvalue().encode("utf-8-sig")
+
+
+def _options(item: SurveyItem, lang: str) -> str:
+    if item.kind == "likert":
+        return _("1 = strongly disagree … 5 = strongly agree")
+    if item.kind == "policy":
+        return _("1 = strongly disagree … 5 = strongly agree; 0 = not applicable")
+    options = getattr(item, f"options_{lang}") or []
+    return "; ".join(f"{n} = {text}" for n, text in enumerate(options, start=1))
+
+
+def instructions() -> list[str]:
+    """How to fill in the import file, in the current language (sheet 1 of the template)."""
+    return [
+        _("How to prepare historical survey results for import"),
+        _("Wide layout (sheet “wide”): one row per trainee and survey (before or after). "
+          "The first eight columns describe the cohort, the trainee and the survey; then one "
+          "column per question, headed by its ID (A01, K01 …)."),
+        _("Long layout (sheet “long”): one row per trainee, survey and question, with the "
+          "same eight columns and then two: item (the question ID) and value (the answer). "
+          "Repeat the eight columns on every row; the platform puts the rows together."),
+        _("cohort_name, start_date (YYYY-MM-DD or DD/MM/YYYY), province (name or code) and "
+          "audience (%(audiences)s) identify the cohort.", audiences=", ".join(COHORT_AUDIENCES)),
+        _("trainee_ref: any code that is the same for one trainee before and after (no names "
+          "needed). org_type: %(types)s.", types=", ".join(ORG_TYPES)),
+        _("phase: pre (before the training) or post (after). date: the day of the survey."),
+        _("Attitude questions: write the answer as ticked on the form, 1 to 5, even for the "
+          "questions marked reverse: the platform turns those round itself. Do not reverse "
+          "them in the file."),
+        _("Knowledge questions: write the number of the option chosen (1, 2, 3 …), as listed "
+          "on the sheet “items”, not 1/0 for correct/incorrect."),
+        _("Leave a cell empty when the question was not asked or not answered. Questions for "
+          "another audience must stay empty."),
+        _("Only the first sheet of an Excel file is read: for the long layout, delete the "
+          "sheet “wide” so that “long” comes first, or save “long” as a CSV file."),
+        _("The row whose trainee_ref is EXAMPLE shows a filled-in survey and is skipped on "
+          "import: delete it or leave it."),
+    ]
+
+
+def template_xlsx(version: SurveyVersion) -> bytes:
+    """The import template as a workbook: instructions, the items with their wording in both
+    languages, keying and option numbers, and the wide and long layouts with an example."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    wide = book.active
+    wide.title = "wide"  # first: the platform reads the first sheet
+    wide.append([*COLUMNS, *(item.key for item in version.items)])
+    wide.append(example_row(version))
+    long = book.create_sheet("long")
+    long.append([*COLUMNS, *LONG_COLUMNS])
+    example = example_row(version)
+    for item, value in zip(version.items, example[len(COLUMNS):], strict=True):
+        if value != "":
+            long.append([*example[:len(COLUMNS)], item.key, value])
+    sheet = book.create_sheet("instructions")
+    for line in instructions():
+        sheet.append([safe_cell(line)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.column_dimensions["A"].width = 120
+    items = book.create_sheet("items")
+    items.append([_("ID"), _("Kind"), _("Subscale"), _("Audience"), _("Keying"),
+                  _("Question (Vietnamese)"), _("Question (English)"),
+                  _("Answer options (Vietnamese)"), _("Answer options (English)")])
+    for item in version.items:
+        items.append([item.key, item.kind, item.subscale or "", item.audience,
+                      _("reverse") if item.reverse else _("normal"),
+                      safe_cell(item.text_vi), safe_cell(item.text_en),
+                      safe_cell(_options(item, "vi")), safe_cell(_options(item, "en"))])
+    for cell in items[1]:
+        cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 

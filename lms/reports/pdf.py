@@ -11,6 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -40,6 +41,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h3": ParagraphStyle("h3", base, fontName=SANS_BOLD, fontSize=10, leading=13,
                              spaceBefore=6, spaceAfter=3),
         "body": base,
+        "lead": ParagraphStyle("lead", base, fontSize=11, leading=15, spaceAfter=5),
         "note": ParagraphStyle("note", base, fontSize=7.5, leading=9.5, textColor=MUTED),
         "cell": ParagraphStyle("cell", base, fontSize=7.5, leading=9),
         "num": ParagraphStyle("num", base, fontSize=7.5, leading=9, alignment=2),
@@ -150,14 +152,18 @@ def report_pdf(report: Report, lang: str) -> bytes:
         _p(_("Generated %(when)s", when=report.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
            styles["note"]),
         Spacer(1, 6),
+        _p(_("Summary"), styles["h2"]),
+        *(_p(line, styles["lead"]) for line in report.headline),
+        Spacer(1, 8),
+        _p(report.privacy_note, styles["note"]),
+        PageBreak(),
     ]
     filters = GridTable([[_p(name, styles["head"]), _p(value, styles["cell"])]
                          for name, value in report.description], colWidths=[150, WIDTH - 150],
                         hAlign="LEFT")
     filters.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [_p(_("Filters"), styles["h3"]), filters, Spacer(1, 4),
-              _p(report.privacy_note, styles["note"])]
+    story += [_p(_("Filters"), styles["h3"]), filters, Spacer(1, 4)]
     for section in report.sections:
         drawings = [_fitted(to_drawing(report.charts[key], width=CHART_WIDTH))
                     for key, _table in section.charts]
@@ -173,7 +179,10 @@ def report_pdf(report: Report, lang: str) -> bytes:
             parts = _grid(table, report.min_n, styles, WIDTH - CHART_WIDTH - 12)
             story += [_beside(drawing, parts), Spacer(1, 8)]
         for key in section.other_tables:
-            story += [CondPageBreak(90), *_grid(report.tables[key], report.min_n, styles)]
+            table = report.tables[key]
+            if not table.rows and not table.withheld:
+                continue  # nothing to say: no empty tables in the details
+            story += [CondPageBreak(90), *_grid(table, report.min_n, styles)]
     story += [CondPageBreak(120), _p(_("Methods and notes"), styles["h2"])]
     story += [_p(method, styles["body"]) for method in report.methods]
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -13,6 +13,7 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
+from lms.reports.models import ImportBatch, ImportBatchResponse
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,25 @@ class Filters:
     period: str = "month"  # trend periods: month | quarter
 
 
+def archived_responses():
+    """Surveys written by a historical import that was undone: out of every report."""
+    return select(ImportBatchResponse.response_id).join(
+        ImportBatch, ImportBatch.id == ImportBatchResponse.batch_id).where(
+        ImportBatch.archived_at.is_not(None))
+
+
+def archived_enrolments():
+    """Placeholder trainees of undone imports who have no other survey left."""
+    live = select(SurveyResponse.enrolment_id).where(
+        SurveyResponse.id.not_in(archived_responses()))
+    return select(ImportBatchResponse.enrolment_id).join(
+        ImportBatch, ImportBatch.id == ImportBatchResponse.batch_id).where(
+        ImportBatch.archived_at.is_not(None), ImportBatchResponse.enrolment_id.not_in(live))
+
+
 def enrolment_conditions(f: Filters) -> list:
     """Conditions on Enrolment, Cohort and User (the query must join all three)."""
-    conditions = []
+    conditions = [Enrolment.id.not_in(archived_enrolments())]
     if f.cohort_ids:
         conditions.append(Cohort.id.in_(f.cohort_ids))
     if f.audience:
@@ -53,7 +70,7 @@ def enrolment_conditions(f: Filters) -> list:
 
 
 def response_conditions(f: Filters, response=SurveyResponse) -> list:
-    conditions = []
+    conditions = [response.id.not_in(archived_responses())]
     if f.version_id is not None:
         conditions.append(response.version_id == f.version_id)
     if f.sources:

@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,13 +19,24 @@ from lms.quizzes.models import SurveyVersion
 from lms.reports.blueprint import bp
 from lms.reports.charts import to_svg
 from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx, research_csv
-from lms.reports.forms import ImportCommitForm, ImportForm, ReportFilterForm, ResearchExportForm
+from lms.reports.forms import (
+    ImportBatchForm,
+    ImportCommitForm,
+    ImportForm,
+    ReportFilterForm,
+    ResearchExportForm,
+)
 from lms.reports.importer import (
+    Coding,
+    archive_import,
     check_import,
     check_table,
     commit_import,
+    import_batches,
     template_csv,
+    template_xlsx,
 )
+from lms.reports.models import ImportBatch
 from lms.reports.pdf import report_pdf
 from lms.reports.queries import Filters
 from lms.reports.services import (
@@ -51,6 +62,8 @@ def _report_filters() -> tuple[ReportFilterForm, Filters]:
     form.fill_choices(report_cohorts(current_user),
                       facilitators() if everyone else [current_user], survey_versions())
     form.validate()
+    if form.p_values.data and not form.p_values.errors:
+        g.p_style = form.p_values.data  # read by tables.p_text for the page and every export
     return form, restrict_filters(current_user, form.filters(cohort_ids))
 
 
@@ -123,10 +136,11 @@ def import_results():
     if form.validate_on_submit():
         upload = form.file.data
         version = db.session.get(SurveyVersion, form.version.data) or abort(400)
-        plan, table = check_import(upload.filename, upload.read(), version)
+        coding = Coding(form.reverse_coding.data, form.knowledge_coding.data)
+        plan, table = check_import(upload.filename, upload.read(), version, coding)
         token = uploads.keep("history", current_user.id, {
-            "filename": upload.filename, "version_id": version.id, "table": table}) \
-            if plan.ok else None
+            "filename": upload.filename, "version_id": version.id, "table": table,
+            "coding": [coding.reverse, coding.knowledge]}) if plan.ok else None
         return render_template(
             "reports/import_preview.html", plan=plan, version=version,
             filename=upload.filename,
@@ -149,7 +163,7 @@ def import_commit():
         flash(_("This preview has expired. Please upload the file again."), "error")
         return redirect(url_for("reports.import_results"))
     filename = kept["filename"]
-    plan = check_table(kept["table"], version)
+    plan = check_table(kept["table"], version, Coding(*kept.get("coding", ("raw", "option"))))
     if not plan.ok:  # something changed since the preview, e.g. another import
         uploads.drop("history", token)
         return render_template("reports/import_preview.html", plan=plan, version=version,
@@ -173,3 +187,30 @@ def import_commit():
 def import_template():
     version = current_version() or abort(404)
     return download(template_csv(version), "historical-import-template.csv", CSV_MIMETYPE)
+
+
+@bp.get("/reports/imports")
+@require(Permission.IMPORT_HISTORICAL)
+def imports():
+    return render_template("reports/imports.html", batches=import_batches())
+
+
+@bp.post("/reports/imports/archive")
+@require(Permission.IMPORT_HISTORICAL)
+def archive():
+    form = ImportBatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    batch = db.session.get(ImportBatch, int(form.batch.data)) or abort(404)
+    archive_import(batch, current_user)
+    db.session.commit()
+    flash(_("The import of %(file)s is undone: its surveys are no longer in any report.",
+            file=batch.filename), "success")
+    return redirect(url_for("reports.imports"))
+
+
+@bp.get("/reports/import/template.xlsx")
+@require(Permission.IMPORT_HISTORICAL)
+def import_template_xlsx():
+    version = current_version() or abort(404)
+    return download(template_xlsx(version), "historical-import-template.xlsx", XLSX_MIMETYPE)

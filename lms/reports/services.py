@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -28,7 +29,6 @@ from lms.reports.tables import COMPLEMENT, SMALL, Column, Hidden, Table, cell_te
 from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_name
 
 COUNT_KEYS = ("pre_done", "post_done", "matched", "certificates")
-PAIRED_METHODS = ("mean_change", "t_p", "wilcoxon_p", "cohen_dz")
 
 
 @dataclass
@@ -57,6 +57,7 @@ class Report:
     sections: list[Section]
     methods: list[str]  # every method and note, for the methods section
     privacy_note: str
+    headline: list[str] = field(default_factory=list)  # the first page, in plain words
 
 
 def min_group_size() -> int:
@@ -214,10 +215,6 @@ def instrument(f: Filters) -> tuple[dict[str, ItemInfo], list[tuple[str, str]]]:
     return items, list(subscales.items())
 
 
-def _methods(*keys: str) -> list[str]:
-    return [_("Method: %(method)s", method=METHOD_LABELS[k]) for k in keys]
-
-
 def _chart_value(value):
     return None if isinstance(value, Hidden) or value is None else value
 
@@ -265,9 +262,11 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
     people = figures.collect_respondents(f)
     tables["versions"] = report_items.version_table(scope, [v for v in versions if v], min_n,
                                                     known={f.version_id: people})
-    tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
-        people, subscales, min_n)
     joint = figures.item_distributions(f)
+    overall = figures.overall_label(people, joint, items)
+    tables["subscales"], tables["subscale_means"] = figures.subscale_tables(
+        people, subscales, min_n, overall)
+    tables["min_items"] = figures.min_items_table(people, subscales, overall, min_n)
     tables["alpha"] = figures.alpha_table(people, subscales, items, joint, f, min_n)
     tables["unmatched"] = figures.unmatched_table(people, min_n)
     tables["audiences_change"] = figures.audience_table(people, audience_label, min_n)
@@ -277,22 +276,20 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
     tables["trend"] = figures.trend_table(people, f.period, min_n)
     tables["dont_know"] = report_items.dont_know_table(f, items, min_n)
     tables["policy_items"] = report_items.policy_table(f, items, min_n)
-    for key in ("subscales", "audiences_change", "items", "audience_items", "knowledge_total"):
-        tables[key].notes = [*_methods(*PAIRED_METHODS), str(NOTES["shares"])]
-    tables["subscale_means"].notes = _methods("mean_ci")
-    tables["alpha"].notes = _methods("alpha")
-    tables["knowledge_items"].notes = _methods("mcnemar")
-    tables["trend"].notes = [str(NOTES["trend"])]
+    # the methods are written once, in the methods section, not under every table
     if item_analysis:
         tables["item_analysis"] = report_items.item_analysis_table(f, min_n)
     disclosure.protect(tables, people, f, viewer, min_n,
                        forced_facilitator=viewer is not None and not sees_all_cohorts(viewer))
+    # Holm over the tests still shown: a hidden row neither counts nor shows through
+    figures.adjust_holm(tables["items"], "t_p", "t_p_holm")
+    figures.adjust_holm(tables["knowledge_items"], "p", "p_holm")
     sections = [
         Section("participation", _("Participation"),
                 ["overview", "cohorts", "audiences", "provinces"], [("funnel", "overview")]),
         Section("attitudes", _("Attitude change"),
-                ["subscale_means", "subscales", "alpha", "unmatched", "audiences_change",
-                 "versions"],
+                ["subscale_means", "subscales", "min_items", "alpha", "unmatched",
+                 "audiences_change", "versions"],
                 [("bars", "subscale_means")], [str(NOTES["scores"]), str(NOTES["matched"]),
                                                _version_note(scope, f)]),
         Section("items", _("Attitude change by item"), ["items", "audience_items",
@@ -309,10 +306,66 @@ def build_report(f: Filters, min_n: int | None = None, viewer=None, *,
                 "could be worked out from a total, one more figure is hidden as well. Nor are "
                 "figures shown that differ by fewer than %(n)s trainees from another group "
                 "you can see or have already seen.", n=min_n)
+    share = format_percent(figures.min_item_share(), format="0%")
     methods = [*(str(METHOD_LABELS[k]) for k in METHOD_LABELS), str(NOTES["scores"]),
-               str(NOTES["matched"]), privacy, str(NOTES["dates"])]
+               str(NOTES["min_items"]) % {"share": share}, str(NOTES["matched"]),
+               str(NOTES["shares"]), str(NOTES["knowledge"]), str(NOTES["trend"]), privacy,
+               str(NOTES["dates"])]
     return Report(scope, describe_filters(scope), min_n, utcnow(), tables, _charts(tables),
-                  sections, methods, privacy)
+                  sections, methods, privacy, headline(tables, min_n))
+
+
+def headline(tables: dict[str, Table], min_n: int) -> list[str]:
+    """The report's first page in plain words, from figures already through disclosure
+    control: who was trained, how many answered, the change per subscale, knowledge."""
+    total = tables["overview"].rows[0]
+
+    def count(key):
+        return cell_text(total[key], "count", min_n)
+
+    audiences = "; ".join(f"{r['label']} ({cell_text(r['enrolled'], 'count', min_n)})"
+                          for r in tables["audiences"].rows)
+    lines = [_("Trained: %(enrolled)s people in %(cohorts)s cohorts (%(audiences)s).",
+               enrolled=count("enrolled"), cohorts=count("cohorts"), audiences=audiences)]
+    lines.append(_("%(pre)s answered the survey before the training and %(post)s after; "
+                   "%(matched)s answered both and are compared below.",
+                   pre=count("pre_done"), post=count("post_done"), matched=count("matched")))
+    lines.append(_("Scores run from 1 to 5; a higher score means less stigma."))
+    for row in tables["subscales"].rows:
+        if not isinstance(row.get("change"), float):
+            continue  # hidden (too few trainees) or not computable: see the details
+
+        def text(key, kind, row=row):
+            return cell_text(row.get(key), kind, min_n)
+
+        if isinstance(row.get("ci_low"), float) and isinstance(row.get("dz"), float):
+            lines.append(_(
+                "%(subscale)s: %(pre)s before, %(post)s after (n = %(n)s): change %(change)s "
+                "(95%% CI %(low)s to %(high)s), effect size dz = %(dz)s (95%% CI %(dz_low)s "
+                "to %(dz_high)s), p = %(p)s.",
+                subscale=row["label"], pre=text("pre_mean", "mean"),
+                post=text("post_mean", "mean"), n=text("n", "count"),
+                change=text("change", "change"), low=text("ci_low", "change"),
+                high=text("ci_high", "change"), dz=text("dz", "dz"),
+                dz_low=text("dz_low", "dz"), dz_high=text("dz_high", "dz"),
+                p=text("t_p", "p")))
+        else:
+            lines.append(_("%(subscale)s: %(pre)s before, %(post)s after (n = %(n)s): "
+                           "change %(change)s.", subscale=row["label"],
+                           pre=text("pre_mean", "mean"), post=text("post_mean", "mean"),
+                           n=text("n", "count"), change=text("change", "change")))
+    knowledge = (tables["knowledge_total"].rows or [{}])[0]
+    if isinstance(knowledge.get("change"), float):
+        lines.append(_(
+            "Knowledge check: %(pre)s of answers correct before, %(post)s after (n = %(n)s): "
+            "change %(change)s percentage points (95%% CI %(low)s to %(high)s).",
+            pre=cell_text(knowledge["pre_mean"], "percent", min_n),
+            post=cell_text(knowledge["post_mean"], "percent", min_n),
+            n=cell_text(knowledge["n"], "count", min_n),
+            change=cell_text(knowledge["change"], "pp", min_n),
+            low=cell_text(knowledge.get("ci_low"), "pp", min_n),
+            high=cell_text(knowledge.get("ci_high"), "pp", min_n)))
+    return lines
 
 
 def _version_note(scope: Filters, f: Filters) -> str:

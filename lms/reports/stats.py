@@ -25,6 +25,13 @@ METHODS: dict[str, str] = {
     "t_p": "Paired t-test (two-sided)",
     "wilcoxon_p": "Wilcoxon signed-rank test (two-sided)",
     "cohen_dz": "Cohen's dz = mean difference / SD of differences",
+    "dz_ci": "95% CI of dz from the noncentral t distribution",
+    "zeros": "Wilcoxon: zero differences are dropped before ranking (Wilcoxon's method, "
+             "not Pratt's); tied differences get average ranks; W is the smaller of the "
+             "positive and negative rank sums and z its normal approximation with the tie "
+             "correction, signed so that z > 0 means scores rose",
+    "holm": "Holm-adjusted p: across the attitude items shown (one family) and across the "
+            "knowledge questions shown (another family)",
     "alpha": "Cronbach's alpha",
     "mcnemar": "McNemar test (exact binomial when fewer than 25 discordant pairs)",
     "mean_ci": "Mean with 95% CI (t distribution)",
@@ -49,6 +56,12 @@ class PairedChange:
     improved: int
     unchanged: int
     worse: int
+    t: float | None = None  # the paired t statistic, with df = n - 1
+    df: int | None = None
+    wilcoxon_w: float | None = None  # smaller of the two rank sums, zeros dropped (as scipy)
+    wilcoxon_z: float | None = None  # normal approximation, tie-corrected, > 0 when scores rose
+    dz_low: float | None = None
+    dz_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,18 +144,21 @@ def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
         )
     mean_d = float(d.mean())
     sd_d = _sd(d)
-    ci_low = ci_high = t_p = wilcoxon_p = dz = None
+    ci_low = ci_high = t_p = wilcoxon_p = dz = t = df = w = z = dz_low = dz_high = None
     # A (near-)zero SD makes t infinite and scipy warns about precision loss: no test then.
     if sd_d is not None and sd_d > TOL * max(1.0, abs(mean_d)):
         res = _scipy_stats().ttest_rel(b, a)
         ci = res.confidence_interval(0.95)
         ci_low, ci_high = _finite(ci.low), _finite(ci.high)
         t_p = _finite(res.pvalue)
+        t, df = _finite(res.statistic), n - 1
         dz = mean_d / sd_d
+        dz_low, dz_high = dz_interval(dz, n)
     # Rounding to the tolerance makes float noise count as ties/zeros, as a person would.
     d_round = np.round(d, 9)
     if n >= 2 and np.any(d_round != 0):
         wilcoxon_p = _wilcoxon_p(d_round)
+        w, z = wilcoxon_w_z(d_round)
     return PairedChange(
         pre_mean=float(a.mean()),
         pre_sd=_sd(a),
@@ -154,8 +170,67 @@ def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
         t_p=t_p,
         wilcoxon_p=wilcoxon_p,
         cohen_dz=dz,
+        t=t,
+        df=df,
+        wilcoxon_w=w,
+        wilcoxon_z=z,
+        dz_low=dz_low,
+        dz_high=dz_high,
         **base,
     )
+
+
+def wilcoxon_w_z(d: np.ndarray) -> tuple[float | None, float | None]:
+    """W (the smaller rank sum, zeros dropped) and its tie-corrected normal z, signed so
+    that z > 0 when the positive differences outweigh the negative ones."""
+    nonzero = d[d != 0]
+    m = nonzero.size
+    if m == 0:
+        return None, None
+    ranks = _scipy_stats().rankdata(np.abs(nonzero))
+    r_plus = float(ranks[nonzero > 0].sum())
+    r_minus = float(ranks[nonzero < 0].sum())
+    _values, ties = np.unique(ranks, return_counts=True)
+    variance = m * (m + 1) * (2 * m + 1) / 24 - float((ties**3 - ties).sum()) / 48
+    z = (r_plus - m * (m + 1) / 4) / math.sqrt(variance) if variance > 0 else None
+    return min(r_plus, r_minus), None if z is None else _finite(z)
+
+
+def dz_interval(dz: float, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
+    """Confidence interval of Cohen's dz by inverting the noncentral t distribution of
+    t = dz * sqrt(n) with n - 1 df (Cumming & Finch 2001)."""
+    if n < 2 or not math.isfinite(dz):
+        return None, None
+    if dz < 0:  # the noncentral t is mirrored: scipy's cdf is steadier for t >= 0
+        low, high = dz_interval(-dz, n, level)
+        return (None if high is None else -high), (None if low is None else -low)
+    from scipy.optimize import brentq
+
+    nct = _scipy_stats().nct
+    t_obs, df, root = dz * math.sqrt(n), n - 1, math.sqrt(n)
+    upper_tail, lower_tail = (1 - level) / 2, (1 + level) / 2
+    span = abs(t_obs) + 10 + 10 * math.sqrt(1 + t_obs * t_obs / (2 * df))
+
+    def bound(target: float) -> float | None:
+        try:  # ncp where P(T <= t_obs) = target; the cdf falls as ncp rises
+            return brentq(lambda ncp: nct.cdf(t_obs, df, ncp) - target,
+                          t_obs - span, t_obs + span, xtol=1e-10) / root
+        except (ValueError, RuntimeError):
+            return None
+
+    return bound(lower_tail), bound(upper_tail)
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjusted p-values (None stays None and is not counted as a test)."""
+    tested = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(tested)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
 
 
 def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+from flask import current_app, g, has_app_context
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
@@ -30,11 +32,15 @@ NUMBER_FORMATS = {
     "sd": "0.00",
     "alpha": "0.00",
     "dz": "0.00",
+    "stat": "0.00",
     "change": "+0.00;-0.00;0.00",
-    "p": '[<0.001]"<0.001";0.000',
-    "percent": "0.0%",  # stored as a fraction in Excel
-    "pp": "+0.0;-0.0;0.0",
-    "points": "0.0",
+    # three significant figures: scientific below 0.001, then 4 and 3 decimals
+    "p": "[<0.001]0.00E+00;[<0.01]0.00000;0.0000",
+    # Excel holds every percentage figure as a fraction shown as % (one unit per row: a
+    # knowledge row's mean, SD, change and CI alike); CSV and the page write 0-100.
+    "percent": "0.0%",
+    "pp": "+0.0%;-0.0%;0.0%",
+    "points": "0.0%",
 }
 
 
@@ -42,7 +48,7 @@ NUMBER_FORMATS = {
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text|count|mean|sd|alpha|dz|change|p|percent|pp|points
+    kind: str = "text"  # text|count|mean|sd|alpha|dz|stat|change|p|percent|pp|points
 
 
 @dataclass
@@ -74,6 +80,39 @@ def hidden_text(marker: Hidden, min_n: int) -> str:
     return _("hidden")
 
 
+P_STYLES = ("exact", "threshold")
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def p_style() -> str:
+    """"exact" (three significant figures) or "threshold" ("< 0.001"): the request's choice
+    (g.p_style, set by the report routes) or REPORT_P_STYLE."""
+    if not has_app_context():
+        return "exact"
+    style = g.get("p_style") or current_app.config.get("REPORT_P_STYLE", "exact")
+    return style if style in P_STYLES else "exact"
+
+
+def p_text(value: float, style: str | None = None) -> str:
+    """A p-value to three significant figures ("0.0432", "0.000123", "1.23 × 10⁻⁸"), or
+    "< 0.001" for anything smaller in the threshold style."""
+    style = style or p_style()
+    if value < 0.001 and style == "threshold":
+        return "< " + format_decimal(0.001, format="0.000")
+    if value <= 0:
+        return format_decimal(0, format="0")
+    if value >= 0.9995:
+        return format_decimal(1, format="0.00")
+    exponent = math.floor(math.log10(value))
+    if exponent >= -4:  # up to four zeros after the point read well
+        decimals = max(2 - exponent, 2)
+        return format_decimal(round(value, decimals), format="0." + "0" * decimals)
+    mantissa = value / 10**exponent
+    if round(mantissa, 2) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{format_decimal(mantissa, format='0.00')} × 10{str(exponent).translate(SUPERSCRIPT)}"
+
+
 def number_text(value, kind: str) -> str:
     """A figure written for people in the current language (decimal comma in Vietnamese)."""
     if kind == "count":
@@ -85,9 +124,7 @@ def number_text(value, kind: str) -> str:
     if kind == "points":
         return format_decimal(value, format="0.0")
     if kind == "p":
-        if value < 0.001:
-            return "< " + format_decimal(0.001, format="0.000")
-        return format_decimal(value, format="0.000")
+        return p_text(value)
     if kind == "percent":
         return format_percent(value / 100, format="0.0%")
     return format_decimal(value, format="0.00")

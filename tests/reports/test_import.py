@@ -262,7 +262,7 @@ def test_an_expired_preview_asks_for_the_file_again(client, staff):
 
 def test_template_lists_every_column(client, staff):
     text = client.get("/reports/import/template.csv").data.decode("utf-8-sig")
-    header = text.strip().split(",")
+    header = text.splitlines()[0].split(",")  # then an example row
     assert header[:8] == COLUMNS and "A01" in header and "K12" in header
 
 
