@@ -40,6 +40,7 @@ from lms.i18n import current_language
 from lms.modules.services import active_modules
 from lms.permissions import Permission, public, require
 from lms.progress.trainee import waiting_state
+from lms.text import nfc
 from lms.vocab import province_choices
 
 
@@ -84,8 +85,8 @@ def _save_cohort(form: CohortForm, cohort):
 @require(Permission.RUN_COHORTS)
 def index():
     cohorts = cohorts_for_facilitator(current_user)
-    search = (request.args.get("q") or "").strip()[:200]
-    province = (request.args.get("province") or "").strip()[:60]
+    search = nfc(request.args.get("q") or "")[:200]  # no NUL reaches PostgreSQL
+    province = nfc(request.args.get("province") or "")[:60]
     historical = historical_cohorts(current_user, search, province)
     return render_template("cohorts/index.html", cohorts=cohorts, status_labels=STATUS_LABELS,
                            counts=enrolment_counts(cohorts + historical),
