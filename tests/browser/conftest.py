@@ -132,4 +132,7 @@ def sign_in(page, base: str, username: str, password: str = "demo-2026") -> None
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("main button[type=submit]")
+    # Wait for the page the form leads to, not just its URL: a slow home page
+    # (the staff headline) can still be loading when the address has changed.
+    with page.expect_navigation(wait_until="load"):
+        page.click("main button[type=submit]")
