@@ -389,6 +389,9 @@ def overview_for_home(viewer=None) -> dict:
     min_n = min_group_size()
     f = Filters()
     tables = overview_tables(f, min_n)
+    # One survey version, as in the report: scores of different versions hold different items.
+    versions = report_items.versions_in_scope(f)
+    f = report_items.attitude_filters(f, versions)
     people = figures.collect_respondents(f)
     overall = figures.hide_small([figures.paired_row(
         _("Overall (all core items)"), *people.pairs.get(OVERALL, ([], [])))], min_n)[0]
@@ -409,6 +412,7 @@ def overview_for_home(viewer=None) -> dict:
             ("ci_low", "change"), ("ci_high", "change"))},
         "overall_p": _p_phrase(overall["t_p"]),
         "overall_shown": not isinstance(overall["n"], Hidden) and overall["n"] > 0,
+        "version": versions[0].number if len(versions) > 1 else None,
         "active_cohorts": active or 0,
         "recent": display(recent, min_n),
         "has_instrument": current_version() is not None,
