@@ -130,8 +130,9 @@ def take(enrolment_id: int, phase: str):
         answered=sum(1 for i in items if i.id in answers), total=len(items),
         likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
         dont_know_label=DONT_KNOW_LABEL, practice_labels=PRACTICE_BANDS,
-        practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL, code_elements=ELEMENTS if enrolment.cohort.anonymous
-        else (), code_error=code_error), 422 if missing or code_error else 200
+        practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL,
+        code_elements=ELEMENTS if enrolment.cohort.anonymous else (),
+        code_error=code_error), 422 if missing or code_error else 200
 
 
 @bp.post(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/autosave")
