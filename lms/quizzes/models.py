@@ -70,7 +70,7 @@ NOT_APPLICABLE = 0  # the value of "not my role / not applicable" on a policy it
 # person (these acts can be sensitive). The bands are low and narrow because these acts are
 # rare in three months, with an open top band (a top-heavy scale suggests "doing more" is
 # expected). Stored 1-4 as ticked; 0 = "does not apply / can't say", as on policy items.
-PRACTICE_BANDS = (_l("None"), _l("1–2 times"), _l("3–5 times"), _l("6 times or more"))
+PRACTICE_BANDS = (_l("Not once"), _l("1–2 times"), _l("3–5 times"), _l("6 times or more"))
 PRACTICE_NOT_APPLICABLE_LABEL = _l("Does not apply to my work / can't say")
 
 
