@@ -146,3 +146,27 @@ def test_a_bad_practice_answer_is_refused_and_nothing_else_is_lost(app, client, 
     assert {key: a.value for key, a in stored.items()} == {
         first.key: 2, bad.key: 4, **{i.key: 0 for i in rest}}
     assert all(a.score is None for a in stored.values())
+
+
+def test_a_cohort_begun_on_an_older_version_is_still_asked_the_newest_practice_questions(
+        app, make_cohort, answer_survey):
+    from lms.cohorts.models import Enrolment
+    from tests.conftest import SURVEY_V1, load_instrument
+
+    first = load_instrument(SURVEY_V1)  # no practice questions in the 2025 instrument
+    cohort = make_cohort(trainees=1)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
+    answer_survey(enrolment, "pre")
+    answer_survey(enrolment, "post")
+    second = load_instrument(ROOT / "content")  # answers exist: a new version
+    assert second.number == first.number + 1
+    items = items_for(enrolment, "follow-1")
+    practice = [i for i in items if i.kind == "practice"]
+    assert {i.key for i in practice} == POLICE and {i.version_id for i in practice} == {second.id}
+    assert {i.version_id for i in items if i.kind != "practice"} == {first.id}
+    response = answer_survey(enrolment, "follow-1", practice=3)
+    assert response.version_id == first.id  # the attitude items repeat the version before
+    assert sorted(db.session.scalars(
+        select(SurveyItem.key).join(Answer, Answer.item_id == SurveyItem.id)
+        .where(Answer.response_id == response.id, SurveyItem.kind == "practice"))) == \
+        sorted(POLICE)
