@@ -69,7 +69,7 @@ class PaperForm:
     cases: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()  # (story, [(item_id, text)])
     policy: Sequence[tuple[str, str]] = ()  # (item_id, statement): scale + "not applicable"
     practice: Sequence[tuple[str, str]] = ()  # (item_id, question): a follow-up wave's counts
-    practice_labels: Sequence[str] = ()  # "A. None" … the bands, then "does not apply"
+    practice_labels: Sequence[str] = ()  # "A. Not once" … the bands, then "does not apply"
     wave: str = ""  # a follow-up wave's name, printed instead of the before/after boxes
 
 
