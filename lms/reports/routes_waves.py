@@ -3,6 +3,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
 from lms.privacy.sgic import QUALITY_LABELS, match_quality
@@ -36,6 +37,7 @@ def waves():
     min_n = min_group_size()
     report = wave_report([c.id for c in selected], follow, min_n, current_user.id)
     practice = practice_report([c.id for c in selected], follow, min_n, current_user.id)
+    db.session.commit()  # the groups released to this viewer
     anonymous = [c.id for c in selected if c.anonymous]
     pairing = {wave: match_quality(anonymous, "pre", wave) for wave in ("post", follow)} \
         if anonymous else {}

@@ -94,3 +94,22 @@ def test_an_audience_with_few_trainees_is_withheld(app, client, auth, make_user,
     assert set(_cells(page, "police")) == {"B01", "B02", "B03", "B04"}
     assert 'data-withheld="small" data-practice="centre_staff"' in page
     assert 'data-row="B05"' not in page
+
+
+def test_one_more_answer_does_not_show_new_practice_counts(app, client, auth, make_user,
+                                                           make_cohort, answer_survey):
+    """Seen once, the police group's counts are withheld when it grows by fewer than k:
+    comparing the two tables would give the newcomer's answers away."""
+    from lms.cohorts.services import enrol
+
+    cohort = _cohort(make_cohort, answer_survey, "police", BANDS)
+    staff = make_user("staff", language="en")
+    auth.login(staff)
+    assert set(_cells(client.get(f"/reports/waves?cohort={cohort.id}").text, "police"))
+    newcomer = enrol(cohort, make_user("trainee", org_type="police"))
+    db.session.commit()
+    for phase in ("pre", "post", "follow-1"):
+        answer_survey(newcomer, phase, practice=4)
+    page = client.get(f"/reports/waves?cohort={cohort.id}").text
+    assert 'data-withheld="overlap" data-practice="police"' in page
+    assert '<table class="practice"' not in page
