@@ -14,6 +14,9 @@ and whether those lost at follow-up scored differently before the training (Welc
 Retention = (follow-up - before) / (after - before) on the group means, with a percentile
 bootstrap 95% CI resampling trainees (2,000 resamples, fixed seed); it is not given when the
 change after the training is too small to divide by (under 0.05 points on the 1-5 scale).
+
+Practice since the training (asked at follow-up waves only, never scored) is described, not
+tested: per audience, how many of those who answered the wave ticked each band of each question.
 """
 
 from __future__ import annotations
