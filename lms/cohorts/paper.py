@@ -13,31 +13,47 @@ from lms.quizzes.instrument import current_version
 from lms.quizzes.models import (
     DONT_KNOW_LABEL,
     LIKERT_LABELS,
+    NOT_APPLICABLE,
     NOT_APPLICABLE_LABEL,
+    PRACTICE_BANDS,
+    PRACTICE_NOT_APPLICABLE_LABEL,
+    Phase,
     SurveyItem,
     SurveyResponse,
     SurveyVersion,
 )
-from lms.quizzes.services import AlreadySubmitted, item_audience, items_for, submit_survey
+from lms.quizzes.services import (
+    AlreadySubmitted,
+    item_audience,
+    items_for,
+    practice_items,
+    submit_survey,
+)
 
 LETTERS = "ABCDEFGHIJ"
+# A practice item's columns, left to right (A, B, C…): the bands, then "does not apply".
+PRACTICE_CODES = (*range(1, len(PRACTICE_BANDS) + 1), NOT_APPLICABLE)
 
 
 def ordered(items) -> list[SurveyItem]:
-    """As printed: attitude items by key (A01…), each case's statements, policy items, then
-    knowledge items by key (K01…)."""
-    rank = {"likert": 0, "policy": 2, "knowledge": 3}
+    """As printed: attitude items by key (A01…), each case's statements, policy items, practice
+    items (follow-up waves), then knowledge items by key (K01…)."""
+    rank = {"likert": 0, "policy": 2, "practice": 3, "knowledge": 4}
     return sorted(items, key=lambda i: (1 if i.vignette else rank[i.kind], i.vignette or "",
                                         i.key))
 
 
 def allowed_answers(item: SurveyItem) -> str:
     """What may be typed for an item: 1–5 on the attitude scale (0 for "not applicable" on a
-    policy item), option letters otherwise ("don't know" being the letter after the last)."""
+    policy item), option letters otherwise ("don't know" being the letter after the last;
+    on a practice item the letter printed over the band's column: digits would be misread
+    against bands that are themselves counts)."""
     if item.kind == "likert":
         return "12345"
     if item.kind == "policy":
         return "123450"
+    if item.kind == "practice":
+        return LETTERS[:len(PRACTICE_CODES)]
     return LETTERS[:len(item.allowed_values())]
 
 
@@ -46,6 +62,8 @@ def cell_value(item: SurveyItem, text: str) -> int | None:
     text = (text or "").strip().upper()
     if len(text) != 1 or text not in allowed_answers(item):
         return None
+    if item.kind == "practice":
+        return PRACTICE_CODES[LETTERS.index(text)]
     return LETTERS.index(text) if item.kind == "knowledge" else int(text)
 
 
@@ -59,13 +77,18 @@ def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
     return tracks
 
 
-def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
-    """One sheet set per enrolled trainee of a track, in the given language (None: no survey)."""
+def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = None) -> bytes | None:
+    """One sheet set per enrolled trainee of a track, in the given language (None: no survey).
+    Without a phase the sheet serves before and after; a follow-up wave's adds its practice
+    questions."""
     version = current_version()
     enrolments = paper_tracks(cohort).get(track)
     if version is None or not enrolments:
         return None
-    items = ordered(i for i in version.items if i.audience in ("all", track))
+    follow_up = phase is not None and Phase(phase).is_follow_up
+    items = ordered([i for i in version.items
+                     if i.kind != "practice" and i.audience in ("all", track)]
+                    + (practice_items(version, track) if follow_up else []))
     with force_locale(lang):
         labels = {"trainee_code": _("Trainee code"), "phase": _("Phase"),
                   "before": _("Before the training"), "after": _("After the training"),
@@ -78,6 +101,17 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
                   "policy_hint": _("Not part of any attitude score. Tick the last box if the "
                                    "question is not part of your role or does not apply."),
                   "not_applicable": str(NOT_APPLICABLE_LABEL)}
+        practice = [i for i in items if i.kind == "practice"]
+        if practice:
+            labels |= {"practice": _("Your work in the last %(months)s months",
+                                     months=practice[0].months) if practice[0].months
+                       else _("Your work since the training"),
+                       "practice_hint": _("How often did you do each of these things? A rough "
+                                          "count is fine. Tick the last box if the question "
+                                          "does not fit your work or you cannot say.")}
+        wave = Phase(phase).label if follow_up else ""
+        practice_labels = [f"{LETTERS[n]}. {label}" for n, label in
+                           enumerate((*PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL))]
         likert_labels = [str(label) for label in LIKERT_LABELS]
         dont_know = str(DONT_KNOW_LABEL)
     cases: dict[str, list[tuple[str, str]]] = {}
@@ -101,7 +135,8 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
         policy=[(i.key, i.text("text", lang)) for i in items if i.kind == "policy"],
         knowledge=[(i.key, i.text("text", lang), options(i))
                    for i in items if i.kind == "knowledge"],
-        labels=labels)
+        practice=[(i.key, i.text("text", lang)) for i in practice],
+        practice_labels=practice_labels, wave=wave, labels=labels)
     return render_paper_survey(form)
 
 

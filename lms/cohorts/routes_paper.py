@@ -10,7 +10,7 @@ from lms.cohorts.services import managed_cohort_or_404
 from lms.downloads import download
 from lms.extensions import db
 from lms.permissions import Permission, require
-from lms.quizzes.models import Phase
+from lms.quizzes.models import FOLLOW_UPS, Phase
 from lms.vocab import LANGUAGE_NAMES
 
 
@@ -28,8 +28,12 @@ def paper(cohort_id: int):
 def paper_pdf(cohort_id: int, lang: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     track = request.args.get("track") or next(iter(paper_tracks(cohort)), "all")
-    pdf = paper_survey_pdf(cohort, lang, track) or abort(404)
-    return download(pdf, f"cohort-{cohort.id}-survey-{track}-{lang}.pdf", "application/pdf")
+    wave = request.args.get("wave")  # a follow-up wave's sheet: with its practice questions
+    if wave is not None and wave not in {p.value for p in FOLLOW_UPS}:
+        abort(404)
+    pdf = paper_survey_pdf(cohort, lang, track, wave) or abort(404)
+    name = f"cohort-{cohort.id}-survey-{track}-{wave + '-' if wave else ''}{lang}.pdf"
+    return download(pdf, name, "application/pdf")
 
 
 @bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post, 'follow-1', 'follow-2'):phase>",

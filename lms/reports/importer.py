@@ -281,6 +281,11 @@ def check_import(filename: str, data: bytes, version: SurveyVersion,
     return check_table(table, version, coding), table
 
 
+def _importable(version: SurveyVersion) -> list[SurveyItem]:
+    """The questions of a survey before or after: practice questions are follow-up only."""
+    return [item for item in version.items if item.kind != "practice"]
+
+
 def check_table(table: list[list[str]], version: SurveyVersion,
                 coding: Coding = Coding()) -> ImportPlan:
     """Check the rows of a file read by lms.uploads.read_table; writes nothing."""
@@ -289,7 +294,7 @@ def check_table(table: list[list[str]], version: SurveyVersion,
     if not rows:
         plan.problems.append(_("The file is empty."))
         return plan
-    items = {item.key: item for item in version.items}
+    items = {item.key: item for item in _importable(version)}
     names = [_text(c).lower() for c in rows[0][1]]
     if all(name in names for name in LONG_COLUMNS):
         rows = _reshape_long(rows, plan)
@@ -425,7 +430,7 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
     history would be better imported by a background job; the request does it for now.)"""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
-    items = {item.key: item for item in version.items}
+    items = {item.key: item for item in _importable(version)}
     cohorts = _cohorts_for(plan, actor)
     users = _existing_users({row.username for row in plan.rows})
     new_users = {}
@@ -539,7 +544,7 @@ def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
 def example_row(version: SurveyVersion) -> list:
     """A filled-in row (skipped on import): a police trainee's survey before the training."""
     values = []
-    for item in version.items:
+    for item in _importable(version):
         if item.audience not in ("all", "police"):
             values.append("")
         elif item.kind == "knowledge":
@@ -552,7 +557,7 @@ def example_row(version: SurveyVersion) -> list:
 
 def template_csv(version: SurveyVersion) -> bytes:
     """Every column and one example row (skipped on import), for people preparing an import."""
-    keys = [item.key for item in version.items]
+    keys = [item.key for item in _importable(version)]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*COLUMNS, *keys])
@@ -607,12 +612,12 @@ def template_xlsx(version: SurveyVersion) -> bytes:
     book = Workbook()
     wide = book.active
     wide.title = "wide"  # first: the platform reads the first sheet
-    wide.append([*COLUMNS, *(item.key for item in version.items)])
+    wide.append([*COLUMNS, *(item.key for item in _importable(version))])
     wide.append(example_row(version))
     long = book.create_sheet("long")
     long.append([*COLUMNS, *LONG_COLUMNS])
     example = example_row(version)
-    for item, value in zip(version.items, example[len(COLUMNS):], strict=True):
+    for item, value in zip(_importable(version), example[len(COLUMNS):], strict=True):
         if value != "":
             long.append([*example[:len(COLUMNS)], item.key, value])
     sheet = book.create_sheet("instructions")
@@ -624,7 +629,7 @@ def template_xlsx(version: SurveyVersion) -> bytes:
     items.append([_("ID"), _("Kind"), _("Subscale"), _("Audience"), _("Keying"),
                   _("Question (Vietnamese)"), _("Question (English)"),
                   _("Answer options (Vietnamese)"), _("Answer options (English)")])
-    for item in version.items:
+    for item in _importable(version):
         items.append([item.key, item.kind, item.subscale or "", item.audience,
                       _("reverse") if item.reverse else _("normal"),
                       safe_cell(item.text_vi), safe_cell(item.text_en),

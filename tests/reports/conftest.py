@@ -75,6 +75,11 @@ def bulk_surveys(app):
                 keyed = {}
                 correct = total = 0
                 for item in items:
+                    if item.kind == "practice":  # asked at follow-up waves only, never scored
+                        if phase.startswith("follow"):
+                            answers.append({"response_id": response_ids[(enrolment_id, phase)],
+                                            "item_id": item.id, "value": 2, "score": None})
+                        continue
                     if item.kind in ("likert", "policy"):
                         lean = 1 if phase == "post" and rng.random() < 0.5 else 0
                         score = int(min(5, max(1, base + rng.integers(-1, 2) + lean)))

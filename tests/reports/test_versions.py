@@ -94,7 +94,9 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
     from lms.reports.importer import check_import, commit_import
 
     version = current_version()
-    items = {i.key: i for i in version.items if i.audience in ("all", "police")}
+    # Practice questions are asked at follow-up waves only: no column of a historical import.
+    items = {i.key: i for i in version.items if i.audience in ("all", "police")
+             and i.kind != "practice"}
     row = {"cohort_name": "Công an xã (2026)", "audience": "police", "province": "ha-noi",
            "start_date": "2026-03-02", "trainee_ref": "CA-01", "org_type": "police",
            "phase": "pre", "date": "2026-03-02"}
@@ -113,6 +115,9 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
         bad, _rows = check_import("history.csv", as_csv([{**row, "Q02": 7, "A01": 0}]), version)
         assert any("Q02 must be a whole number from 1 to 5, or 0" in p for p in bad.problems)
         assert any("A01 must be a whole number from 1 to 5." in p for p in bad.problems)
+        practice, _rows = check_import("history.csv", as_csv([{**row, "B01": 2}]), version)
+        assert any("B01 is neither one of the expected columns" in p
+                   for p in practice.problems), practice.problems
         plan, _rows = check_import("history.csv", as_csv([row]), version)
         assert plan.ok, plan.problems
         commit_import(plan, version, make_user("staff"), "history.csv")
