@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from lms.auth.models import User, audit
 from lms.cohorts.models import Cohort, Enrolment
@@ -263,7 +263,8 @@ def _check_together(plan: ImportPlan) -> None:
         if existing is not None and db.session.scalar(
                 select(SurveyResponse.id).join(Enrolment).join(User)
                 .where(Enrolment.cohort_id == existing.id, User.username == row.username,
-                       SurveyResponse.phase == row.phase)):
+                       SurveyResponse.phase == row.phase,
+                       SurveyResponse.archived.is_(False))):  # an undone import may be redone
             plan.problems.append(_("Row %(row)s: this survey was imported before.",
                                    row=row.line))
     plan.existing_cohorts = sum(1 for c in cohorts.values() if c is not None)
@@ -513,6 +514,9 @@ def archive_import(batch: ImportBatch, actor) -> None:
     if batch.archived_at is not None:
         return
     batch.archived_at, batch.archived_by_id = datetime.now(UTC), actor.id
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.id.in_(
+        select(ImportBatchResponse.response_id).where(ImportBatchResponse.batch_id == batch.id)))
+        .values(archived=True))
     audit(actor, "historical_import_archived", f"import_batch:{batch.id}",
           details=f"file={batch.filename}; surveys={batch.surveys}; trainees={batch.trainees}")
 
