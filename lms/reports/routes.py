@@ -174,7 +174,9 @@ def import_results():
 
 
 def _mapping_page(token: str, kept: dict, version: SurveyVersion, mapping: Mapping,
-                  problems: list[str] = (), notice: bool = False, status: int = 200):
+                  problems: list[str] = (), notice: bool | str = False, status: int = 200):
+    """The mapping form: problems are the officer's choices refused (422); a notice says what
+    still needs choosing (the headings not recognised, or the questions of a long file)."""
     table = kept["table"]
     lang = current_language()
     values = item_values(table, mapping)
@@ -186,7 +188,7 @@ def _mapping_page(token: str, kept: dict, version: SurveyVersion, mapping: Mappi
         columns=list(zip(headings(table), samples(table), mapping.columns, strict=True)),
         values=[(value, mapping.values.get(value, "")) for value in values],
         targets=mapping_targets(version, lang), value_targets=value_targets(version, lang),
-        problems=problems, missing=unrecognised(table, mapping) if notice else [],
+        problems=problems, missing=unrecognised(table, mapping) if notice is True else [],
         guessed=check_mapping(table, version, mapping) if notice else []), status
 
 
@@ -231,6 +233,8 @@ def import_mapping(token: str):
                      for index, value in enumerate(values)} if same \
         else recognise(values, version)
     problems = check_mapping(table, version, chosen)
+    if problems and chosen.long and not same:  # a question column chosen: now its values
+        return _mapping_page(token, kept, version, chosen, notice="values")
     if problems:  # shown again with the officer's choices
         return _mapping_page(token, kept, version, chosen, problems, status=422)
     uploads.keep("mapping", current_user.id, {**kept, "mapping": chosen.as_dict()}, token=token)
