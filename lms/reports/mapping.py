@@ -187,6 +187,8 @@ def check(table: list[list[str]], version: SurveyVersion, mapping: Mapping) -> l
     """Every problem of a mapping, in words; none means apply() may run."""
     problems: list[str] = []
     width, names = _width(table), headings(table)
+    if any(len(r) > MAX_COLUMNS and any(r[MAX_COLUMNS:]) for r in table):
+        return [_("The file has more than %(n)s columns.", n=MAX_COLUMNS)]
     allowed = {t for t, _text in targets(version, "vi")}
     if len(mapping.columns) != width or any(t not in allowed for t in mapping.columns):
         return [_("The mapping does not fit this file. Please choose again for every column.")]

@@ -189,3 +189,25 @@ def test_a_cohort_whose_imports_were_all_undone_is_listed_nowhere(client):
     assert COHORT not in client.get("/cohorts?q=quận 1").get_data(as_text=True)
     report = client.get("/reports").get_data(as_text=True)
     assert option not in report and COHORT not in report
+
+
+def test_the_mapping_step_speaks_vietnamese(client, auth, make_user):
+    auth.logout()
+    auth.login(make_user("staff", language="vi"))
+    headings = [*LOCAL, *(f"Q{n}" for n in range(1, 21))]
+    rows = [[r[c] for c in COLUMNS] + [r[k] for k in ATTITUDES] for r in history_rows()]
+    page = upload(client, write_csv([headings, *rows])).get_data(as_text=True)
+    assert "Mỗi cột chứa thông tin gì?" in page and "Chưa nhận ra: Lớp tập huấn" in page
+    choices = {f"column-{n}": c if c != "phase" else "ignore" for n, c in enumerate(COLUMNS)}
+    choices |= {f"column-{7 + n}": f"item:A{n:02d}" for n in range(1, 21)}
+    response = client.post(f"/reports/import/mapping/{token_of(page)}", data=choices)
+    assert response.status_code == 422
+    assert "Chưa có cột nào được ghép với “Thời điểm (trước hoặc sau khóa học)”." in \
+        response.get_data(as_text=True)
+
+
+def test_a_file_too_wide_is_refused_in_words(client):
+    headings = [*COLUMNS, *(f"X{n}" for n in range(400))]
+    rows = [[r[c] for c in COLUMNS] + ["1"] * 400 for r in history_rows()[:2]]
+    page = upload(client, write_csv([headings, *rows])).get_data(as_text=True)
+    assert "The file has more than 300 columns." in page
