@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 
 from lms.auth.models import User, audit
 from lms.cohorts.models import Cohort, Enrolment
-from lms.cohorts.services import new_code, unique_join_code
+from lms.cohorts.services import has_live_surveys, new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
@@ -230,9 +230,12 @@ def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem]
 
 
 def _historical_cohort(row: ImportRow) -> Cohort | None:
+    """The cohort an earlier import made for this row; one whose imports were all undone
+    does not count (a new import makes a new cohort, e.g. with a corrected audience)."""
     return db.session.scalar(select(Cohort).where(
         Cohort.historical.is_(True), Cohort.name == row.cohort_name,
-        Cohort.province == row.province, Cohort.start_date == row.start_date).limit(1))
+        Cohort.province == row.province, Cohort.start_date == row.start_date,
+        has_live_surveys()).order_by(Cohort.id.desc()).limit(1))
 
 
 def _check_together(plan: ImportPlan) -> None:

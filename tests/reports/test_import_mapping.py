@@ -172,9 +172,27 @@ def test_an_undone_import_can_be_imported_again_and_counts_once(app, client):
     with app.test_request_context("/?lang=en"):
         total = report_for().tables["overview"].rows[0]
     assert [total[k] for k in ("pre_done", "post_done", "matched")] == [6, 6, 6]
-    assert db.session.scalar(select(func.count()).select_from(Cohort)) == 1  # the same cohort
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
         SurveyResponse.archived.is_(False))) == 12
+    listed = client.get("/cohorts").get_data(as_text=True).split('id="historical"')[1]
+    assert listed.count(COHORT) == 1
+
+
+def test_an_undone_import_can_be_corrected_and_imported_again(app, client):
+    """Undone because the audience was wrong: the corrected file makes a new cohort."""
+    assert confirm(client, upload(client, to_csv(history_rows()))).status_code == 302
+    undo_all(client)
+    corrected = [{**r, "audience": "mixed"} for r in history_rows()]
+    preview = upload(client, to_csv(corrected))
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert confirm(client, preview).status_code == 302
+    assert overall(app)["n"] == 6
+    live = db.session.scalars(select(Cohort).where(Cohort.historical.is_(True),
+                                                   Cohort.audience == "mixed")).all()
+    assert len(live) == 1
+    with app.test_request_context("/?lang=en"):
+        assert row(report_for(cohort_ids=(live[0].id,)).tables["subscales"],
+                   key=OVERALL)["n"] == 6
 
 
 def test_a_cohort_whose_imports_were_all_undone_is_listed_nowhere(client):
