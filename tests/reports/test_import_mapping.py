@@ -68,6 +68,21 @@ def test_question_wording_as_headings_is_recognised_without_a_mapping_step(app, 
     assert overall(app)["n"] == 6
 
 
+def test_a_long_file_naming_its_questions_by_wording_needs_no_mapping_step(app, client):
+    items = {i.key: i for i in current_version().items}
+    lines = [[*COLUMNS, "item", "value"]]
+    for survey in history_rows():
+        for key in ATTITUDES:
+            lines.append([*(survey[c] for c in COLUMNS), items[key].text_en.upper(),
+                          survey[key]])
+    preview = upload(client, write_csv(lines))
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200, page
+    assert "Import 12 surveys" in page
+    assert confirm(client, preview).status_code == 302
+    assert overall(app)["n"] == 6
+
+
 def long_file_with_numbered_questions() -> bytes:
     """One row per trainee, survey and question; the questions numbered Q1 … Q20 in the
     order of the paper form (A01 … A20), every heading in the office's own words."""
