@@ -62,7 +62,7 @@ def has_live_surveys():
     """For a query on Cohort: a survey of the cohort is not archived. A historical cohort
     without one had every import of it undone, and is listed nowhere."""
     return select(SurveyResponse.id).join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id) \
-        .where(Enrolment.cohort_id == Cohort.id, SurveyResponse.archived.is_(False)).exists()
+        .where(Enrolment.cohort_id == Cohort.id, ~SurveyResponse.archived).exists()
 
 
 def historical_cohorts(user, search: str = "", province: str = "") -> list[Cohort]:

@@ -267,7 +267,7 @@ def _check_together(plan: ImportPlan) -> None:
                 select(SurveyResponse.id).join(Enrolment).join(User)
                 .where(Enrolment.cohort_id == existing.id, User.username == row.username,
                        SurveyResponse.phase == row.phase,
-                       SurveyResponse.archived.is_(False))):  # an undone import may be redone
+                       ~SurveyResponse.archived)):  # an undone import may be imported again
             plan.problems.append(_("Row %(row)s: this survey was imported before.",
                                    row=row.line))
     plan.existing_cohorts = sum(1 for c in cohorts.values() if c is not None)
