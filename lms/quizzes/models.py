@@ -14,7 +14,9 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    false,
     literal,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -194,7 +196,8 @@ class DraftAnswer(db.Model):
 
 
 class SurveyResponse(db.Model):
-    """A submitted survey: at most one per enrolment and phase, enforced by the database."""
+    """A submitted survey: at most one per enrolment and phase (not counting surveys of an
+    undone import), enforced by the database."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
@@ -206,10 +209,15 @@ class SurveyResponse(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # paper, import
     knowledge_correct: Mapped[int | None]
     knowledge_total: Mapped[int | None]
+    # Its historical import was undone: out of every report, and no longer the trainee's
+    # survey of that phase, so the same survey can be imported again.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (UniqueConstraint("enrolment_id", "phase"),)
+    __table_args__ = (Index("uq_survey_response_live", "enrolment_id", "phase", unique=True,
+                            sqlite_where=text("NOT archived"),
+                            postgresql_where=text("NOT archived")),)
 
     @property
     def knowledge_percent(self) -> float | None:

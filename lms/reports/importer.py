@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from lms.auth.models import User, audit
 from lms.cohorts.models import Cohort, Enrolment
-from lms.cohorts.services import new_code, unique_join_code
+from lms.cohorts.services import has_live_surveys, new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
@@ -230,9 +230,12 @@ def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem]
 
 
 def _historical_cohort(row: ImportRow) -> Cohort | None:
+    """The cohort an earlier import made for this row; one whose imports were all undone
+    does not count (a new import makes a new cohort, e.g. with a corrected audience)."""
     return db.session.scalar(select(Cohort).where(
         Cohort.historical.is_(True), Cohort.name == row.cohort_name,
-        Cohort.province == row.province, Cohort.start_date == row.start_date).limit(1))
+        Cohort.province == row.province, Cohort.start_date == row.start_date,
+        has_live_surveys()).order_by(Cohort.id.desc()).limit(1))
 
 
 def _check_together(plan: ImportPlan) -> None:
@@ -263,7 +266,8 @@ def _check_together(plan: ImportPlan) -> None:
         if existing is not None and db.session.scalar(
                 select(SurveyResponse.id).join(Enrolment).join(User)
                 .where(Enrolment.cohort_id == existing.id, User.username == row.username,
-                       SurveyResponse.phase == row.phase)):
+                       SurveyResponse.phase == row.phase,
+                       ~SurveyResponse.archived)):  # an undone import may be imported again
             plan.problems.append(_("Row %(row)s: this survey was imported before.",
                                    row=row.line))
     plan.existing_cohorts = sum(1 for c in cohorts.values() if c is not None)
@@ -518,6 +522,9 @@ def archive_import(batch: ImportBatch, actor) -> None:
     if batch.archived_at is not None:
         return
     batch.archived_at, batch.archived_by_id = datetime.now(UTC), actor.id
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.id.in_(
+        select(ImportBatchResponse.response_id).where(ImportBatchResponse.batch_id == batch.id)))
+        .values(archived=True))
     audit(actor, "historical_import_archived", f"import_batch:{batch.id}",
           details=f"file={batch.filename}; surveys={batch.surveys}; trainees={batch.trainees}")
 
