@@ -322,9 +322,9 @@ def table(results: dict) -> str:
               f"{app_['memory']['pss_mib']:>12}",
               f"{'  … at the end of the whole run (RSS / PSS)':<46}{'':>12}"
               f"{results['memory_end']['rss_mib']:>6} / {results['memory_end']['pss_mib']}",
-              f"{'  PSS per process (master, workers), MiB':<46}"
-              f"{' / '.join(map(str, base['memory']['pss_by_process_mib'])):>12}"
-              f"{' / '.join(map(str, app_['memory']['pss_by_process_mib'])):>18}",
+              f"{'  PSS per process (master / workers), MiB':<46}"
+              f"{' / '.join(map(str, base['memory']['pss_by_process_mib'])):>20}"
+              f"{' / '.join(map(str, app_['memory']['pss_by_process_mib'])):>20}",
               f"{'start → first 200, s':<46}{base['start_to_first_200_s']:>12}"
               f"{results['start_to_first_200_s']:>12}"]
     two = results.get("two_servers")
