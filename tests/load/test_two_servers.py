@@ -49,3 +49,41 @@ def test_the_count_sees_lost_surveys(app, seed_trainees, answer_survey):
     outcome = two_servers.Outcome()
     two_servers.count_stored(app.config["SQLALCHEMY_DATABASE_URI"], sent, outcome)
     assert (outcome.stored, outcome.lost, outcome.duplicated) == (2, 3, 0)
+
+
+def test_sign_in_throttling_is_shared_by_the_servers(app, seed_trainees):
+    # Failed sign-ins are rows in the database, not counters in a process: three wrong
+    # passwords on one server and two on the other reach the limit of five, and then the
+    # right password is refused on both, exactly as on one server.
+    import secrets
+
+    from bench.client import Browser
+    from bench.seed import TRAINEE_PASSWORD
+    from bench.server import HOST, GunicornServer
+
+    trainee = seed_trainees(cohorts=1, size=1).live_trainees[0]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    shared = {"SECRET_KEY": secrets.token_hex(16), "LOGIN_MAX_FAILURES": "5"}
+    servers = [GunicornServer(url, workers=1, threads=2, env=shared) for _ in range(2)]
+    try:
+        for server in servers:
+            server.start()
+
+        def attempt(server, password):
+            browser = Browser(HOST, server.port)
+            browser.get("/login")
+            response = browser.post("/login", {"username": trainee.username,
+                                               "password": password})
+            browser.close()
+            return response
+
+        wrong = [attempt(servers[n], "not the password") for n in (0, 0, 0, 1, 1)]
+        assert [r.status for r in wrong] == [422] * 5  # the form again, with its error
+        assert "Bạn đã đăng nhập sai quá nhiều lần" not in wrong[-1].text
+        for server in servers:
+            refused = attempt(server, TRAINEE_PASSWORD)
+            assert refused.status in (422, 429) and "Bạn đã đăng nhập sai quá nhiều lần" in refused.text
+    finally:
+        for server in servers:
+            server.cleanup()
