@@ -61,7 +61,7 @@ translations: $(VENV)/.installed
 	$(FLASK) translate compile
 
 bench: $(VENV)/.test-installed compile-translations
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import floor, scenarios
+from bench import floor, scenarios, two_servers
 from bench.machine import CpuWatch, wait_until_quiet
 from bench.seed import TRAINEE_PASSWORD, CohortPlan, Seeded, seed_programme
 from bench.server import HOST, GunicornServer
@@ -77,6 +77,12 @@ TARGETS = [
     ("start → first 200", 1, "s", lambda r: r["start_to_first_200_s"]),
     ("trainee requests > 1 s or failed during a 20,000-survey import", 0, "count",
      lambda r: r.get("import_interference")),
+    ("two servers, one killed: submissions lost", 0, "count",
+     lambda r: r["two_servers"]["lost"]),
+    ("two servers, one killed: submissions stored twice", 0, "count",
+     lambda r: r["two_servers"]["duplicated"]),
+    ("two servers, one killed: 5xx answers", 0, "count",
+     lambda r: r["two_servers"]["server_errors"]),
 ]
 
 
@@ -200,6 +206,11 @@ def run(args) -> dict:
         context.snapshot_memory("40 sign-ins at once")
         results["memory"] = memory_summary(context)
         results["memory_end"] = floor.memory(server)
+        server.cleanup()
+        if args.two_servers or url.startswith("postgresql"):
+            print("two servers on one database, one killed midway…", flush=True)
+            results["two_servers"] = two_servers.measure(url, quick=args.quick)
+            print(f"  {results['two_servers']}", flush=True)
     finally:
         server.cleanup()
         workdir.cleanup()
@@ -311,8 +322,19 @@ def table(results: dict) -> str:
               f"{app_['memory']['pss_mib']:>12}",
               f"{'  … at the end of the whole run (RSS / PSS)':<46}{'':>12}"
               f"{results['memory_end']['rss_mib']:>6} / {results['memory_end']['pss_mib']}",
+              f"{'  PSS per process (master / workers), MiB':<46}"
+              f"{' / '.join(map(str, base['memory']['pss_by_process_mib'])):>20}"
+              f"{' / '.join(map(str, app_['memory']['pss_by_process_mib'])):>20}",
               f"{'start → first 200, s':<46}{base['start_to_first_200_s']:>12}"
               f"{results['start_to_first_200_s']:>12}"]
+    two = results.get("two_servers")
+    if two:
+        lines += ["", f"two servers on one database, the first killed (SIGKILL) after "
+                      f"{two['acknowledged_before_kill']} of {two['trainees']} submissions: "
+                      f"sent {two['submissions_sent']}, stored {two['stored']}, lost "
+                      f"{two['lost']}, duplicated {two['duplicated']}, 5xx "
+                      f"{two['server_errors']}; {two['connection_errors_retried']} dropped "
+                      f"connections retried on the other server"]
     lines += ["", f"{'target':<58}{'limit':>10}{'value':>10}  result"]
     for t in results["targets"]:
         verdict = {True: "pass", False: "MISS", None: "n/a"}[t["pass"]]
@@ -327,6 +349,8 @@ def main(argv=None) -> int:
     parser.add_argument("--trainees", type=int, default=4000)
     parser.add_argument("--cohorts", type=int, default=120)
     parser.add_argument("--json", default=str(HERE / "results.json"))
+    parser.add_argument("--two-servers", action="store_true",
+                        help="also the two-servers scenario (always run on PostgreSQL)")
     args = parser.parse_args(argv)
     results = run(args)
     print()
@@ -336,6 +360,9 @@ def main(argv=None) -> int:
     broken = [phase for phase, c in results["concurrent"].items()
               if c["server_errors"] or c["lost_submissions"] or c["failed_sessions"]]
     broken += [name for name, row in results["latency"].items() if row and row["unexpected"]]
+    two = results.get("two_servers")
+    if two and (two["lost"] or two["duplicated"] or two["server_errors"] or two["problems"]):
+        broken.append(f"two servers: {two}")
     if results["page_weight"]["third_party"]:
         broken.append(f"third-party requests: {results['page_weight']['third_party_urls']}")
     if broken:

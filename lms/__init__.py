@@ -18,10 +18,10 @@ def create_app(config: type[Config] = Config) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from lms import database, i18n, web
-    from lms.extensions import csrf, login_manager, migrate
+    from lms.extensions import csrf, login_manager
 
     database.init_app(app)
-    migrate.init_app(app, database.db, directory=str(ROOT / "migrations"))
+    database.init_migrations(app, ROOT / "migrations")
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
@@ -36,9 +36,6 @@ def create_app(config: type[Config] = Config) -> Flask:
     register_commands(app)
     check_every_view_has_a_rule(app)
     return app
-
-
-
 
 def register_blueprints(app: Flask) -> None:
     """Import every domain's routes (the web layer, above all domains) and register them."""

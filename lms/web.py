@@ -1,10 +1,11 @@
 """Request-wide behaviour: security headers, sign-in plumbing, error pages, template helpers."""
 
 import hashlib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask.globals import _cv_request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -74,6 +75,22 @@ class BoundedInt(IntegerConverter):
 
 
 class App(Flask):
+    def url_for(self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None,
+                _external=None, **values) -> str:
+        """Flask's url_for, with the relative address of an endpoint and plain values kept:
+        a page builds the same dozen addresses (its menu, stylesheet, the lesson's neighbours)
+        on every request, and the route map never changes while the process runs."""
+        ctx = _cv_request.get(None)
+        if ctx is None or _anchor or _method or _scheme or _external or endpoint[:1] == "." \
+                or not all(type(v) in (str, int) for v in values.values()):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        return self._relative_url(ctx.request.script_root, endpoint, tuple(values.items()))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one App per process, kept for its whole life)
+    def _relative_url(self, script_root: str, endpoint: str, values: tuple) -> str:
+        return super().url_for(endpoint, **dict(values))
+
     def get_send_file_max_age(self, filename):
         # Static URLs carry a hash of the file (see static_version), so phones on slow
         # connections may keep them for a year; generated downloads (filename None) are not cached.
@@ -134,6 +151,13 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=500, title=ERROR_TITLES[500],
                                hint=ERROR_HINTS[500]), 500
 
+    def _can():
+        """can('…') in templates: the user's permissions looked up once per page, not per
+        menu entry (a name that is no permission is still an error)."""
+        user = current_user._get_current_object()
+        granted = {p for p in Permission if has_permission(user, p)}
+        return lambda permission: Permission(permission) in granted
+
     @app.context_processor
     def template_helpers():
         return {
@@ -142,7 +166,7 @@ def init_app(app: Flask) -> None:
             "org_type_label": lambda code: label(ORG_TYPES, code),
             "province_name": province_name,
             "workshop_address": workshop_address,
-            "can": lambda permission: has_permission(current_user, Permission(permission)),
+            "can": _can(),
             "lang_switch_url": lambda lang: url_for(
                 "main.set_language", lang=lang, next=request.full_path.rstrip("?")),
         }

@@ -4,7 +4,6 @@ Every function here runs a fixed number of queries whatever the number of traine
 """
 
 from collections import defaultdict
-from statistics import mean
 
 from sqlalchemy import case, func, select
 
@@ -54,6 +53,8 @@ def group_results(cohort: Cohort, min_n: int, lang: str,
     released_respondents allows, so that nobody's answers can be worked out from a mean or
     from how it moved.
     """
+    from statistics import mean  # loaded with the first group figures, not at start-up
+
     released = released_respondents(cohort, min_n, viewer_id)
     n = {phase: len(members or ()) for phase, members in released.items()}
     shown = {phase: n[phase] >= min_n for phase in n}

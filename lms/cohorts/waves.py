@@ -7,13 +7,9 @@ import calendar
 import io
 from datetime import date
 
-import segno
 from flask_babel import gettext as _
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader
 
 from lms.cohorts.models import Cohort
-from lms.pdf import INK, MUTED, SANS, SANS_BOLD, draw_wrapped, new_canvas
 from lms.quizzes.models import FOLLOW_UPS
 
 MAX_MONTHS = 36
@@ -58,6 +54,12 @@ def scheduled_waves(cohort: Cohort) -> list[tuple[str, date]]:
 
 def come_back_slips(cohort: Cohort, url: str, lines: list[str], count: int = 8) -> bytes:
     """Eight identical slips per A4 page: the cohort, when to come back, and a QR to the site."""
+    import segno  # the PDF libraries load on the first slip sheet, not at start-up
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+
+    from lms.pdf import INK, MUTED, SANS, SANS_BOLD, draw_wrapped, new_canvas
+
     buffer = io.BytesIO()
     c = new_canvas(buffer, A4, title=cohort.name)
     width, height = A4

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown
 import nh3
 
 LANGUAGES = ("vi", "en")
@@ -69,6 +68,8 @@ def sanitise(html: str) -> str:
 
 
 def render_markdown(text: str) -> str:
+    import markdown  # loaded on first use (content sync, a materials page), not at start-up
+
     return sanitise(markdown.markdown(text, extensions=["tables", "sane_lists"]))
 
 

@@ -3,7 +3,6 @@
 import hashlib
 import json
 import re
-import tomllib
 from pathlib import Path
 
 from sqlalchemy import exists, func, select
@@ -42,6 +41,8 @@ def _line_of(path: Path, text: str, needle: str) -> int:
 def parse_instrument(content_dir: Path) -> tuple[dict[str, dict], list[str]]:
     """Both languages' instrument, checked; returns ({lang: data}, problems)."""
     problems: list[str] = []
+    import tomllib  # only `content check` and `content sync` read the instrument files
+
     data: dict[str, dict] = {}
     texts: dict[str, str] = {}
     for lang in LANGUAGES:

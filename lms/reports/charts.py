@@ -10,15 +10,11 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from reportlab.graphics.shapes import Circle as RLCircle
-from reportlab.graphics.shapes import Drawing, Group, PolyLine, String
-from reportlab.graphics.shapes import Line as RLLine
-from reportlab.graphics.shapes import Rect as RLRect
-from reportlab.lib.colors import HexColor
-
-from lms.pdf import SANS, SANS_BOLD, register_fonts
+if TYPE_CHECKING:  # ReportLab loads with the first PDF chart, not at start-up
+    from reportlab.graphics.shapes import Drawing
 
 # Blue-grey vs orange stays distinct for all common colour-vision deficiencies; both are
 # at least 3:1 against white (WCAG non-text contrast). #d9822b is only 2.9:1, hence darker.
@@ -426,9 +422,19 @@ def to_svg(chart: Chart, id_prefix: str | None = None) -> str:
 
 
 def to_drawing(
-    chart: Chart, *, width: float | None = None, font: str = SANS, bold_font: str = SANS_BOLD
+    chart: Chart, *, width: float | None = None, font: str | None = None,
+    bold_font: str | None = None,
 ) -> Drawing:
     """Render a ReportLab Drawing (for PDFs), optionally scaled to a given width in points."""
+    from reportlab.graphics.shapes import Circle as RLCircle
+    from reportlab.graphics.shapes import Drawing, Group, PolyLine, String
+    from reportlab.graphics.shapes import Line as RLLine
+    from reportlab.graphics.shapes import Rect as RLRect
+    from reportlab.lib.colors import HexColor
+
+    from lms.pdf import SANS, SANS_BOLD, register_fonts
+
+    font, bold_font = font or SANS, bold_font or SANS_BOLD
     register_fonts()  # the bundled Noto Sans has the Vietnamese glyphs Helvetica lacks
     k = (width / chart.width) if width else 1.0
     h = chart.height

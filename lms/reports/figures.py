@@ -6,9 +6,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -24,6 +24,9 @@ from lms.reports.stats import (
     paired_change,
 )
 from lms.reports.tables import COMPLEMENT, SMALL, Column, Table
+
+if TYPE_CHECKING:  # numpy loads on the first statistic, not at start-up
+    import numpy as np
 
 OVERALL = "*"  # the bucket of all core items
 
@@ -77,6 +80,7 @@ def collect_respondents(f: Filters) -> Respondents:
     A matched trainee's score in a subscale (and overall) counts only when they answered
     enough of its items before and after (min_item_share of the most items anyone in scope
     answered there); the others are counted in `excluded`."""
+    import numpy as np
     result = Respondents(unmatched={"pre": [], "post": []})
     share = min_item_share()
     phases: dict[int, dict] = defaultdict(dict)
@@ -252,6 +256,7 @@ def overall_label(people: Respondents, joint: dict, items: dict[str, ItemInfo]) 
 def subscale_tables(people: Respondents, subscales: list[tuple[str, str]],
                     min_n: int, overall: str | None = None) -> tuple[Table, Table]:
     """Paired change per core subscale and overall; and the means with CIs the chart shows."""
+    import numpy as np
     change_rows, mean_rows = [], []
     for key, title in [*subscales, (OVERALL, overall or _("Overall (all core items)"))]:
         pre, post = people.pairs.get(key, ([], []))
@@ -318,6 +323,7 @@ def alpha_table(people: Respondents, subscales: list[tuple[str, str]],
     Item variances come from the paired item distributions when every matched trainee
     answered every item (always so online); otherwise from one more aggregate query that
     keeps only the trainees who answered all of the subscale's items."""
+    import numpy as np
     moments = None
     rows = []
     for key, title in subscales:
@@ -358,6 +364,7 @@ def alpha_table(people: Respondents, subscales: list[tuple[str, str]],
 
 
 def unmatched_table(people: Respondents, min_n: int) -> Table:
+    import numpy as np
     rows = []
     for phase, label in (("pre", _("Answered only the survey before")),
                          ("post", _("Answered only the survey after"))):
@@ -398,6 +405,7 @@ def item_distributions(f: Filters) -> dict[str, dict[tuple[int, int], int]]:
 
 
 def _vectors(cells: dict[tuple[int, int], int]) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
     pairs = list(cells.items())
     counts = [count for _pair, count in pairs]
     pre = np.repeat([pair[0] for pair, _count in pairs], counts).astype(float)
@@ -478,6 +486,7 @@ def period_of(moment: datetime, period: str, zone) -> str:
 
 
 def trend_table(people: Respondents, period: str, min_n: int) -> Table:
+    import numpy as np
     zone = local_zone()
     pre, post = people.pairs.get(OVERALL, ([], []))
     groups: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))

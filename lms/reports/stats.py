@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads on the first statistic, not at start-up
+    import numpy as np
+
 
 
 def _scipy_stats():
@@ -85,6 +88,7 @@ def _finite(value: float) -> float | None:
 
 def _sd(values: np.ndarray) -> float | None:
     """Return the sample SD (ddof=1), or None below two values."""
+    import numpy as np
     return float(np.std(values, ddof=1)) if values.size >= 2 else None
 
 
@@ -99,6 +103,7 @@ def _wilcoxon_p(d: np.ndarray) -> float | None:
     Where scipy would run its permutation test, the same exact null distribution of the sum
     of positive ranks is counted directly over the (doubled, so whole) ranks: identical p,
     but milliseconds instead of seconds for a report on a small cohort (~30 tests)."""
+    import numpy as np
     nonzero = d[d != 0]
     ranks = _scipy_stats().rankdata(np.abs(nonzero))
     tied = np.unique(ranks).size < ranks.size
@@ -117,6 +122,7 @@ def _wilcoxon_p(d: np.ndarray) -> float | None:
 
 def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
     """Describe and test the change from pre to post scores paired by position."""
+    import numpy as np
     if len(pre) != len(post):
         raise ValueError(f"pre and post differ in length ({len(pre)} != {len(post)})")
     a = np.asarray(pre, dtype=float)
@@ -183,6 +189,7 @@ def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
 def wilcoxon_w_z(d: np.ndarray) -> tuple[float | None, float | None]:
     """W (the smaller rank sum, zeros dropped) and its tie-corrected normal z, signed so
     that z > 0 when the positive differences outweigh the negative ones."""
+    import numpy as np
     nonzero = d[d != 0]
     m = nonzero.size
     if m == 0:
@@ -236,6 +243,7 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
 def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:
     """Return Cronbach's alpha of respondents x items, or None when it is undefined."""
     # Respondents with a missing item are left out (listwise deletion, as SPSS does).
+    import numpy as np
     complete = [list(r) for r in rows if all(v is not None for v in r)]
     if len(complete) < 2:
         return None
@@ -254,6 +262,7 @@ def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:
 
 def mean_ci(values: Sequence[float]) -> tuple[float | None, float | None]:
     """Return the t-distribution 95% confidence interval of the mean (None below two values)."""
+    import numpy as np
     x = np.asarray(values, dtype=float)
     sd = _sd(x)
     if sd is None:
@@ -318,6 +327,7 @@ class ItemAnalysis:
 def item_analysis(rows: Sequence[Sequence[float]]) -> ItemAnalysis:
     """Cronbach's alpha, corrected item–total (item–rest) correlations and alpha if an item
     is deleted, for respondents x items; an item–rest r below zero suggests a mis-keyed item."""
+    import numpy as np
     x = np.asarray(rows, dtype=float).reshape(len(rows), -1)
     n, k = x.shape
     if n < 3 or k < 2:

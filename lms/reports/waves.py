@@ -25,8 +25,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -36,6 +36,9 @@ from lms.privacy import disclosure
 from lms.quizzes.models import NOT_APPLICABLE, PRACTICE_BANDS, Answer, SurveyItem, SurveyResponse
 from lms.reports.privacy import suppress
 from lms.reports.stats import mean_ci
+
+if TYPE_CHECKING:  # numpy loads on the first statistic, not at start-up
+    import numpy as np
 
 CONTRASTS = (("post", "pre"), ("follow", "pre"), ("follow", "post"))
 MIN_DENOMINATOR = 0.05
@@ -98,6 +101,7 @@ def retention(pre: np.ndarray, post: np.ndarray, follow: np.ndarray) -> float | 
 def retention_ci(pre, post, follow, *, resamples: int = BOOTSTRAP,
                  seed: int = 20080901) -> tuple[float | None, float | None]:
     """Percentile bootstrap over trainees (the three answers of a trainee stay together)."""
+    import numpy as np
     data = np.column_stack([pre, post, follow]).astype(float)
     rng = np.random.default_rng(seed)
     means = data[rng.integers(0, len(data), (resamples, len(data)))].mean(axis=1)
@@ -113,6 +117,7 @@ def retention_ci(pre, post, follow, *, resamples: int = BOOTSTRAP,
 def three_wave(pre: Sequence[float], post: Sequence[float], follow: Sequence[float],
                *, resamples: int = BOOTSTRAP) -> ThreeWave:
     """Means, Holm-adjusted paired contrasts and retention for complete cases."""
+    import numpy as np
     waves = {"pre": np.asarray(pre, float), "post": np.asarray(post, float),
              "follow": np.asarray(follow, float)}
     n = len(waves["pre"])
@@ -149,6 +154,7 @@ class Attrition:
 def attrition(pre_scores: dict[int, float], answered: dict[str, set[int]],
               follow: str) -> Attrition:
     """Among those who answered before and after, did those lost at follow-up differ before?"""
+    import numpy as np
     base = answered["pre"] & answered["post"]
     kept, lost = base & answered[follow], base - answered[follow]
     a = np.array([pre_scores[i] for i in kept if i in pre_scores])
