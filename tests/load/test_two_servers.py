@@ -80,10 +80,10 @@ def test_sign_in_throttling_is_shared_by_the_servers(app, seed_trainees):
 
         wrong = [attempt(servers[n], "not the password") for n in (0, 0, 0, 1, 1)]
         assert [r.status for r in wrong] == [422] * 5  # the form again, with its error
-        assert "Bạn đã đăng nhập sai quá nhiều lần" not in wrong[-1].text
+        assert "Anh/chị đã đăng nhập sai quá nhiều lần" not in wrong[-1].text
         for server in servers:
             refused = attempt(server, TRAINEE_PASSWORD)
-            assert refused.status in (422, 429) and "Bạn đã đăng nhập sai quá nhiều lần" in refused.text
+            assert refused.status in (422, 429) and "Anh/chị đã đăng nhập sai quá nhiều lần" in refused.text
     finally:
         for server in servers:
             server.cleanup()
