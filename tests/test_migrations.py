@@ -116,5 +116,10 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                 gates = connection.execute(text(
                     "SELECT cohort_id, phase, is_open FROM phase_gate ORDER BY 1, 2")).all()
                 assert [tuple(g) for g in gates] == [(1, "post", True), (1, "pre", True)]
+            if revision == "72d2e0b70830":  # anonymous respondents: enrolments without a user
+                assert {c["name"]: c["nullable"] for c in inspect(connection).get_columns(
+                    "enrolment")}["user_id"] is True
+                assert connection.scalar(text(  # existing cohorts offer no certificate then
+                    "SELECT count(*) FROM cohort WHERE anonymous_certificates")) == 0
         db.engine.dispose()
     assert after == before  # every table is still there, with every row

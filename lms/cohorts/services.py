@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
+from lms.privacy.models import IdentificationCode
 from lms.text import nfc
 from lms.urls import workshop_url
 
@@ -257,6 +258,26 @@ def set_status(actor, cohort: Cohort, status: str) -> None:
     if cohort.status != status:
         audit(actor, "cohort_status", f"cohort:{cohort.id}", details=f"{cohort.status} -> {status}")
         cohort.status = status
+
+
+def anonymous_answers_exist(cohort: Cohort) -> bool:
+    """Whether any survey of the cohort was answered with a personal code (anonymous mode)."""
+    return db.session.scalar(select(IdentificationCode.response_id).where(
+        IdentificationCode.cohort_id == cohort.id).limit(1)) is not None
+
+
+def set_anonymous(actor, cohort: Cohort, anonymous: bool, certificates: bool) -> None:
+    """Turn anonymous mode on or off (no commit). Off is refused once answers were given with a
+    code: those respondents were promised anonymity, and their later waves pair only by code."""
+    if cohort.anonymous and not anonymous and cohort.id is not None \
+            and anonymous_answers_exist(cohort):
+        raise CohortError(_("Anonymous mode cannot be switched off: some surveys were already "
+                            "answered anonymously, and those people were promised anonymity."))
+    if cohort.anonymous != anonymous and cohort.id is not None:
+        audit(actor, "cohort_anonymous", f"cohort:{cohort.id}",
+              details=f"{cohort.anonymous} -> {anonymous}")
+    cohort.anonymous = anonymous
+    cohort.anonymous_certificates = anonymous and certificates
 
 
 def roster(cohort: Cohort) -> list[Enrolment]:

@@ -123,7 +123,11 @@ def take(enrolment_id: int, phase: str):
         answered=sum(1 for i in items if i.id in answers), total=len(items),
         likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
         dont_know_label=DONT_KNOW_LABEL, code_elements=ELEMENTS if enrolment.cohort.anonymous
-        else (), code_error=code_error), 422 if missing or code_error else 200
+        else (), code_error=code_error,
+        page_url=lambda number: url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
+                                        page=number),
+        autosave_url=url_for("quizzes.autosave", enrolment_id=enrolment.id, phase=phase)), \
+        422 if missing or code_error else 200
 
 
 @bp.post(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/autosave")

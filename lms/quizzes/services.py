@@ -36,6 +36,8 @@ def item_audience(enrolment) -> str | None:
     """Audience-specific items follow the cohort's track, or the trainee's own in a mixed one."""
     if enrolment.cohort.audience != "mixed":
         return enrolment.cohort.audience
+    if enrolment.user is None:  # anonymous, no account: the items every audience answers
+        return None
     return ORG_TYPE_AUDIENCE.get(enrolment.user.org_type)
 
 
