@@ -106,6 +106,7 @@ def submit_anonymous(respondent: AnonymousRespondent, answers: dict[int, int] | 
     """Store the respondent's survey once, with its code's hashes, then re-pair the cohort's
     waves (no commit). Raises AlreadySubmitted, CodeMissing, CodeTaken or MissingAnswers."""
     # Lock the respondent (PostgreSQL): a double click waits here, then sees the survey.
+    db.session.flush()  # what this request changed first, or the refresh would drop it
     db.session.refresh(respondent, with_for_update=True)
     if respondent.response_id is not None:
         raise AlreadySubmitted()

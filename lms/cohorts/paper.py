@@ -6,9 +6,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms.cohorts.anonymous import CodeTaken, set_code, start_respondent, submit_anonymous
 from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import roster
 from lms.extensions import db
+from lms.privacy.sgic import ELEMENTS, CodeError, normalise
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import (
     DONT_KNOW_LABEL,
@@ -197,3 +199,132 @@ def column_totals(rows: list[GridRow]) -> dict[str, int]:
         for key, value in row.values.items():
             totals[key] = totals.get(key, 0) + bool(value)
     return totals
+
+
+# --- Anonymous cohorts: sheets and rows without names, with the personal code ---------------
+
+ANONYMOUS_ROWS = 10  # blank rows per page of the entry grid
+
+
+@dataclass
+class AnonymousRow:
+    """A blank row of the grid: the sheet's personal code, then its answers. The code is never
+    shown again once the row is saved."""
+
+    number: int
+    state: str = "empty"  # empty | incomplete | invalid | taken | saved
+    code: dict[str, str] = field(default_factory=dict)  # as typed, until saved
+    values: dict[str, str] = field(default_factory=dict)
+    errors: set[str] = field(default_factory=set)
+    message: str = ""
+
+
+def anonymous_items(cohort: Cohort) -> list[SurveyItem]:
+    """The items of an anonymous sheet: the common ones and the cohort's track (a mixed
+    cohort's sheets carry the common items only: nobody says who they are)."""
+    version = current_version()
+    track = cohort.audience if cohort.audience != "mixed" else None
+    return ordered(i for i in version.items if i.audience in ("all", track)) if version else []
+
+
+def anonymous_paper_pdf(cohort: Cohort, lang: str, copies: int) -> bytes | None:
+    """Blank sheets with the personal-code boxes on the first page (None: no survey)."""
+    version = current_version()
+    if version is None:
+        return None
+    items = anonymous_items(cohort)
+    with force_locale(lang):
+        labels = {"trainee_code": _("Anonymous"), "phase": _("Phase"),
+                  "before": _("Before the training"), "after": _("After the training"),
+                  "tick_one": _("Tick one box per row"), "item": _("ID"),
+                  "statement": _("Statement"), "knowledge": _("Knowledge questions"),
+                  "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}"),
+                  "case": _("A short case"),
+                  "case_hint": _("How far do you agree with each statement about this case?"),
+                  "policy": _("Views on rules and policies"),
+                  "policy_hint": _("Not part of any attitude score. Tick the last box if the "
+                                   "question is not part of your role or does not apply."),
+                  "not_applicable": str(NOT_APPLICABLE_LABEL),
+                  "code": _("Your personal code"),
+                  "code_hint": _("This survey is anonymous. Write these facts the same way "
+                                 "each time, on paper or here: they make a code that links "
+                                 "your surveys without your name. Nobody sees the code.")}
+        code_elements = [(str(label), 1 if kind == "letter" else 2)
+                         for _name, label, kind, _bounds in ELEMENTS]
+        likert_labels = [str(label) for label in LIKERT_LABELS]
+        dont_know = str(DONT_KNOW_LABEL)
+    cases: dict[str, list[tuple[str, str]]] = {}
+    for item in items:
+        if item.vignette:
+            cases.setdefault(item.vignette, []).append((item.key, item.text("text", lang)))
+
+    def options(item) -> list[str]:
+        texts = list(getattr(item, f"options_{lang}") or item.options_vi)
+        texts += [dont_know] if item.dont_know else []
+        return [f"{LETTERS[n]}. {option}" for n, option in enumerate(texts)]
+
+    from lms.quizzes.paper_pdf import PaperForm, render_paper_survey  # reportlab on first use
+
+    form = PaperForm(
+        title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
+        trainee_codes=[""] * copies, likert_labels=likert_labels,
+        items=[(i.key, i.text("text", lang)) for i in items
+               if i.kind == "likert" and not i.vignette],
+        cases=[(version.vignette_text(key, lang), rows) for key, rows in cases.items()],
+        policy=[(i.key, i.text("text", lang)) for i in items if i.kind == "policy"],
+        knowledge=[(i.key, i.text("text", lang), options(i))
+                   for i in items if i.kind == "knowledge"],
+        labels=labels, code_elements=code_elements)
+    return render_paper_survey(form)
+
+
+def anonymous_grid(cohort: Cohort) -> tuple[list[GridColumn], list[AnonymousRow]]:
+    """Code columns, then one column per item; blank rows (sheets carry no name)."""
+    columns = [GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i))
+               for i in anonymous_items(cohort)]
+    return columns, [AnonymousRow(n) for n in range(1, ANONYMOUS_ROWS + 1)]
+
+
+def enter_anonymous_paper(cohort: Cohort, phase: str, typed, actor, secret: bytes
+                          ) -> tuple[list[GridColumn], list[AnonymousRow], int]:
+    """Store every complete row with a valid, unused code as an anonymous paper survey (no
+    commit); a row that cannot be saved keeps what was typed, and writes nothing."""
+    columns, rows = anonymous_grid(cohort)
+    items = {i.key: i for i in anonymous_items(cohort)}
+    saved = 0
+    for row in rows:
+        prefix = f"new{row.number}"
+        row.code = {name: (typed.get(f"code-{prefix}-{name}") or "").strip()
+                    for name, *_rest in ELEMENTS}
+        row.values = {key: (typed.get(f"cell-{prefix}-{key}") or "").strip().upper()
+                      for key in items}
+        answers = {}
+        for key, item in items.items():
+            value = cell_value(item, row.values[key]) if row.values[key] else None
+            if row.values[key] and value is None:
+                row.errors.add(key)
+            elif value is not None:
+                answers[item.id] = value
+        if not any(row.values.values()) and not any(row.code.values()):
+            continue
+        try:
+            normalise(row.code)
+        except CodeError as error:
+            row.errors.add("code")
+            row.message = str(error)
+        if row.errors:
+            row.state = "invalid"
+        elif len(answers) < len(items):
+            row.state = "incomplete"
+        else:
+            try:
+                with db.session.begin_nested():  # a refused row leaves no respondent behind
+                    respondent = start_respondent(cohort, phase, online=False)
+                    set_code(respondent, row.code, secret)
+                    submit_anonymous(respondent, answers, source="paper", entered_by=actor)
+            except CodeTaken as error:
+                row.state, row.message = "taken", str(error)
+            else:
+                row.state, saved = "saved", saved + 1
+                row.code, row.values = {}, {}  # the code is never shown again
+    return columns, rows, saved

@@ -10,6 +10,7 @@ from lms.cohorts.forms import PACING_LABELS, STATUS_LABELS, CohortForm, JoinCode
 from lms.cohorts.models import Enrolment
 from lms.cohorts.services import (
     CohortError,
+    anonymous_urls,
     check_can_join,
     cohort_by_join_code,
     cohorts_for_facilitator,
@@ -140,6 +141,7 @@ def show(cohort_id: int):
                                enrolments=roster(cohort))
     return render_template("cohorts/show.html", cohort=cohort, enrolments=roster(cohort),
                            join_url=join_url(cohort), status_labels=STATUS_LABELS,
+                           anonymous_urls=anonymous_urls(cohort),
                            pacing_labels=PACING_LABELS)
 
 

@@ -205,6 +205,17 @@ def join_url(cohort: Cohort) -> str:
     return workshop_url("cohorts.join_code", code=cohort.join_code)
 
 
+def anonymous_urls(cohort: Cohort) -> list[tuple[str, str]]:
+    """(phase, public link) for answering without an account (anonymous cohorts only)."""
+    if not cohort.anonymous:
+        return []
+    phases = ["pre", "post", *(gate.phase for gate in sorted(cohort.phase_gates,
+                                                              key=lambda g: g.phase)
+                               if gate.phase.startswith("follow-"))]
+    return [(phase, workshop_url("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
+            for phase in phases]
+
+
 def qr_svg(url: str, title: str = "") -> str:
     """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
     import segno  # loaded on first use, not at boot
