@@ -128,6 +128,9 @@ def submit_anonymous(respondent: AnonymousRespondent, answers: dict[int, int] | 
 def regroup(cohort: Cohort) -> None:
     """Put each survey the codes pair with a survey before the training on that survey's
     enrolment, and every other anonymous survey on its own (no commit)."""
+    # One regrouping per cohort at a time (PostgreSQL): two surveys submitted together must
+    # not move the same answers both ways.
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
     rows = db.session.execute(
         select(AnonymousRespondent.response_id, AnonymousRespondent.enrolment_id,
                AnonymousRespondent.phase, IdentificationCode.full, IdentificationCode.masked,

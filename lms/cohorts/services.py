@@ -366,10 +366,12 @@ def gates_version(cohort: Cohort, enrolment: Enrolment | None = None) -> str:
 
 
 def enrolment_counts(cohorts) -> dict[int, int]:
-    """Trainees per cohort, in one query."""
+    """Trainees per cohort (with an account: anonymous respondents are not trainees on a
+    list), in one query."""
     ids = [c.id for c in cohorts]
     if not ids:
         return {}
     return dict(db.session.execute(
         select(Enrolment.cohort_id, func.count(Enrolment.id))
-        .where(Enrolment.cohort_id.in_(ids)).group_by(Enrolment.cohort_id)).all())
+        .where(Enrolment.cohort_id.in_(ids), Enrolment.user_id.is_not(None))
+        .group_by(Enrolment.cohort_id)).all())
