@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
 from lms.cohorts.models import AnonymousRespondent, Cohort, Enrolment
 from lms.cohorts.services import cohort_by_join_code, unique_trainee_code
@@ -105,10 +105,16 @@ def submit_anonymous(respondent: AnonymousRespondent, answers: dict[int, int] | 
                      source: str = "online", entered_by=None) -> SurveyResponse:
     """Store the respondent's survey once, with its code's hashes, then re-pair the cohort's
     waves (no commit). Raises AlreadySubmitted, CodeMissing, CodeTaken or MissingAnswers."""
-    # Lock the respondent (PostgreSQL): a double click waits here, then sees the survey.
-    db.session.flush()  # what this request changed first, or the refresh would drop it
-    db.session.refresh(respondent, with_for_update=True)
-    if respondent.response_id is not None:
+    db.session.flush()  # what this request changed (a paper row's code) goes first
+    # Claim the respondent with a write: a double click's second request waits here (row lock
+    # on PostgreSQL, the write lock on SQLite) and then finds the survey already stored.
+    claimed = db.session.execute(
+        update(AnonymousRespondent)
+        .where(AnonymousRespondent.id == respondent.id,
+               AnonymousRespondent.response_id.is_(None))
+        .values(token=AnonymousRespondent.token)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
         raise AlreadySubmitted()
     if respondent.code_full is None:
         raise CodeMissing()
@@ -129,8 +135,10 @@ def regroup(cohort: Cohort) -> None:
     """Put each survey the codes pair with a survey before the training on that survey's
     enrolment, and every other anonymous survey on its own (no commit)."""
     # One regrouping per cohort at a time (PostgreSQL): two surveys submitted together must
-    # not move the same answers both ways.
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+    # not move the same answers both ways. NO KEY UPDATE: the foreign keys of this request's
+    # new rows hold KEY SHARE locks on the cohort, which a plain FOR UPDATE would deadlock on.
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id)
+                       .with_for_update(key_share=True))
     rows = db.session.execute(
         select(AnonymousRespondent.response_id, AnonymousRespondent.enrolment_id,
                AnonymousRespondent.phase, IdentificationCode.full, IdentificationCode.masked,

@@ -213,3 +213,81 @@ def test_waves_pair_by_code_exact_then_tolerant_and_never_when_ambiguous(app, ma
     answer_anonymously(fresh(app), cohort, phase="post", mother="B", siblings=7)
     assert surveys_per_enrolment() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 2]
     assert db.session.get(Cohort, cohort.id).anonymous
+
+
+def test_many_simultaneous_submissions_of_one_respondent_store_one_paired_survey(app,
+                                                                               make_cohort):
+    import threading
+
+    from lms.cohorts.anonymous import submit_anonymous
+    from lms.quizzes.services import AlreadySubmitted
+
+    cohort = make_cohort(anonymous=True)
+    answer_anonymously(fresh(app), cohort, "pre")
+    browser = fresh(app)
+    browser.post(f"/a/{cohort.join_code}/post", data=code_fields())
+    respondent = respondent_of(browser, cohort, "post")
+    answers = survey_answers(respondent.enrolment, "post")
+    respondent_id = respondent.id  # threads must not touch the main thread's objects
+    results, barrier = [], threading.Barrier(6)
+
+    def submit():
+        with app.app_context():
+            mine = db.session.get(AnonymousRespondent, respondent_id)
+            barrier.wait()
+            try:
+                submit_anonymous(mine, dict(answers))
+                db.session.commit()
+                results.append("stored")
+            except AlreadySubmitted:
+                results.append("duplicate")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["duplicate"] * 5 + ["stored"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 2
+    # ... and the survey after sits with the survey before: one respondent, paired.
+    assert db.session.scalar(select(func.count(func.distinct(SurveyResponse.enrolment_id)))) == 1
+
+
+def test_simultaneous_surveys_of_different_respondents_all_pair(app, make_cohort):
+    import threading
+
+    from lms.cohorts.anonymous import submit_anonymous
+
+    cohort = make_cohort(anonymous=True)
+    waiting = []
+    for mother in "ABCDEF":
+        answer_anonymously(fresh(app), cohort, "pre", mother=mother)
+        browser = fresh(app)
+        browser.post(f"/a/{cohort.join_code}/post", data=code_fields(mother=mother))
+        respondent = respondent_of(browser, cohort, "post")
+        waiting.append((respondent.id, survey_answers(respondent.enrolment, "post")))
+    results, barrier = [], threading.Barrier(len(waiting))
+
+    def submit(respondent_id, answers):
+        with app.app_context():
+            mine = db.session.get(AnonymousRespondent, respondent_id)
+            barrier.wait()
+            try:
+                submit_anonymous(mine, answers)
+                db.session.commit()
+                results.append("stored")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=pair) for pair in waiting]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == ["stored"] * 6
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
+                                     .group_by(SurveyResponse.enrolment_id))) == [2] * 6
