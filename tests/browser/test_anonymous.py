@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from tests.browser.conftest import _server
+from tests.browser.test_accessibility import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +58,15 @@ def test_a_respondent_answers_on_a_phone_without_an_account(page, anonymous_serv
     page.goto(f"{base}/a/{JOIN_CODE}/pre")
     assert page.locator("#sgic-mother").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    violations = axe_violations(page)
+    # A day of birth that cannot be: asked again, with the reason, nothing kept.
+    for field, value in (("mother", "Đ"), ("father", "t"), ("birth_day", "40"),
+                         ("birth_month", "11"), ("older_siblings", "0")):
+        page.fill(f"#sgic-{field}", value)
+    with page.expect_navigation():
+        page.click("form.survey button[type=submit]")
+    assert "từ 1 đến 31" in page.locator("[role=alert]").inner_text()
+    violations += axe_violations(page)
     page.fill("#sgic-mother", "Đ")
     page.fill("#sgic-father", "t")
     page.fill("#sgic-birth_day", "7")
@@ -65,6 +75,7 @@ def test_a_respondent_answers_on_a_phone_without_an_account(page, anonymous_serv
     with page.expect_navigation():
         page.click("form.survey button[type=submit]")
     assert "/survey" in page.url
+    violations += axe_violations(page)
     _answer_page(page)
     first = page.locator("form.survey input[type=radio]:checked").first.get_attribute("name")
     # The connection drops and the page is opened again: the answers are still there.
@@ -82,6 +93,8 @@ def test_a_respondent_answers_on_a_phone_without_an_account(page, anonymous_serv
         page.dblclick("button[value=submit]")  # an impatient double click
     page.wait_for_url(f"**/a/{JOIN_CODE}/pre/done")
     assert page.locator("h1").inner_text() == "Cảm ơn bạn!"
+    violations += axe_violations(page)
+    assert not violations, "\n".join(violations)
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
             "SELECT e.user_id FROM survey_response r JOIN enrolment e ON e.id = r.enrolment_id"
