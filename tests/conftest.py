@@ -150,7 +150,8 @@ def make_cohort(app, make_user):
     return make
 
 
-def survey_answers(enrolment, phase="pre", likert=4, knowledge=True) -> dict[int, int]:
+def survey_answers(enrolment, phase="pre", likert=4, knowledge=True,
+                   version=None) -> dict[int, int]:
     """Every item this trainee answers in this phase, answered.
 
     likert: the box ticked for every attitude item (1–5), or a function item -> keyed score
@@ -160,7 +161,7 @@ def survey_answers(enrolment, phase="pre", likert=4, knowledge=True) -> dict[int
     from lms.quizzes.services import items_for
 
     answers = {}
-    for item in items_for(enrolment, phase):
+    for item in items_for(enrolment, phase, version):
         if item.kind in ("likert", "policy"):
             if callable(likert):
                 answers[item.id] = 6 - likert(item) if item.reverse else likert(item)

@@ -26,7 +26,7 @@ from lms.extensions import db
 from lms.privacy.models import IdentificationCode
 from lms.privacy.sgic import CodeHashes, hash_code, normalise, pair_waves
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import Phase, SurveyResponse
+from lms.quizzes.models import Phase, SurveyResponse, SurveyVersion
 from lms.quizzes.services import AlreadySubmitted, SurveyError, submit_survey
 
 
@@ -64,6 +64,18 @@ def phase_open(cohort: Cohort, phase: Phase, today: date) -> bool:
     if cohort.is_closed:
         return False
     return cohort.gate_open(phase) if cohort.facilitator_paced else True
+
+
+def cohort_version(cohort: Cohort) -> SurveyVersion | None:
+    """The version every anonymous survey of the cohort answers, online and on paper: the one
+    its first survey answered (waves paired by code then compare like with like), else the
+    current one."""
+    first = db.session.scalar(
+        select(SurveyResponse.version_id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .where(Enrolment.cohort_id == cohort.id)
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id).limit(1))
+    return db.session.get(SurveyVersion, first) if first is not None else current_version()
 
 
 def start_respondent(cohort: Cohort, phase: str, *, online: bool = True) -> AnonymousRespondent:
@@ -121,7 +133,7 @@ def submit_anonymous(respondent: AnonymousRespondent, answers: dict[int, int] | 
     if code_taken(respondent.cohort_id, respondent.phase, respondent.code_full):
         raise CodeTaken()
     response = submit_survey(respondent.enrolment, respondent.phase, answers, source=source,
-                             entered_by=entered_by)
+                             entered_by=entered_by, version=cohort_version(respondent.cohort))
     respondent.response_id = response.id
     db.session.add(IdentificationCode(
         response_id=response.id, cohort_id=respondent.cohort_id, phase=respondent.phase,

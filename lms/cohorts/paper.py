@@ -6,7 +6,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.cohorts.anonymous import CodeTaken, set_code, start_respondent, submit_anonymous
+from lms.cohorts.anonymous import (
+    CodeTaken,
+    cohort_version,
+    set_code,
+    start_respondent,
+    submit_anonymous,
+)
 from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import roster
 from lms.extensions import db
@@ -222,14 +228,14 @@ class AnonymousRow:
 def anonymous_items(cohort: Cohort) -> list[SurveyItem]:
     """The items of an anonymous sheet: the common ones and the cohort's track (a mixed
     cohort's sheets carry the common items only: nobody says who they are)."""
-    version = current_version()
+    version = cohort_version(cohort)
     track = cohort.audience if cohort.audience != "mixed" else None
     return ordered(i for i in version.items if i.audience in ("all", track)) if version else []
 
 
 def anonymous_paper_pdf(cohort: Cohort, lang: str, copies: int) -> bytes | None:
     """Blank sheets with the personal-code boxes on the first page (None: no survey)."""
-    version = current_version()
+    version = cohort_version(cohort)
     if version is None:
         return None
     items = anonymous_items(cohort)

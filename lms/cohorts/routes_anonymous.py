@@ -9,6 +9,7 @@ from lms.cohorts.anonymous import (
     CodeMissing,
     CodeTaken,
     anonymous_cohort,
+    cohort_version,
     phase_open,
     respondent_by_token,
     set_code,
@@ -29,7 +30,6 @@ from lms.quizzes.services import (
     pages,
     save_draft,
     valid_value,
-    version_for,
 )
 
 PHASE_PATH = "<any(pre, post, 'follow-1', 'follow-2'):phase>"
@@ -145,7 +145,7 @@ def anonymous_survey(code: str, phase: str):
         return elsewhere
     enrolment = respondent.enrolment
     is_open = phase_open(cohort, Phase(phase), today())
-    version = version_for(enrolment, phase)
+    version = cohort_version(cohort)
     items = items_for(enrolment, phase, version)
     if request.method == "POST" and not is_open:
         save_draft(enrolment, phase, _answers_from_form(items))  # keep what the page carries
@@ -210,8 +210,8 @@ def anonymous_autosave(code: str, phase: str):
         return {"saved": 0, "error": _("This survey is not open.")}, 409
     if respondent.response_id is not None:
         return {"saved": 0, "submitted": True}
-    saved = save_draft(respondent.enrolment, phase,
-                       _answers_from_form(items_for(respondent.enrolment, phase)))
+    saved = save_draft(respondent.enrolment, phase, _answers_from_form(
+        items_for(respondent.enrolment, phase, cohort_version(cohort))))
     db.session.commit()
     return {"saved": saved}
 

@@ -126,7 +126,8 @@ def save_draft(enrolment, phase: str, answers: dict[int, int]) -> int:
 
 
 def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, *,
-                  source: str = "online", entered_by=None) -> SurveyResponse:
+                  source: str = "online", entered_by=None,
+                  version: SurveyVersion | None = None) -> SurveyResponse:
     """Store the whole survey once (no commit); a second submission raises AlreadySubmitted.
 
     `answers` (item id -> value) defaults to the autosaved draft. Drafts are removed in the
@@ -135,7 +136,7 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
     """
     if response_for(enrolment, phase) is not None:
         raise AlreadySubmitted()
-    version = version_for(enrolment, phase)
+    version = version or version_for(enrolment, phase)
     items = items_for(enrolment, phase, version)
     answers = draft_answers(enrolment, phase) if answers is None else answers
     missing = [i for i in items if valid_value(i, answers.get(i.id)) is None]

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from lms.cohorts.anonymous import cohort_version
 from lms.cohorts.models import AnonymousRespondent, Cohort, Enrolment
 from lms.extensions import db
 from lms.privacy.models import IdentificationCode
@@ -27,7 +28,8 @@ def answer_anonymously(client, cohort, phase="pre", likert=4, **code):
     start = client.post(f"/a/{cohort.join_code}/{phase}", data=code_fields(**code))
     assert start.status_code == 302, start.get_data(as_text=True)
     respondent = respondent_of(client, cohort, phase)
-    answers = survey_answers(respondent.enrolment, phase, likert)
+    answers = survey_answers(respondent.enrolment, phase, likert,
+                             version=cohort_version(cohort))
     data = {f"item-{item_id}": value for item_id, value in answers.items()}
     client.post(f"/a/{cohort.join_code}/{phase}/autosave", data=data)
     page_count = 99  # clamped to the last page
@@ -291,3 +293,21 @@ def test_simultaneous_surveys_of_different_respondents_all_pair(app, make_cohort
     db.session.expire_all()
     assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
                                      .group_by(SurveyResponse.enrolment_id))) == [2] * 6
+
+
+def test_every_anonymous_wave_answers_the_version_the_cohort_started_with(app, make_cohort):
+    from lms.config import ROOT
+    from lms.quizzes.instrument import current_version
+    from tests.conftest import SURVEY_V1, load_instrument
+
+    first = load_instrument(SURVEY_V1)
+    cohort = make_cohort(anonymous=True)
+    answer_anonymously(fresh(app), cohort, "pre")
+    second = load_instrument(ROOT / "content")  # a new instrument between the waves
+    assert current_version().id == second.id != first.id
+    assert answer_anonymously(fresh(app), cohort, "post").status_code == 302
+    assert answer_anonymously(fresh(app), cohort, "pre", mother="H").status_code == 302
+    assert set(db.session.scalars(select(SurveyResponse.version_id))) == {first.id}
+    # ... and the pair is made, item by item.
+    assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
+                                     .group_by(SurveyResponse.enrolment_id))) == [1, 2]
