@@ -103,6 +103,8 @@ def progress(cohort_id: int):
     rows = filter_rows(matrix, **query)
     return render_template("cohorts/progress.html", cohort=cohort, matrix=matrix, rows=rows,
                            totals=matrix.totals(rows), query=query,
+                           anonymous=anonymous_answer_counts(cohort) if cohort.anonymous
+                           else None,
                            status_filters=STATUS_FILTERS, org_types=ORG_TYPES)
 
 

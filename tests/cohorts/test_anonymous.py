@@ -65,6 +65,18 @@ def test_a_facilitator_turns_anonymous_mode_on_and_the_form_explains_it(
     assert response.status_code == 302
     db.session.expire_all()
     assert cohort.anonymous and cohort.anonymous_certificates
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f"/a/{cohort.join_code}/pre" in page and f"/a/{cohort.join_code}/post" in page
+
+
+def test_a_new_cohort_can_start_in_anonymous_mode(client, auth, make_cohort, make_user):
+    facilitator = make_user("facilitator")
+    template = make_cohort(facilitator=facilitator)
+    auth.login(facilitator)
+    response = client.post("/cohorts/new", data=_form(template, name="Lớp mới", anonymous="y"))
+    assert response.status_code == 302
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Lớp mới"))
+    assert cohort.anonymous and not cohort.anonymous_certificates
 
 
 def test_anonymous_mode_cannot_be_switched_off_once_someone_answered_anonymously(

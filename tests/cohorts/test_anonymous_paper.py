@@ -136,6 +136,8 @@ def test_a_facilitator_never_sees_a_code_or_its_hash(app, client, facilitator, m
     state = client.get(f"/cohorts/{cohort.id}/room/state").get_json()
     assert (state["counts"]["pre"], state["counts"]["post"]) == (7, 6)
     assert (state["counts"]["follow-1"], state["counts"]["follow-1-expected"]) == (0, 6)
+    matrix = client.get(f"/cohorts/{cohort.id}/progress").get_data(as_text=True)
+    assert 'data-anonymous="pre">7<' in matrix and 'data-anonymous="follow-1">0<' in matrix
 
 
 def _xlsx_text(data: bytes) -> str:
