@@ -102,7 +102,8 @@ def render_paper_survey(form: PaperForm) -> bytes:
                 block.draw(c, y)
                 y -= block.height
             c.setFillColor(MUTED)
-            footer = f"{code} · {form.labels['page'].format(page=number, pages=len(pages))}"
+            page_label = form.labels["page"].format(page=number, pages=len(pages))
+            footer = f"{code} · {page_label}" if code else page_label  # anonymous: no code
             draw_text(c, footer, W - MARGIN, MARGIN, SANS, 8, "right")
             c.showPage()
     c.save()
