@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from lms.text import nfc
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-KINDS = ("preview", "result", "history")
+KINDS = ("preview", "result", "history", "mapping")
 # Only files named like this are ours: "<token>.<kind>.json", ".claimed" while being imported.
 KEPT_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(" + "|".join(KINDS) + r")\.json(\.claimed)?$")
 BLANK_ROWS_TOLERATED = 1000  # empty rows (formatted but unused) read before giving up

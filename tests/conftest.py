@@ -150,19 +150,22 @@ def make_cohort(app, make_user):
     return make
 
 
-def survey_answers(enrolment, phase="pre", likert=4, knowledge=True,
+def survey_answers(enrolment, phase="pre", likert=4, knowledge=True, practice=2,
                    version=None) -> dict[int, int]:
     """Every item this trainee answers in this phase, answered.
 
     likert: the box ticked for every attitude item (1–5), or a function item -> keyed score
     (the box is turned round for reverse-keyed items). knowledge: True / False for every answer
     right / wrong, an option number for every question, or a function item -> right?
+    practice (follow-up waves): the band ticked (1–4, 0 = does not apply), or item -> band.
     """
     from lms.quizzes.services import items_for
 
     answers = {}
     for item in items_for(enrolment, phase, version):
-        if item.kind in ("likert", "policy"):
+        if item.kind == "practice":
+            answers[item.id] = practice(item) if callable(practice) else practice
+        elif item.kind in ("likert", "policy"):
             if callable(likert):
                 answers[item.id] = 6 - likert(item) if item.reverse else likert(item)
             else:
@@ -177,14 +180,15 @@ def survey_answers(enrolment, phase="pre", likert=4, knowledge=True,
 
 @pytest.fixture
 def answer_survey(app):
-    """answer_survey(enrolment, phase="pre", likert=4, knowledge=True, source="online") ->
-    SurveyResponse: submitted through quizzes.services.submit_survey and committed, exactly as a
-    trainee's request stores it (see survey_answers for likert and knowledge)."""
+    """answer_survey(enrolment, phase="pre", likert=4, knowledge=True, source="online",
+    practice=2) -> SurveyResponse: submitted through quizzes.services.submit_survey and
+    committed, exactly as a trainee's request stores it (see survey_answers)."""
     from lms.quizzes.services import submit_survey
 
-    def answer(enrolment, phase="pre", likert=4, knowledge=True, source="online"):
-        response = submit_survey(enrolment, phase, survey_answers(enrolment, phase, likert, knowledge),
-                                 source=source)
+    def answer(enrolment, phase="pre", likert=4, knowledge=True, source="online", practice=2):
+        response = submit_survey(
+            enrolment, phase, survey_answers(enrolment, phase, likert, knowledge, practice),
+            source=source)
         db.session.commit()
         return response
 

@@ -116,6 +116,13 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                 gates = connection.execute(text(
                     "SELECT cohort_id, phase, is_open FROM phase_gate ORDER BY 1, 2")).all()
                 assert [tuple(g) for g in gates] == [(1, "post", True), (1, "pre", True)]
+            if revision == "d4e6f8a0b2c4":  # practice items: existing items have no period
+                periods = connection.execute(text("SELECT months FROM survey_item")).all()
+                assert [tuple(p) for p in periods] == [(None,), (None,)]
+            if revision == "e6a8c0b2d4f1":  # surveys of undone imports (both seeded) archived
+                flags = connection.execute(text(
+                    "SELECT id, archived FROM survey_response ORDER BY 1")).all()
+                assert [(i, bool(a)) for i, a in flags] == [(1, True), (2, True)]
             if revision == "72d2e0b70830":  # anonymous respondents: enrolments without a user
                 assert {c["name"]: c["nullable"] for c in inspect(connection).get_columns(
                     "enrolment")}["user_id"] is True

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
+from lms import uploads
 from lms.quizzes.instrument import current_version
 
 TRAINEES = "Full name,Login,Organisation type,Province\nĐặng Thị Mai,mai.dt,police,ha-noi\n"
@@ -118,7 +119,7 @@ def test_rows_beyond_the_cap_are_refused(post_file):
 
 
 def test_kept_uploads_expire_within_the_hour_and_the_sweep_keeps_other_files(
-        client, staff, import_dir, instrument_v1):
+        app, client, staff, import_dir, instrument_v1):
     from tests.reports.test_import import history_rows, to_csv
 
     import_dir.mkdir(parents=True, exist_ok=True)
@@ -130,12 +131,20 @@ def test_kept_uploads_expire_within_the_hour_and_the_sweep_keeps_other_files(
         "file": (io.BytesIO(to_csv(history_rows())), "history.csv"),
         "version": str(current_version().id)}, content_type="multipart/form-data")
     assert preview.status_code == 200
-    (kept,) = [p for p in import_dir.iterdir() if p != foreign]
+    # the file as read (for the mapping step) and the checked file (for the import)
+    files = sorted((p for p in import_dir.iterdir() if p != foreign),
+                   key=lambda p: p.name.split(".")[1])
+    assert [p.name.split(".")[1] for p in files] == ["history", "mapping"]
+    kept = files[0]
     hours_ago = time.time() - 2 * 3600
-    os.utime(kept, (hours_ago, hours_ago))
+    for path in files:
+        os.utime(path, (hours_ago, hours_ago))
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.text).group(1)
     response = client.post("/reports/import/commit", data={
         "token": token, "version": str(current_version().id)})
     assert response.status_code == 302 and response.location.endswith("/reports/import")
     assert not kept.exists()
+    with app.app_context():
+        uploads.sweep()
+    assert list(import_dir.iterdir()) == [foreign]  # the mapping's file swept too
     assert foreign.exists()  # the clean-up deletes its own files only

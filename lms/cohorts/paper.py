@@ -21,31 +21,47 @@ from lms.quizzes.instrument import current_version
 from lms.quizzes.models import (
     DONT_KNOW_LABEL,
     LIKERT_LABELS,
+    NOT_APPLICABLE,
     NOT_APPLICABLE_LABEL,
+    PRACTICE_BANDS,
+    PRACTICE_NOT_APPLICABLE_LABEL,
+    Phase,
     SurveyItem,
     SurveyResponse,
     SurveyVersion,
 )
-from lms.quizzes.services import AlreadySubmitted, item_audience, items_for, submit_survey
+from lms.quizzes.services import (
+    AlreadySubmitted,
+    item_audience,
+    items_for,
+    practice_items,
+    submit_survey,
+)
 
 LETTERS = "ABCDEFGHIJ"
+# A practice item's columns, left to right (A, B, C…): the bands, then "does not apply".
+PRACTICE_CODES = (*range(1, len(PRACTICE_BANDS) + 1), NOT_APPLICABLE)
 
 
 def ordered(items) -> list[SurveyItem]:
-    """As printed: attitude items by key (A01…), each case's statements, policy items, then
-    knowledge items by key (K01…)."""
-    rank = {"likert": 0, "policy": 2, "knowledge": 3}
+    """As printed: attitude items by key (A01…), each case's statements, policy items, practice
+    items (follow-up waves), then knowledge items by key (K01…)."""
+    rank = {"likert": 0, "policy": 2, "practice": 3, "knowledge": 4}
     return sorted(items, key=lambda i: (1 if i.vignette else rank[i.kind], i.vignette or "",
                                         i.key))
 
 
 def allowed_answers(item: SurveyItem) -> str:
     """What may be typed for an item: 1–5 on the attitude scale (0 for "not applicable" on a
-    policy item), option letters otherwise ("don't know" being the letter after the last)."""
+    policy item), option letters otherwise ("don't know" being the letter after the last;
+    on a practice item the letter printed over the band's column: digits would be misread
+    against bands that are themselves counts)."""
     if item.kind == "likert":
         return "12345"
     if item.kind == "policy":
         return "123450"
+    if item.kind == "practice":
+        return LETTERS[:len(PRACTICE_CODES)]
     return LETTERS[:len(item.allowed_values())]
 
 
@@ -54,6 +70,8 @@ def cell_value(item: SurveyItem, text: str) -> int | None:
     text = (text or "").strip().upper()
     if len(text) != 1 or text not in allowed_answers(item):
         return None
+    if item.kind == "practice":
+        return PRACTICE_CODES[LETTERS.index(text)]
     return LETTERS.index(text) if item.kind == "knowledge" else int(text)
 
 
@@ -67,13 +85,24 @@ def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
     return tracks
 
 
-def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
-    """One sheet set per enrolled trainee of a track, in the given language (None: no survey)."""
-    version = current_version()
-    enrolments = paper_tracks(cohort).get(track)
-    if version is None or not enrolments:
+def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = None,
+                     copies: int = 30) -> bytes | None:
+    """One sheet set per enrolled trainee of a track, in the given language (None: no survey).
+    Without a phase the sheet serves before and after; a follow-up wave's adds its practice
+    questions. An anonymous cohort's are `copies` blank sheets with the personal-code boxes
+    and no trainee code."""
+    if cohort.anonymous:
+        version, track = cohort_version(cohort), anonymous_track(cohort)
+        codes = [""] * copies
+    else:
+        version = current_version()
+        codes = [e.trainee_code for e in paper_tracks(cohort).get(track) or []]
+    if version is None or not codes:
         return None
-    items = ordered(i for i in version.items if i.audience in ("all", track))
+    follow_up = phase is not None and Phase(phase).is_follow_up
+    items = ordered([i for i in version.items
+                     if i.kind != "practice" and i.audience in ("all", track)]
+                    + (practice_items(version, track) if follow_up else []))
     with force_locale(lang):
         labels = {"trainee_code": _("Trainee code"), "phase": _("Phase"),
                   "before": _("Before the training"), "after": _("After the training"),
@@ -86,6 +115,26 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
                   "policy_hint": _("Not part of any attitude score. Tick the last box if the "
                                    "question is not part of your role or does not apply."),
                   "not_applicable": str(NOT_APPLICABLE_LABEL)}
+        code_elements = []
+        if cohort.anonymous:  # the personal code, written the same way as online
+            labels |= {"trainee_code": _("Anonymous"), "code": _("Your personal code"),
+                       "code_hint": _("This survey is anonymous. Write these facts the same "
+                                      "way each time, on paper or here: they make a code that "
+                                      "links your surveys without your name. Nobody sees the "
+                                      "code.")}
+            code_elements = [(str(label), 1 if kind == "letter" else 2)
+                             for _name, label, kind, _bounds in ELEMENTS]
+        practice = [i for i in items if i.kind == "practice"]
+        if practice:
+            labels |= {"practice": _("Your work in the last %(months)s months",
+                                     months=practice[0].months) if practice[0].months
+                       else _("Your work since the training"),
+                       "practice_hint": _("How often did you do each of these things? A rough "
+                                          "count is fine. Tick the last box if the question "
+                                          "does not fit your work or you cannot say.")}
+        wave = Phase(phase).label if follow_up else ""
+        practice_labels = [f"{LETTERS[n]}. {label}" for n, label in
+                           enumerate((*PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL))]
         likert_labels = [str(label) for label in LIKERT_LABELS]
         dont_know = str(DONT_KNOW_LABEL)
     cases: dict[str, list[tuple[str, str]]] = {}
@@ -102,14 +151,15 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str) -> bytes | None:
 
     form = PaperForm(
         title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
-        trainee_codes=[e.trainee_code for e in enrolments], likert_labels=likert_labels,
+        trainee_codes=codes, likert_labels=likert_labels, code_elements=code_elements,
         items=[(i.key, i.text("text", lang)) for i in items
                if i.kind == "likert" and not i.vignette],
         cases=[(version.vignette_text(key, lang), rows) for key, rows in cases.items()],
         policy=[(i.key, i.text("text", lang)) for i in items if i.kind == "policy"],
         knowledge=[(i.key, i.text("text", lang), options(i))
                    for i in items if i.kind == "knowledge"],
-        labels=labels)
+        practice=[(i.key, i.text("text", lang)) for i in practice],
+        practice_labels=practice_labels, wave=wave, labels=labels)
     return render_paper_survey(form)
 
 
@@ -225,69 +275,29 @@ class AnonymousRow:
     message: str = ""
 
 
-def anonymous_items(cohort: Cohort) -> list[SurveyItem]:
-    """The items of an anonymous sheet: the common ones and the cohort's track (a mixed
-    cohort's sheets carry the common items only: nobody says who they are)."""
-    version = cohort_version(cohort)
-    track = cohort.audience if cohort.audience != "mixed" else None
-    return ordered(i for i in version.items if i.audience in ("all", track)) if version else []
+def anonymous_track(cohort: Cohort) -> str:
+    """The audience items of an anonymous sheet: the cohort's track (a mixed cohort's sheets
+    carry the common items only: nobody says who they are), as items_for chooses them."""
+    return cohort.audience if cohort.audience != "mixed" else "all"
 
 
-def anonymous_paper_pdf(cohort: Cohort, lang: str, copies: int) -> bytes | None:
-    """Blank sheets with the personal-code boxes on the first page (None: no survey)."""
+def anonymous_items(cohort: Cohort, phase: str) -> list[SurveyItem]:
+    """The items of an anonymous sheet of this phase (a follow-up wave's adds its practice
+    questions), in the printed order."""
     version = cohort_version(cohort)
     if version is None:
-        return None
-    items = anonymous_items(cohort)
-    with force_locale(lang):
-        labels = {"trainee_code": _("Anonymous"), "phase": _("Phase"),
-                  "before": _("Before the training"), "after": _("After the training"),
-                  "tick_one": _("Tick one box per row"), "item": _("ID"),
-                  "statement": _("Statement"), "knowledge": _("Knowledge questions"),
-                  "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}"),
-                  "case": _("A short case"),
-                  "case_hint": _("How far do you agree with each statement about this case?"),
-                  "policy": _("Views on rules and policies"),
-                  "policy_hint": _("Not part of any attitude score. Tick the last box if the "
-                                   "question is not part of your role or does not apply."),
-                  "not_applicable": str(NOT_APPLICABLE_LABEL),
-                  "code": _("Your personal code"),
-                  "code_hint": _("This survey is anonymous. Write these facts the same way "
-                                 "each time, on paper or here: they make a code that links "
-                                 "your surveys without your name. Nobody sees the code.")}
-        code_elements = [(str(label), 1 if kind == "letter" else 2)
-                         for _name, label, kind, _bounds in ELEMENTS]
-        likert_labels = [str(label) for label in LIKERT_LABELS]
-        dont_know = str(DONT_KNOW_LABEL)
-    cases: dict[str, list[tuple[str, str]]] = {}
-    for item in items:
-        if item.vignette:
-            cases.setdefault(item.vignette, []).append((item.key, item.text("text", lang)))
-
-    def options(item) -> list[str]:
-        texts = list(getattr(item, f"options_{lang}") or item.options_vi)
-        texts += [dont_know] if item.dont_know else []
-        return [f"{LETTERS[n]}. {option}" for n, option in enumerate(texts)]
-
-    from lms.quizzes.paper_pdf import PaperForm, render_paper_survey  # reportlab on first use
-
-    form = PaperForm(
-        title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
-        trainee_codes=[""] * copies, likert_labels=likert_labels,
-        items=[(i.key, i.text("text", lang)) for i in items
-               if i.kind == "likert" and not i.vignette],
-        cases=[(version.vignette_text(key, lang), rows) for key, rows in cases.items()],
-        policy=[(i.key, i.text("text", lang)) for i in items if i.kind == "policy"],
-        knowledge=[(i.key, i.text("text", lang), options(i))
-                   for i in items if i.kind == "knowledge"],
-        labels=labels, code_elements=code_elements)
-    return render_paper_survey(form)
+        return []
+    track = anonymous_track(cohort)
+    practice = practice_items(version, track) if Phase(phase).is_follow_up else []
+    return ordered([i for i in version.items
+                    if i.kind != "practice" and i.audience in ("all", track)] + practice)
 
 
-def anonymous_grid(cohort: Cohort) -> tuple[list[GridColumn], list[AnonymousRow]]:
+def anonymous_grid(cohort: Cohort, phase: str
+                   ) -> tuple[list[GridColumn], list[AnonymousRow]]:
     """Code columns, then one column per item; blank rows (sheets carry no name)."""
     columns = [GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i))
-               for i in anonymous_items(cohort)]
+               for i in anonymous_items(cohort, phase)]
     return columns, [AnonymousRow(n) for n in range(1, ANONYMOUS_ROWS + 1)]
 
 
@@ -295,8 +305,8 @@ def enter_anonymous_paper(cohort: Cohort, phase: str, typed, actor, secret: byte
                           ) -> tuple[list[GridColumn], list[AnonymousRow], int]:
     """Store every complete row with a valid, unused code as an anonymous paper survey (no
     commit); a row that cannot be saved keeps what was typed, and writes nothing."""
-    columns, rows = anonymous_grid(cohort)
-    items = {i.key: i for i in anonymous_items(cohort)}
+    columns, rows = anonymous_grid(cohort, phase)
+    items = {i.key: i for i in anonymous_items(cohort, phase)}
     saved = 0
     for row in rows:
         prefix = f"new{row.number}"

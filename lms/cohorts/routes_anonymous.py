@@ -21,7 +21,14 @@ from lms.extensions import db
 from lms.permissions import public
 from lms.privacy.sgic import ELEMENTS, CodeError, programme_secret
 from lms.progress.clock import today
-from lms.quizzes.models import DONT_KNOW_LABEL, LIKERT_LABELS, NOT_APPLICABLE_LABEL, Phase
+from lms.quizzes.models import (
+    DONT_KNOW_LABEL,
+    LIKERT_LABELS,
+    NOT_APPLICABLE_LABEL,
+    PRACTICE_BANDS,
+    PRACTICE_NOT_APPLICABLE_LABEL,
+    Phase,
+)
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
@@ -193,7 +200,9 @@ def anonymous_survey(code: str, phase: str):
         answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
         answered=sum(1 for i in items if i.id in answers), total=len(items),
         likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
-        dont_know_label=DONT_KNOW_LABEL, code_elements=(), code_error=None,
+        dont_know_label=DONT_KNOW_LABEL, practice_labels=PRACTICE_BANDS,
+        practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL,
+        code_elements=(), code_error=None,
         page_url=lambda number: url_for("cohorts.anonymous_survey", code=cohort.join_code,
                                         phase=phase, page=number),
         autosave_url=url_for("cohorts.anonymous_autosave", code=cohort.join_code,

@@ -8,7 +8,6 @@ from lms.cohorts.anonymous import anonymous_answer_counts
 from lms.cohorts.blueprint import bp
 from lms.cohorts.paper import (
     anonymous_grid,
-    anonymous_paper_pdf,
     column_totals,
     enter_anonymous_paper,
     enter_paper_answers,
@@ -21,7 +20,7 @@ from lms.downloads import download
 from lms.extensions import db
 from lms.permissions import Permission, require
 from lms.privacy.sgic import ELEMENTS, programme_secret
-from lms.quizzes.models import Phase
+from lms.quizzes.models import FOLLOW_UPS, Phase
 from lms.vocab import LANGUAGE_NAMES
 
 
@@ -41,14 +40,16 @@ MAX_COPIES = 200
 @require(Permission.RUN_COHORTS)
 def paper_pdf(cohort_id: int, lang: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
-    if cohort.anonymous:  # blank sheets with the personal code, no trainee code
-        copies = min(max(request.args.get("copies", 30, type=int), 1), MAX_COPIES)
-        pdf = anonymous_paper_pdf(cohort, lang, copies) or abort(404)
-        return download(pdf, f"cohort-{cohort.id}-survey-anonymous-{lang}.pdf",
-                        "application/pdf")
     track = request.args.get("track") or next(iter(paper_tracks(cohort)), "all")
-    pdf = paper_survey_pdf(cohort, lang, track) or abort(404)
-    return download(pdf, f"cohort-{cohort.id}-survey-{track}-{lang}.pdf", "application/pdf")
+    if cohort.anonymous:  # blank sheets with the personal code, no trainee code
+        track = "anonymous"
+    wave = request.args.get("wave")  # a follow-up wave's sheet: with its practice questions
+    if wave is not None and wave not in {p.value for p in FOLLOW_UPS}:
+        abort(404)
+    copies = min(max(request.args.get("copies", 30, type=int), 1), MAX_COPIES)
+    pdf = paper_survey_pdf(cohort, lang, track, wave, copies) or abort(404)
+    name = f"cohort-{cohort.id}-survey-{track}-{wave + '-' if wave else ''}{lang}.pdf"
+    return download(pdf, name, "application/pdf")
 
 
 @bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post, 'follow-1', 'follow-2'):phase>",
@@ -89,7 +90,7 @@ def _anonymous_entry(cohort, phase: str):
                 "complete them and save again.", n=saved), "error")
         status = 422
     else:
-        columns, rows = anonymous_grid(cohort)
+        columns, rows = anonymous_grid(cohort, phase)
     return render_template("cohorts/paper_entry_anonymous.html", cohort=cohort, phase=phase,
                            columns=columns, rows=rows, code_elements=ELEMENTS,
                            entered=anonymous_answer_counts(cohort).get(phase, 0),

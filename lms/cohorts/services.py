@@ -17,6 +17,7 @@ from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
 from lms.privacy.models import IdentificationCode
+from lms.quizzes.models import SurveyResponse
 from lms.text import nfc
 from lms.urls import workshop_url
 
@@ -58,12 +59,19 @@ def live_cohort_or_404(user, cohort_id: int) -> Cohort:
     return cohort
 
 
+def has_live_surveys():
+    """For a query on Cohort: a survey of the cohort is not archived. A historical cohort
+    without one had every import of it undone, and is listed nowhere."""
+    return select(SurveyResponse.id).join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id) \
+        .where(Enrolment.cohort_id == Cohort.id, ~SurveyResponse.archived).exists()
+
+
 def historical_cohorts(user, search: str = "", province: str = "") -> list[Cohort]:
     """Imported historical cohorts for programme staff (read-only), newest first, filtered
-    by a part of the name and by province."""
+    by a part of the name and by province; not those whose imports were all undone."""
     if not user.can(Permission.MANAGE_ALL_COHORTS):
         return []
-    query = select(Cohort).where(Cohort.historical.is_(True))
+    query = select(Cohort).where(Cohort.historical.is_(True), has_live_surveys())
     if search:
         query = query.where(Cohort.name.ilike(f"%{search}%"))
     if province:

@@ -26,7 +26,7 @@ SLIP_LABEL_KEYS = (
     "login",  # Tên đăng nhập / Login
     "password",  # Mật khẩu dùng một lần / One-time password
     "site",  # Địa chỉ truy cập / Website
-    "instruction",  # Bạn sẽ phải đổi mật khẩu khi đăng nhập lần đầu. / You must change ...
+    "instruction",  # Anh/chị sẽ phải đổi mật khẩu khi đăng nhập lần đầu. / You must change ...
 )
 
 W, H = A4

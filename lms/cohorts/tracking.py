@@ -12,7 +12,7 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from lms.privacy.disclosure import room_release
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
+from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 
 
 def respondents(cohort: Cohort) -> dict[str, int]:
@@ -61,18 +61,18 @@ def group_results(cohort: Cohort, min_n: int, lang: str,
         return None
     members = set().union(*(m for m in released.values() if m))
     person_means = db.session.execute(
-        select(SurveyResponse.phase, SurveyResponse.enrolment_id, SurveyItem.subscale,
-               func.avg(Answer.score))
+        select(SurveyResponse.version_id, SurveyResponse.phase, SurveyResponse.enrolment_id,
+               SurveyItem.subscale, func.avg(Answer.score))
         .join(Answer, Answer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
         .where(SurveyResponse.enrolment_id.in_(members), SurveyItem.in_subscale)
-        .group_by(SurveyResponse.id, SurveyResponse.phase, SurveyResponse.enrolment_id,
-                  SurveyItem.subscale)).all()
+        .group_by(SurveyResponse.id, SurveyResponse.version_id, SurveyResponse.phase,
+                  SurveyResponse.enrolment_id, SurveyItem.subscale)).all()
+    version = _room_survey_version(person_means)
     scores: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for phase, enrolment_id, subscale, value in person_means:
-        if enrolment_id in (released[phase] or ()):
+    for version_id, phase, enrolment_id, subscale, value in person_means:
+        if version_id == version.id and enrolment_id in (released[phase] or ()):
             scores[(phase, subscale)].append(float(value))
-    version = current_version()
     subscales = []
     for subscale in version.subscales if version else []:
         means = {phase: round(mean(scores[(phase, subscale["id"])]), 2)
@@ -83,6 +83,18 @@ def group_results(cohort: Cohort, min_n: int, lang: str,
     phase = "post" if shown["post"] else "pre"
     return {"n": n, "live": respondents(cohort), "shown": shown, "subscales": subscales,
             "knowledge_phase": phase, "missed": most_missed(cohort, phase, released[phase])}
+
+
+def _room_survey_version(person_means) -> SurveyVersion | None:
+    """The survey version most of the room answered (the newest on a tie): subscales of two
+    versions hold different items, so the room's means describe one version only."""
+    answered: dict[int, set] = defaultdict(set)
+    for version_id, phase, enrolment_id, *_ in person_means:
+        answered[version_id].add((phase, enrolment_id))
+    if not answered:
+        return current_version()
+    chosen = max(answered, key=lambda v: (len(answered[v]), v))
+    return db.session.get(SurveyVersion, chosen)
 
 
 def most_missed(cohort: Cohort, phase: str, members: frozenset[int] | None = None,

@@ -25,9 +25,10 @@ from lms.extensions import db
 from lms.privacy.models import Release
 
 # Which answers a figure is about: each survey phase, follow-up waves too (lms.quizzes Phase
-# values; this lowest layer names them, it cannot import them). Overlap control compares
-# releases of the same quantity only.
-QUANTITIES = ("pre", "post", "follow-1", "follow-2")
+# values; this lowest layer names them, it cannot import them), and the practice questions
+# of each follow-up wave, described apart from attitudes. Overlap control compares releases
+# of the same quantity only.
+QUANTITIES = ("pre", "post", "follow-1", "follow-2", "practice-1", "practice-2")
 PRE_POST = QUANTITIES[:2]  # the main report's matched figures: before and after
 
 

@@ -12,19 +12,24 @@ from lms.extensions import db
 from lms.quizzes.models import Answer, DraftAnswer, SurveyItem, SurveyVersion
 
 LANGUAGES = ("vi", "en")
-TOP_KEYS = {"title", "intro", "subscales", "vignettes", "items", "policy", "knowledge"}
+TOP_KEYS = {"title", "intro", "subscales", "vignettes", "items", "policy", "knowledge",
+            "practice"}
 SUBSCALE_KEYS = {"id", "title", "description"}
 VIGNETTE_KEYS = {"id", "text"}
 ITEM_KEYS = {"id", "subscale", "reverse", "audience", "text", "vignette"}
 POLICY_KEYS = {"id", "reverse", "audience", "text"}
 KNOWLEDGE_KEYS = {"id", "text", "options", "answer", "explanation", "dont_know"}
+PRACTICE_KEYS = {"id", "audience", "months", "text"}  # answered in bands: see quizzes.models
+MAX_PRACTICE_MONTHS = 12  # a longer recall period is guesswork
 OPTIONAL_KEYS = {"reverse", "audience", "vignette", "dont_know"}
 AUDIENCES = ("all", "police", "centre_staff", "ngo_cbo")
 STRUCTURE = {"subscales": ("id",), "vignettes": ("id",),
              "items": ("id", "subscale", "reverse", "audience", "vignette"),
-             "policy": ("id", "reverse", "audience"), "knowledge": ("id", "answer", "dont_know")}
+             "policy": ("id", "reverse", "audience"), "knowledge": ("id", "answer", "dont_know"),
+             "practice": ("id", "audience", "months")}
 # Item kinds by section, in the order items are numbered
-SECTIONS = (("likert", "items"), ("policy", "policy"), ("knowledge", "knowledge"))
+SECTIONS = (("likert", "items"), ("policy", "policy"), ("practice", "practice"),
+            ("knowledge", "knowledge"))
 
 
 def _line_of(path: Path, text: str, needle: str) -> int:
@@ -87,7 +92,7 @@ def _check_one(path: Path, text: str, survey: dict, problems: list[str]) -> None
     seen: set[str] = set()
     for section, allowed in (("subscales", SUBSCALE_KEYS), ("vignettes", VIGNETTE_KEYS),
                              ("items", ITEM_KEYS), ("policy", POLICY_KEYS),
-                             ("knowledge", KNOWLEDGE_KEYS)):
+                             ("knowledge", KNOWLEDGE_KEYS), ("practice", PRACTICE_KEYS)):
         for entry in survey.get(section, []):
             entry_id = entry.get("id")
             if not entry_id:
@@ -119,8 +124,35 @@ def _check_one(path: Path, text: str, survey: dict, problems: list[str]) -> None
                         not 0 <= entry["answer"] < len(options):
                     report(entry_id, f"{entry_id}: 'answer' must be the index of an option "
                                      f"(0 to {len(options) - 1})")
+    _check_practice(survey.get("practice", []), report)
     if not survey.get("items"):
         problems.append(f"{path}:1: the attitude scale has no items")
+
+
+def _check_practice(entries: list[dict], report) -> None:
+    """Practice items: each for an audience (its own work), one recall period for the block."""
+    periods = set()
+    for entry in entries:
+        entry_id = entry.get("id")
+        if not entry_id:
+            continue
+        if "audience" not in entry:
+            report(entry_id, f"{entry_id}: missing 'audience'")
+        elif entry["audience"] not in AUDIENCES:
+            report(entry_id, f"{entry_id}: unknown audience '{entry['audience']}' "
+                             f"(known: {', '.join(AUDIENCES)})")
+        months = entry.get("months")
+        if "months" in entry and (not isinstance(months, int) or isinstance(months, bool)
+                                  or not 1 <= months <= MAX_PRACTICE_MONTHS):
+            report(entry_id, f"{entry_id}: 'months' (the recall period) must be a whole number "
+                             f"from 1 to {MAX_PRACTICE_MONTHS}")
+        elif "months" in entry:
+            periods.add(months)
+        if not isinstance(entry.get("text", ""), str) or not str(entry.get("text")).strip():
+            report(entry_id, f"{entry_id}: 'text' must be a question")
+    if len(periods) > 1:
+        report(entries[0].get("id", ""), "practice items must share one recall period "
+                                        f"('months'), not {sorted(periods)}")
 
 
 def _fingerprint(data: dict[str, dict]) -> str:
@@ -167,6 +199,7 @@ def sync_instrument(data: dict[str, dict]) -> SurveyVersion:
             item.subscale, item.vignette = v.get("subscale"), v.get("vignette")
             item.reverse, item.audience = bool(v.get("reverse", False)), v.get("audience", "all")
             item.dont_know = bool(v.get("dont_know", False))
+            item.months = v.get("months")
             if kind == "knowledge":
                 item.options_vi, item.options_en = v["options"], e["options"]
                 item.answer = v["answer"]

@@ -14,7 +14,9 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    false,
     literal,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,6 +65,15 @@ NOT_APPLICABLE_LABEL = _l("Not my role / not applicable")
 DONT_KNOW_LABEL = _l("Don't know")
 SOURCES = ("online", "paper", "imported")
 NOT_APPLICABLE = 0  # the value of "not my role / not applicable" on a policy item: no score
+# Self-reported practice since the training (follow-up waves only) is asked in bands, not as a
+# typed number: people recall how often they did something rarely and roughly, so exact
+# counts over months are estimates that heap on round numbers; bands ask only what can be
+# recalled, are quick to tick on paper and to type back in, and say less about any one
+# person (these acts can be sensitive). The bands are low and narrow because these acts are
+# rare in three months, with an open top band (a top-heavy scale suggests "doing more" is
+# expected). Stored 1-4 as ticked; 0 = "does not apply / can't say", as on policy items.
+PRACTICE_BANDS = (_l("Not once"), _l("1–2 times"), _l("3–5 times"), _l("6 times or more"))
+PRACTICE_NOT_APPLICABLE_LABEL = _l("Does not apply to my work / can't say")
 
 
 class SurveyVersion(Bilingual, db.Model):
@@ -97,7 +108,7 @@ class SurveyItem(Bilingual, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"), index=True)
     key: Mapped[str] = mapped_column(String(20))  # "A01", "K03": stable across versions
-    kind: Mapped[str] = mapped_column(String(10))  # likert | policy | knowledge
+    kind: Mapped[str] = mapped_column(String(10))  # likert | policy | knowledge | practice
     position: Mapped[int]
     subscale: Mapped[str | None] = mapped_column(String(40))
     reverse: Mapped[bool] = mapped_column(default=False)
@@ -109,6 +120,7 @@ class SurveyItem(Bilingual, db.Model):
     answer: Mapped[int | None]  # correct option (knowledge items)
     dont_know: Mapped[bool] = mapped_column(default=False)  # knowledge: a last "don't know"
     vignette: Mapped[str | None] = mapped_column(String(20))  # the case it is rated after
+    months: Mapped[int | None]  # practice: the recall period ("in the last 3 months")
     explanation_vi: Mapped[str | None] = mapped_column(Text)
     explanation_en: Mapped[str | None] = mapped_column(Text)
 
@@ -143,11 +155,14 @@ class SurveyItem(Bilingual, db.Model):
 
     def allowed_values(self) -> range:
         """What may be stored: 1–5 on the scale (0 too on a policy item: not applicable);
-        an option index for knowledge, "don't know" being the index after the last option."""
+        an option index for knowledge, "don't know" being the index after the last option;
+        a band (1–4, or 0: does not apply) for practice."""
         if self.kind == "likert":
             return range(1, 6)
         if self.kind == "policy":
             return range(NOT_APPLICABLE, 6)
+        if self.kind == "practice":
+            return range(NOT_APPLICABLE, len(PRACTICE_BANDS) + 1)
         return range(len(self.options_vi or []) + int(self.dont_know))
 
     @property
@@ -157,7 +172,9 @@ class SurveyItem(Bilingual, db.Model):
 
     def score(self, value: int) -> int | None:
         """Keyed score: 1–5 with higher = less stigma (none for "not applicable"); knowledge
-        1 if correct else 0 ("don't know" is not correct)."""
+        1 if correct else 0 ("don't know" is not correct); practice is described, never scored."""
+        if self.kind == "practice":
+            return None
         if self.kind == "knowledge":
             return int(value == self.answer)
         if self.kind == "policy" and value == NOT_APPLICABLE:
@@ -179,7 +196,8 @@ class DraftAnswer(db.Model):
 
 
 class SurveyResponse(db.Model):
-    """A submitted survey: at most one per enrolment and phase, enforced by the database."""
+    """A submitted survey: at most one per enrolment and phase (not counting surveys of an
+    undone import), enforced by the database."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
@@ -191,10 +209,15 @@ class SurveyResponse(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # paper, import
     knowledge_correct: Mapped[int | None]
     knowledge_total: Mapped[int | None]
+    # Its historical import was undone: out of every report, and no longer the trainee's
+    # survey of that phase, so the same survey can be imported again.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (UniqueConstraint("enrolment_id", "phase"),)
+    __table_args__ = (Index("uq_survey_response_live", "enrolment_id", "phase", unique=True,
+                            sqlite_where=text("NOT archived"),
+                            postgresql_where=text("NOT archived")),)
 
     @property
     def knowledge_percent(self) -> float | None:

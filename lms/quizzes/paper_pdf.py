@@ -47,6 +47,11 @@ PAPER_OPTIONAL_LABEL_KEYS = (
     "policy_hint",  # not part of any score; last column when not one's role
     "not_applicable",  # Không thuộc phần việc của tôi / không áp dụng
 )
+# Needed only when the form has practice items (follow-up waves).
+PAPER_PRACTICE_LABEL_KEYS = (
+    "practice",  # Công việc của anh/chị trong 3 tháng qua / Your work in the last 3 months
+    "practice_hint",  # a rough count is fine; last column when it does not apply
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class PaperForm:
     labels: Mapping[str, str]
     cases: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()  # (story, [(item_id, text)])
     policy: Sequence[tuple[str, str]] = ()  # (item_id, statement): scale + "not applicable"
+    practice: Sequence[tuple[str, str]] = ()  # (item_id, question): a follow-up wave's counts
+    practice_labels: Sequence[str] = ()  # "A. Not once" … the bands, then "does not apply"
+    wave: str = ""  # a follow-up wave's name, printed instead of the before/after boxes
     # Anonymous cohorts: the personal code's elements as (label, boxes), printed first; the
     # labels then need "code" and "code_hint".
     code_elements: Sequence[tuple[str, int]] = ()
@@ -142,7 +150,9 @@ def _page_header(c: Canvas, form: PaperForm, code: str) -> None:
     draw_text(c, labels["phase"], MARGIN, TOP - 34, SANS_BOLD, 8)
     x = MARGIN
     c.setFillColor(INK)
-    for key in ("before", "after"):
+    if form.wave:
+        draw_text(c, form.wave, x, TOP - 48, SANS_BOLD, 9.5)
+    for key in () if form.wave else ("before", "after"):
         draw_checkbox(c, x, TOP - 50, BOX + 2)
         draw_text(c, labels[key], x + BOX + 7, TOP - 48, SANS, 9.5)
         x += BOX + 20 + max(60, text_width(labels[key], SANS, 9.5))
@@ -181,6 +191,12 @@ def _blocks(form: PaperForm) -> list[_Block]:
         policy_header = _table_header(
             form, [*form.likert_labels, form.labels.get("not_applicable", "")])
         blocks += [_likert_row(item_id, text, policy_header, 6) for item_id, text in form.policy]
+    if form.practice:
+        blocks.append(_heading(form.labels.get("practice", ""),
+                               form.labels.get("practice_hint", "")))
+        practice_header = _table_header(form, form.practice_labels)
+        blocks += [_likert_row(item_id, text, practice_header, len(form.practice_labels))
+                   for item_id, text in form.practice]
     if form.knowledge:
         blocks.append(_heading(form.labels["knowledge"], form.labels["tick_answer"]))
         blocks += [_knowledge_item(*item) for item in form.knowledge]

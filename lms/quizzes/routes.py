@@ -12,7 +12,14 @@ from lms.privacy.sgic import ELEMENTS, CodeError, normalise, programme_secret, r
 from lms.progress.journey import journey
 from lms.progress.states import PhaseState
 from lms.quizzes.blueprint import bp
-from lms.quizzes.models import DONT_KNOW_LABEL, LIKERT_LABELS, NOT_APPLICABLE_LABEL, Phase
+from lms.quizzes.models import (
+    DONT_KNOW_LABEL,
+    LIKERT_LABELS,
+    NOT_APPLICABLE_LABEL,
+    PRACTICE_BANDS,
+    PRACTICE_NOT_APPLICABLE_LABEL,
+    Phase,
+)
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
@@ -122,8 +129,9 @@ def take(enrolment_id: int, phase: str):
         answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
         answered=sum(1 for i in items if i.id in answers), total=len(items),
         likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
-        dont_know_label=DONT_KNOW_LABEL, code_elements=ELEMENTS if enrolment.cohort.anonymous
-        else (), code_error=code_error,
+        dont_know_label=DONT_KNOW_LABEL, practice_labels=PRACTICE_BANDS,
+        practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL,
+        code_elements=ELEMENTS if enrolment.cohort.anonymous else (), code_error=code_error,
         page_url=lambda number: url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
                                         page=number),
         autosave_url=url_for("quizzes.autosave", enrolment_id=enrolment.id, phase=phase)), \

@@ -51,14 +51,26 @@ def version_for(enrolment, phase: str) -> SurveyVersion | None:
     return current_version()
 
 
+def practice_items(version: SurveyVersion, audience: str | None) -> list[SurveyItem]:
+    """The practice questions of a follow-up wave for this audience, in the instrument's order:
+    the answered version's, or the newest version's when it has none (a cohort that started
+    before practice questions existed is still asked them; they are described per wave and
+    never compared with earlier answers, so they need not repeat the version before)."""
+    source = version if any(i.kind == "practice" for i in version.items) else current_version()
+    return [i for i in (source.items if source else [])
+            if i.kind == "practice" and i.audience in ("all", audience)]
+
+
 def items_for(enrolment, phase: str, version: SurveyVersion | None = None) -> list[SurveyItem]:
     """Items this trainee answers, shuffled per attempt (stable across reloads and devices):
-    attitude statements, then each case with its statements, then policy, then knowledge."""
+    attitude statements, then each case with its statements, then policy, then (at follow-up
+    waves only) practice since the training, then knowledge."""
     version = version or version_for(enrolment, phase)
     if version is None:
         return []
     audience = item_audience(enrolment)
     items = [i for i in version.items if i.audience in ("all", audience)]
+    practice = practice_items(version, audience) if Phase(phase).is_follow_up else []
     shuffler = random.Random(f"{enrolment.id}:{phase}")  # noqa: S311 (order, not secrecy)
     likert = [i for i in items if i.kind == "likert" and not i.vignette]
     knowledge = [i for i in items if i.kind == "knowledge"]
@@ -68,7 +80,7 @@ def items_for(enrolment, phase: str, version: SurveyVersion | None = None) -> li
     cases = [i for i in items if i.kind == "likert" and i.vignette]
     policy = [i for i in items if i.kind == "policy"]
     shuffler.shuffle(policy)
-    return likert + cases + policy + knowledge
+    return likert + cases + policy + practice + knowledge
 
 
 def page_group(item: SurveyItem) -> str:

@@ -25,10 +25,14 @@ ORG = {"police": "police", "centre_staff": "centre_staff", "ngo_cbo": "ngo"}
 
 
 def _answers(enrolment, phase: str, level: float, rng: random.Random) -> dict[int, int]:
-    """Answers around a keyed attitude level (1-5) and a matching share of right answers."""
+    """Answers around a keyed attitude level (1-5) and a matching share of right answers;
+    at the follow-up, practice bands (0-4) that rise a little with the attitude level."""
     answers = {}
     for item in items_for(enrolment, phase):
-        if item.kind in ("likert", "policy"):
+        if item.kind == "practice":
+            answers[item.id] = 0 if rng.random() < 0.1 else \
+                max(1, min(4, round(rng.gauss(level - 1.5, 1.0))))
+        elif item.kind in ("likert", "policy"):
             score = max(1, min(5, round(rng.gauss(level, 0.8))))
             answers[item.id] = 6 - score if item.reverse else score
         else:

@@ -191,6 +191,9 @@ def report_xlsx(report: Report) -> bytes:
 
 # ---- de-identified respondent-level data ----------------------------------------------
 
+NOT_APPLICABLE_CELL = "n/a"  # a policy item answered "not my role / not applicable"
+
+
 def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
     """One row per survey answered, keyed scores by item; returns (file, rows).
 
@@ -219,12 +222,13 @@ def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .outerjoin(User, User.id == Enrolment.user_id)  # anonymous: no account
         .where(SurveyResponse.id.in_(scope))).all()
-    scores: dict[int, dict[str, int]] = defaultdict(dict)
+    scores: dict[int, dict[str, int | str]] = defaultdict(dict)
     for response_id, key, score in db.session.execute(
             select(Answer.response_id, SurveyItem.key, Answer.score)
             .join(SurveyItem, SurveyItem.id == Answer.item_id)
             .where(Answer.response_id.in_(scope))):
-        scores[response_id][key] = score
+        # "Not my role" is an answer, not a gap: it must not read as a question left blank.
+        scores[response_id][key] = NOT_APPLICABLE_CELL if score is None else score
     people = k_anonymise({r.enrolment_id: {
         "cohort": pseudonym("cohort", r.cohort_id), "audience": r.audience,
         "province": r.province, "org_type": r.org_type or "",

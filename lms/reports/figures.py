@@ -425,6 +425,8 @@ def item_tables(joint: dict, items: dict[str, ItemInfo], subscale_titles: dict[s
                 "p": r.p, "method": str(MCNEMAR_VARIANTS[r.method]) if r.n else None})
         elif info.kind == "policy":
             continue  # reported apart, with "not applicable": lms.reports.items.policy_table
+        elif info.kind == "practice":
+            continue  # follow-up waves only: lms.reports.waves.practice_report
         elif info.audience == "all" and cells:  # only items someone in scope answered
             core.append(paired_row(label, pre, post, key=info.key,
                                    group=subscale_titles.get(info.subscale, info.subscale)))

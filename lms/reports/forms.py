@@ -85,6 +85,13 @@ class ImportCommitForm(Form):
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
 
 
+class ImportMappingForm(Form):
+    """Which column of the file is what: one select per column (and per value of a long
+    file's question column), read from request.form because their number varies."""
+
+    item_column = HiddenField(validators=[Optional(), Regexp(r"^\d{1,4}$")])
+
+
 class ImportBatchForm(Form):
     """Undo an import."""
 

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from lms.auth.models import User, audit
 from lms.cohorts.models import Cohort, Enrolment
-from lms.cohorts.services import new_code, unique_join_code
+from lms.cohorts.services import has_live_surveys, new_code, unique_join_code
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports.figures import local_zone
@@ -230,9 +230,12 @@ def _check_row(line: int, cells: dict[str, object], items: dict[str, SurveyItem]
 
 
 def _historical_cohort(row: ImportRow) -> Cohort | None:
+    """The cohort an earlier import made for this row; one whose imports were all undone
+    does not count (a new import makes a new cohort, e.g. with a corrected audience)."""
     return db.session.scalar(select(Cohort).where(
         Cohort.historical.is_(True), Cohort.name == row.cohort_name,
-        Cohort.province == row.province, Cohort.start_date == row.start_date).limit(1))
+        Cohort.province == row.province, Cohort.start_date == row.start_date,
+        has_live_surveys()).order_by(Cohort.id.desc()).limit(1))
 
 
 def _check_together(plan: ImportPlan) -> None:
@@ -263,7 +266,8 @@ def _check_together(plan: ImportPlan) -> None:
         if existing is not None and db.session.scalar(
                 select(SurveyResponse.id).join(Enrolment).join(User)
                 .where(Enrolment.cohort_id == existing.id, User.username == row.username,
-                       SurveyResponse.phase == row.phase)):
+                       SurveyResponse.phase == row.phase,
+                       ~SurveyResponse.archived)):  # an undone import may be imported again
             plan.problems.append(_("Row %(row)s: this survey was imported before.",
                                    row=row.line))
     plan.existing_cohorts = sum(1 for c in cohorts.values() if c is not None)
@@ -281,6 +285,11 @@ def check_import(filename: str, data: bytes, version: SurveyVersion,
     return check_table(table, version, coding), table
 
 
+def _importable(version: SurveyVersion) -> list[SurveyItem]:
+    """The questions of a survey before or after: practice questions are follow-up only."""
+    return [item for item in version.items if item.kind != "practice"]
+
+
 def check_table(table: list[list[str]], version: SurveyVersion,
                 coding: Coding = Coding()) -> ImportPlan:
     """Check the rows of a file read by lms.uploads.read_table; writes nothing."""
@@ -289,7 +298,7 @@ def check_table(table: list[list[str]], version: SurveyVersion,
     if not rows:
         plan.problems.append(_("The file is empty."))
         return plan
-    items = {item.key: item for item in version.items}
+    items = {item.key: item for item in _importable(version)}
     names = [_text(c).lower() for c in rows[0][1]]
     if all(name in names for name in LONG_COLUMNS):
         rows = _reshape_long(rows, plan)
@@ -425,7 +434,7 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
     history would be better imported by a background job; the request does it for now.)"""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
-    items = {item.key: item for item in version.items}
+    items = {item.key: item for item in _importable(version)}
     cohorts = _cohorts_for(plan, actor)
     users = _existing_users({row.username for row in plan.rows})
     new_users = {}
@@ -513,6 +522,9 @@ def archive_import(batch: ImportBatch, actor) -> None:
     if batch.archived_at is not None:
         return
     batch.archived_at, batch.archived_by_id = datetime.now(UTC), actor.id
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.id.in_(
+        select(ImportBatchResponse.response_id).where(ImportBatchResponse.batch_id == batch.id)))
+        .values(archived=True))
     audit(actor, "historical_import_archived", f"import_batch:{batch.id}",
           details=f"file={batch.filename}; surveys={batch.surveys}; trainees={batch.trainees}")
 
@@ -539,7 +551,7 @@ def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
 def example_row(version: SurveyVersion) -> list:
     """A filled-in row (skipped on import): a police trainee's survey before the training."""
     values = []
-    for item in version.items:
+    for item in _importable(version):
         if item.audience not in ("all", "police"):
             values.append("")
         elif item.kind == "knowledge":
@@ -552,7 +564,7 @@ def example_row(version: SurveyVersion) -> list:
 
 def template_csv(version: SurveyVersion) -> bytes:
     """Every column and one example row (skipped on import), for people preparing an import."""
-    keys = [item.key for item in version.items]
+    keys = [item.key for item in _importable(version)]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*COLUMNS, *keys])
@@ -607,12 +619,12 @@ def template_xlsx(version: SurveyVersion) -> bytes:
     book = Workbook()
     wide = book.active
     wide.title = "wide"  # first: the platform reads the first sheet
-    wide.append([*COLUMNS, *(item.key for item in version.items)])
+    wide.append([*COLUMNS, *(item.key for item in _importable(version))])
     wide.append(example_row(version))
     long = book.create_sheet("long")
     long.append([*COLUMNS, *LONG_COLUMNS])
     example = example_row(version)
-    for item, value in zip(version.items, example[len(COLUMNS):], strict=True):
+    for item, value in zip(_importable(version), example[len(COLUMNS):], strict=True):
         if value != "":
             long.append([*example[:len(COLUMNS)], item.key, value])
     sheet = book.create_sheet("instructions")
@@ -624,7 +636,7 @@ def template_xlsx(version: SurveyVersion) -> bytes:
     items.append([_("ID"), _("Kind"), _("Subscale"), _("Audience"), _("Keying"),
                   _("Question (Vietnamese)"), _("Question (English)"),
                   _("Answer options (Vietnamese)"), _("Answer options (English)")])
-    for item in version.items:
+    for item in _importable(version):
         items.append([item.key, item.kind, item.subscale or "", item.audience,
                       _("reverse") if item.reverse else _("normal"),
                       safe_cell(item.text_vi), safe_cell(item.text_en),

@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from datetime import date
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,19 +23,35 @@ from lms.reports.forms import (
     ImportBatchForm,
     ImportCommitForm,
     ImportForm,
+    ImportMappingForm,
     ReportFilterForm,
     ResearchExportForm,
 )
 from lms.reports.importer import (
+    MAX_ROWS,
     Coding,
+    ImportPlan,
     archive_import,
-    check_import,
     check_table,
     commit_import,
     import_batches,
     template_csv,
     template_xlsx,
 )
+from lms.reports.mapping import (
+    Mapping,
+    guess,
+    headings,
+    item_values,
+    recognise,
+    samples,
+    sources,
+    unrecognised,
+    value_targets,
+)
+from lms.reports.mapping import apply as apply_mapping
+from lms.reports.mapping import check as check_mapping
+from lms.reports.mapping import targets as mapping_targets
 from lms.reports.models import ImportBatch
 from lms.reports.pdf import report_pdf
 from lms.reports.queries import Filters
@@ -136,17 +152,93 @@ def import_results():
     if form.validate_on_submit():
         upload = form.file.data
         version = db.session.get(SurveyVersion, form.version.data) or abort(400)
-        coding = Coding(form.reverse_coding.data, form.knowledge_coding.data)
-        plan, table = check_import(upload.filename, upload.read(), version, coding)
-        token = uploads.keep("history", current_user.id, {
-            "filename": upload.filename, "version_id": version.id, "table": table,
-            "coding": [coding.reverse, coding.knowledge]}) if plan.ok else None
-        return render_template(
-            "reports/import_preview.html", plan=plan, version=version,
-            filename=upload.filename,
-            commit_form=ImportCommitForm(token=token, version=str(version.id))), \
-            200 if plan.ok else 422
+        try:
+            table = uploads.read_table(upload.filename, upload.read(), max_rows=MAX_ROWS)
+        except uploads.UploadError as error:
+            table, problem = [], str(error)
+        else:
+            problem = None if table else _("The file is empty.")
+        if problem:
+            return render_template("reports/import_preview.html",
+                                   plan=ImportPlan(problems=[problem]), version=version,
+                                   filename=upload.filename, commit_form=None), 422
+        # The file as read waits here until imported: mapping and preview read it again.
+        kept = {"filename": upload.filename, "version_id": version.id, "table": table,
+                "coding": [form.reverse_coding.data, form.knowledge_coding.data]}
+        mapping = guess(table, version)
+        token = uploads.keep("mapping", current_user.id, {**kept, "mapping": mapping.as_dict()})
+        if check_mapping(table, version, mapping) or unrecognised(table, mapping):
+            return _mapping_page(token, kept, version, mapping, notice=True)
+        return _preview(token, kept, version, mapping)
     return render_template("reports/import.html", form=form), 422 if form.errors else 200
+
+
+def _mapping_page(token: str, kept: dict, version: SurveyVersion, mapping: Mapping,
+                  problems: list[str] = (), notice: bool | str = False, status: int = 200):
+    """The mapping form: problems are the officer's choices refused (422); a notice says what
+    still needs choosing (the headings not recognised, or the questions of a long file)."""
+    table = kept["table"]
+    lang = current_language()
+    values = item_values(table, mapping)
+    form = ImportMappingForm()
+    form.item_column.data = str(mapping.at("item")) if mapping.long else ""
+    return render_template(
+        "reports/import_mapping.html", form=form, token=token,
+        filename=kept["filename"], version=version, mapping=mapping,
+        columns=list(zip(headings(table), samples(table), mapping.columns, strict=True)),
+        values=[(value, mapping.values.get(value, "")) for value in values],
+        targets=mapping_targets(version, lang), value_targets=value_targets(version, lang),
+        problems=problems, missing=unrecognised(table, mapping) if notice is True else [],
+        guessed=check_mapping(table, version, mapping) if notice else []), status
+
+
+def _preview(token: str, kept: dict, version: SurveyVersion, mapping: Mapping):
+    """The mapped file checked; kept for the import when it has no problems."""
+    table = apply_mapping(kept["table"], mapping)
+    coding = kept["coding"]
+    plan = check_table(table, version, Coding(*coding))
+    history = uploads.keep("history", current_user.id, {
+        "filename": kept["filename"], "version_id": version.id, "table": table,
+        "coding": coding, "mapping_token": token}) if plan.ok else None
+    return render_template(
+        "reports/import_preview.html", plan=plan, version=version, filename=kept["filename"],
+        mapping_token=token, sources=sources(kept["table"], mapping),
+        commit_form=ImportCommitForm(token=history, version=str(version.id))), \
+        200 if plan.ok else 422
+
+
+@bp.route("/reports/import/mapping/<token>", methods=["GET", "POST"])
+@require(Permission.IMPORT_HISTORICAL)
+def import_mapping(token: str):
+    kept = uploads.load("mapping", current_user.id, token)
+    version = db.session.get(SurveyVersion, kept["version_id"]) if kept else None
+    if version is None:
+        flash(_("This file is no longer kept (after %(n)s minutes). Please upload it again.",
+                n=current_app.config["IMPORT_KEEP_MINUTES"]), "error")
+        return redirect(url_for("reports.import_results"))
+    mapping = Mapping.from_dict(kept.get("mapping") or {})
+    if request.method == "GET":
+        return _mapping_page(token, kept, version, mapping)
+    form = ImportMappingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    table = kept["table"]
+    chosen = Mapping([request.form.get(f"column-{i}", "")[:40]
+                      for i in range(len(headings(table)))])
+    # The values of the question column shown on the page: when the officer chose another
+    # column as the question, its values are recognised anew and shown for choosing.
+    same = chosen.at("item") is not None and form.item_column.data == str(chosen.at("item"))
+    values = item_values(table, chosen)
+    chosen.values = {value: request.form.get(f"value-{index}", "")[:40]
+                     for index, value in enumerate(values)} if same \
+        else recognise(values, version)
+    problems = check_mapping(table, version, chosen)
+    if problems and chosen.long and not same:  # a question column chosen: now its values
+        return _mapping_page(token, kept, version, chosen, notice="values")
+    if problems:  # shown again with the officer's choices
+        return _mapping_page(token, kept, version, chosen, problems, status=422)
+    uploads.keep("mapping", current_user.id, {**kept, "mapping": chosen.as_dict()}, token=token)
+    return _preview(token, kept, version, chosen)
 
 
 @bp.post("/reports/import/commit")

@@ -3,15 +3,16 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
 from lms.privacy.sgic import QUALITY_LABELS, match_quality
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import FOLLOW_UPS, Phase
+from lms.quizzes.models import FOLLOW_UPS, PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL, Phase
 from lms.reports.blueprint import bp
 from lms.reports.privacy import visible
-from lms.reports.services import min_group_size, report_cohorts
-from lms.reports.waves import ITEM, METHOD_NOTE, wave_report
+from lms.reports.services import audience_label, min_group_size, report_cohorts
+from lms.reports.waves import ITEM, METHOD_NOTE, PRACTICE_VALUES, practice_report, wave_report
 
 
 def _subscale_titles() -> dict[str, str]:
@@ -35,6 +36,8 @@ def waves():
         follow = Phase.FOLLOW_1.value
     min_n = min_group_size()
     report = wave_report([c.id for c in selected], follow, min_n, current_user.id)
+    practice = practice_report([c.id for c in selected], follow, min_n, current_user.id)
+    db.session.commit()  # the groups released to this viewer
     anonymous = [c.id for c in selected if c.anonymous]
     pairing = {wave: match_quality(anonymous, "pre", wave) for wave in ("post", follow)} \
         if anonymous else {}
@@ -42,4 +45,7 @@ def waves():
                            chosen=chosen, follow=Phase(follow), waves=FOLLOW_UPS, report=report,
                            titles=_subscale_titles(), min_n=min_n, visible=visible,
                            method_note=METHOD_NOTE, Phase=Phase, pairing=pairing,
-                           qualities=QUALITY_LABELS)
+                           qualities=QUALITY_LABELS, practice=practice,
+                           practice_columns=list(zip(PRACTICE_VALUES, (
+                               *PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL), strict=True)),
+                           audience_label=audience_label)

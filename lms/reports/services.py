@@ -8,11 +8,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import format_percent
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortFacilitator
-from lms.cohorts.services import managed_cohort_or_404
+from lms.cohorts.services import has_live_surveys, managed_cohort_or_404
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import utcnow
@@ -86,8 +86,10 @@ def restrict_filters(user, filters: Filters) -> Filters:
 
 
 def report_cohorts(user) -> list[Cohort]:
-    """Cohorts the user may report on, newest first (historical imports included for staff)."""
-    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
+    """Cohorts the user may report on, newest first (historical imports included for staff,
+    unless every import of the cohort was undone)."""
+    query = select(Cohort).where(or_(Cohort.historical.is_(False), has_live_surveys())) \
+        .order_by(Cohort.start_date.desc(), Cohort.name)
     if not sees_all_cohorts(user):
         query = query.join(CohortFacilitator).where(CohortFacilitator.user_id == user.id)
     return list(db.session.scalars(query))
@@ -389,6 +391,9 @@ def overview_for_home(viewer=None) -> dict:
     min_n = min_group_size()
     f = Filters()
     tables = overview_tables(f, min_n)
+    # One survey version, as in the report: scores of different versions hold different items.
+    versions = report_items.versions_in_scope(f)
+    f = report_items.attitude_filters(f, versions)
     people = figures.collect_respondents(f)
     overall = figures.hide_small([figures.paired_row(
         _("Overall (all core items)"), *people.pairs.get(OVERALL, ([], [])))], min_n)[0]
@@ -409,6 +414,7 @@ def overview_for_home(viewer=None) -> dict:
             ("ci_low", "change"), ("ci_high", "change"))},
         "overall_p": _p_phrase(overall["t_p"]),
         "overall_shown": not isinstance(overall["n"], Hidden) and overall["n"] > 0,
+        "version": versions[0].number if len(versions) > 1 else None,
         "active_cohorts": active or 0,
         "recent": display(recent, min_n),
         "has_instrument": current_version() is not None,

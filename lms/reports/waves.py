@@ -14,6 +14,9 @@ and whether those lost at follow-up scored differently before the training (Welc
 Retention = (follow-up - before) / (after - before) on the group means, with a percentile
 bootstrap 95% CI resampling trainees (2,000 resamples, fixed seed); it is not given when the
 change after the training is too small to divide by (under 0.05 points on the 1-5 scale).
+
+Practice since the training (asked at follow-up waves only, never scored) is described, not
+tested: per audience, how many of those who answered the wave ticked each band of each question.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from sqlalchemy import func, select
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.privacy import disclosure
-from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
+from lms.quizzes.models import NOT_APPLICABLE, PRACTICE_BANDS, Answer, SurveyItem, SurveyResponse
+from lms.reports.privacy import suppress
 from lms.reports.stats import mean_ci
 
 CONTRASTS = (("post", "pre"), ("follow", "pre"), ("follow", "post"))
@@ -238,3 +242,66 @@ def wave_report(cohort_ids: Sequence[int], follow: str, min_n: int,
                 disclosure.record(group, ("pre",), viewer_id)
     return WaveReport(follow, bool(verdict), verdict.reason, len(complete), rows, table,
                       attrition_ok)
+
+
+# --- Practice since the training (follow-up waves only) ----------------------------------
+
+PRACTICE_VALUES = (*range(1, len(PRACTICE_BANDS) + 1), NOT_APPLICABLE)  # columns, in order
+
+
+@dataclass(frozen=True)
+class PracticeRow:
+    key: str
+    n: int  # trainees who answered the question (every band and "does not apply")
+    counts: dict[int, int | None]  # value -> trainees (PRACTICE_VALUES); None: not shown
+
+
+@dataclass(frozen=True)
+class PracticeTable:
+    audience: str
+    n: int  # trainees of this audience who answered the wave's practice questions
+    released: bool
+    reason: str | None
+    rows: list[PracticeRow]
+
+
+def practice_answers(cohort_ids: Sequence[int], follow: str) -> list[tuple[int, str, str, int]]:
+    """(enrolment id, item key, item audience, value) of every practice answer at this wave."""
+    return [tuple(row) for row in db.session.execute(
+        select(SurveyResponse.enrolment_id, SurveyItem.key, SurveyItem.audience, Answer.value)
+        .join(Answer, Answer.response_id == SurveyResponse.id)
+        .join(SurveyItem, SurveyItem.id == Answer.item_id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), SurveyResponse.phase == follow,
+               SurveyItem.kind == "practice"))]
+
+
+def practice_report(cohort_ids: Sequence[int], follow: str, min_n: int,
+                    viewer_id: int | None) -> list[PracticeTable]:
+    """Per audience, how many trainees ticked each band of each practice question at this
+    wave. An audience's table is shown only if its group passes the disclosure rules (its own
+    release history: these answers are no one else's); inside it, counts of 1 to k-1 are
+    hidden, with one more where the row total would give a lone hidden count away."""
+    quantity = follow.replace("follow", "practice")  # "practice-1": apart from attitudes
+    by_audience: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for enrolment_id, key, audience, value in practice_answers(cohort_ids, follow):
+        by_audience[audience][key][enrolment_id] = value
+    tables = []
+    for audience in sorted(by_audience):
+        answers = by_audience[audience]
+        members = frozenset(e for by_person in answers.values() for e in by_person)
+        verdict = disclosure.check(members, min_n, quantities=(quantity,), viewer_id=viewer_id,
+                                   history=viewer_id is not None)
+        rows = []
+        if verdict:
+            for key in sorted(answers):
+                values = list(answers[key].values())
+                if len(values) < min_n:
+                    continue  # a question few were asked (an older version's): no row
+                cells = {v: values.count(v) for v in PRACTICE_VALUES}
+                rows.append(PracticeRow(key, len(values), suppress(cells, min_n, len(values))))
+            if viewer_id is not None:
+                disclosure.record(members, (quantity,), viewer_id)
+        tables.append(PracticeTable(audience, len(members), bool(verdict), verdict.reason,
+                                    rows))
+    return tables

@@ -1,7 +1,7 @@
 """anonymous respondents without an account
 
 Revision ID: 72d2e0b70830
-Revises: c3d5e7f9a1b2
+Revises: e6a8c0b2d4f1
 Create Date: 2026-11-29 22:42:59.218917
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '72d2e0b70830'
-down_revision = 'c3d5e7f9a1b2'
+down_revision = 'e6a8c0b2d4f1'
 branch_labels = None
 depends_on = None
 

@@ -37,7 +37,7 @@ def test_repeated_failures_throttle_the_account_even_with_the_right_password(app
         client.post("/login", data={"username": user.username, "password": "nope"})
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 422
-    assert "Bạn đã đăng nhập sai quá nhiều lần" in response.get_data(as_text=True)
+    assert "Anh/chị đã đăng nhập sai quá nhiều lần" in response.get_data(as_text=True)
 
 
 def test_failures_from_one_address_are_throttled_across_accounts(app, client, make_user):

@@ -8,6 +8,8 @@ import urllib.request
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
+
 from lms.config import ROOT
 from tests.browser.conftest import BIN, _free_port, sign_in
 
@@ -81,13 +83,23 @@ def _gunicorn(env):
 
 
 def _answer_every_page(page):
+    practice_seen = False
     while True:
         for question in page.locator("fieldset.question").all():
             question.locator("input[type=radio]").nth(1).check()
+        if page.locator(".choices.practice").count():
+            # Practice answers are autosaved like the others: still there after a reload.
+            practice_seen = True
+            expect(page.locator(".save-status")).to_have_text("Đã lưu")
+            page.reload()
+            checked = page.locator(".choices.practice input[type=radio]:checked")
+            assert checked.count() == page.locator(".choices.practice").count() > 0
+            assert {checked.nth(i).get_attribute("value") for i in range(checked.count())} == {"2"}
         button = page.locator("button[value=next], button[value=submit]").first
         last = button.get_attribute("value") == "submit"
         button.click()
         if last:
+            assert practice_seen
             return
 
 
@@ -131,4 +143,9 @@ def test_follow_up_months_later(browser, tmp_path):
         assert table.count() == 1
         assert f"{FOLLOWED + 1} học viên đã trả lời cả ba khảo sát" in page.locator("main").inner_text()
         assert table.locator("td[data-wave='follow']").count() >= 1
+        # Everyone ticked "1–2 times" (the second answer) on each police practice question.
+        practice = page.locator("table[data-practice='police']")
+        assert practice.locator("tr[data-row='B01'] td[data-value='2']").inner_text() == \
+            str(FOLLOWED + 1)
+        assert practice.locator("tr[data-row='B04'] td[data-value='1']").inner_text() == "0"
     context.close()

@@ -27,7 +27,7 @@ def _row(cohort, number=1, mother="N", day="3", value="4", **skip):
     data = {f"code-new{number}-mother": mother, f"code-new{number}-father": "T",
             f"code-new{number}-birth_day": day, f"code-new{number}-birth_month": "5",
             f"code-new{number}-older_siblings": "1"}
-    for item in anonymous_items(cohort):
+    for item in anonymous_items(cohort, "pre"):
         data[f"cell-new{number}-{item.key}"] = "A" if item.kind == "knowledge" else value
     for key in skip:
         data.pop(f"cell-new{number}-{key}", None)
@@ -75,7 +75,7 @@ def test_the_entry_grid_has_code_columns_and_saves_anonymous_paper_surveys(
     # The same code again is refused on its row; a bad code and a missing answer too.
     again = client.post(f"/cohorts/{cohort.id}/paper/pre", data={
         **_row(cohort, 1), **_row(cohort, 2, mother="H", day="45"),
-        **_row(cohort, 3, mother="K", **{anonymous_items(cohort)[0].key: None})})
+        **_row(cohort, 3, mother="K", **{anonymous_items(cohort, "pre")[0].key: None})})
     assert again.status_code == 422
     page = again.get_data(as_text=True)
     assert "already been submitted for this cohort" in page

@@ -87,7 +87,7 @@ def test_paper_sheets_of_a_follow_up_are_typed_into_the_same_grid(app, client, a
     answer_survey(enrolment, "post")
     auth.login(cohort.facilitators[0])
     assert f"/cohorts/{cohort.id}/paper/follow-1" in client.get(f"/cohorts/{cohort.id}/paper").text
-    row = {f"cell-{enrolment.id}-{item.key}": "B" if item.kind == "knowledge" else "3"
+    row = {f"cell-{enrolment.id}-{item.key}": "B" if item.kind in ("knowledge", "practice") else "3"
            for item in items_for(enrolment, "follow-1")}
     response = client.post(f"/cohorts/{cohort.id}/paper/follow-1", data=row)
     assert response.status_code == 302

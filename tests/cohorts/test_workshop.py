@@ -160,3 +160,27 @@ def test_poster_has_the_join_code_and_an_unstyled_qr(client, auth, make_cohort):
     assert cohort.join_code in page and f"/join/{cohort.join_code}" in page
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert "style" not in svg and 'class="qr-code"' in svg
+
+
+def test_room_view_describes_one_survey_version(app, make_cohort, enrolments, answer_survey):
+    """A new instrument loaded mid-workshop: subscales of two versions hold different items,
+    so the room's means come from the version most of the room answered, never a mixture."""
+    from lms.cohorts.tracking import group_results
+    from lms.config import ROOT
+    from tests.conftest import SURVEY_V1, load_instrument
+
+    load_instrument(SURVEY_V1)
+    cohort = make_cohort(trainees=11)
+    people = enrolments(cohort)
+    for enrolment in people[:5]:
+        answer_survey(enrolment, "pre", lambda item: 2)
+    with app.test_request_context():
+        first = group_results(cohort, 5, "en")
+    assert [s["pre"] for s in first["subscales"]] == [2.0] * 4  # the first version's four
+
+    load_instrument(ROOT / "content")
+    for enrolment in people[5:]:
+        answer_survey(enrolment, "pre", lambda item: 4)
+    with app.test_request_context():
+        second = group_results(cohort, 5, "en")
+    assert second["subscales"] and all(s["pre"] == 4.0 for s in second["subscales"])

@@ -95,3 +95,14 @@ def test_a_too_large_upload_gets_the_translated_413_page(app, client, auth, make
     response = client.post("/reports/import", data={"file": (io.BytesIO(b"x" * 4096), "big.csv")})
     assert response.status_code == 413
     assert "Tệp quá lớn" in response.get_data(as_text=True)
+
+
+def test_the_interface_addresses_the_reader_as_anh_chi():
+    """Police and centre staff use the same screens as NGO workers: no "bạn" for the reader (GLOSSARY)."""
+    from tests.modules.test_content_language import BAN_AS_ADDRESS
+
+    with open(ROOT / "translations/vi/LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po)
+    offending = [m.string for m in catalog if m.id and isinstance(m.string, str)
+                 and BAN_AS_ADDRESS.search(m.string)]
+    assert offending == []

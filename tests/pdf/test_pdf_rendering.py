@@ -24,7 +24,7 @@ SLIP_LABELS = {
     "login": "Tên đăng nhập",
     "password": "Mật khẩu dùng một lần",
     "site": "Địa chỉ truy cập",
-    "instruction": "Bạn sẽ phải đổi mật khẩu này khi đăng nhập lần đầu.",
+    "instruction": "Anh/chị sẽ phải đổi mật khẩu này khi đăng nhập lần đầu.",
 }
 
 PAPER_LABELS = {

@@ -168,7 +168,7 @@ def test_many_threads_submitting_at_once_store_exactly_one_response(app, enrolme
 def test_post_survey_waits_for_the_required_modules(client, enrolment):
     submit_survey(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     page = client.get(f"/surveys/{enrolment.id}/post").get_data(as_text=True)
-    assert "Khảo sát sau khóa học sẽ mở khi bạn hoàn thành" in page
+    assert "Khảo sát sau khóa học sẽ mở khi anh/chị hoàn thành" in page
     with pytest.raises(MissingAnswers):
         submit_survey(enrolment, "post", {})
     _complete_required_modules(enrolment)

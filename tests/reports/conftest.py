@@ -9,9 +9,11 @@ from sqlalchemy import insert, select
 
 from lms.auth.models import User
 from lms.cohorts.models import Enrolment
+from lms.config import ROOT
 from lms.extensions import db
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import Answer, SurveyResponse
+from tests.conftest import SURVEY_V1, load_instrument
 
 
 @dataclass
@@ -73,6 +75,11 @@ def bulk_surveys(app):
                 keyed = {}
                 correct = total = 0
                 for item in items:
+                    if item.kind == "practice":  # asked at follow-up waves only, never scored
+                        if phase.startswith("follow"):
+                            answers.append({"response_id": response_ids[(enrolment_id, phase)],
+                                            "item_id": item.id, "value": 2, "score": None})
+                        continue
                     if item.kind in ("likert", "policy"):
                         lean = 1 if phase == "post" and rng.random() < 0.5 else 0
                         score = int(min(5, max(1, base + rng.integers(-1, 2) + lean)))
@@ -117,3 +124,41 @@ def row(table, key=None, label=None):
                                                           r.get("label") == label):
             return r
     raise AssertionError(f"no row {key or label} in {table.key}")
+
+
+def enrolments_of(cohort):
+    return db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+                              .order_by(Enrolment.id)).all()
+
+
+def keyed(n: int, phase: str):
+    """A trainee's keyed score on an item: differs by trainee, item and phase (1–5)."""
+    def score(item):
+        bump = sum(map(ord, item.key)) % 3
+        return min(5, max(1, 1 + (n + bump + (2 if phase == "post" else 0) + n % 2) % 5))
+    return score
+
+
+@pytest.fixture
+def two_versions(app, make_cohort, answer_survey):
+    """Cohort 1 answers the first instrument before and after; then the new instrument is
+    loaded and cohort 2 answers it. One trainee of cohort 1 answers after the training only
+    once the new version exists: the survey repeats the version answered before."""
+    first = load_instrument(SURVEY_V1)
+    old = make_cohort(trainees=7, name="Công an phường (2025)")
+    old_people = enrolments_of(old)
+    for n, enrolment in enumerate(old_people):
+        answer_survey(enrolment, "pre", keyed(n, "pre"))
+        if n < 6:
+            answer_survey(enrolment, "post", keyed(n, "post"))
+    second = load_instrument(ROOT / "content")
+    assert second.number == first.number + 1 and current_version() == second
+    answer_survey(old_people[6], "post", keyed(6, "post"))
+    new = make_cohort(trainees=6, name="Công an phường (2026)")
+    new_people = enrolments_of(new)
+    for n, enrolment in enumerate(new_people):
+        answer_survey(enrolment, "pre", keyed(n + 10, "pre"))
+        answer_survey(enrolment, "post", keyed(n + 10, "post"))
+    return {"first": first, "second": second,
+            "people": {first.number: [(e, n) for n, e in enumerate(old_people)],
+                       second.number: [(e, n + 10) for n, e in enumerate(new_people)]}}

@@ -20,6 +20,10 @@ def test_demo_evaluation_seeds_three_waves_and_the_report_shows_them(app, runner
     page = client.get("/reports/waves").get_data(as_text=True)
     assert 'data-waves="3"' in page and f"{counts['follow-1']} trainees answered all" in page
     assert "lost at follow-up" in page
+    # Practice since the training: a table for each of the three audiences.
+    for audience, first in (("police", "B01"), ("centre_staff", "B05"), ("ngo_cbo", "B08")):
+        table = page.split(f'<table class="practice" data-practice="{audience}">')[1]
+        assert f'data-row="{first}"' in table.split("</table>")[0]
 
 
 def test_the_anonymous_cohort_pairs_by_codes_and_the_table_agrees_with_the_truth(

@@ -38,3 +38,13 @@ def test_staff_home_hides_small_numbers(client, auth, make_user, make_cohort, an
     page = client.get("/").get_data(as_text=True)
     assert page.count("fewer than 5") >= 2  # enrolled and answered before
     assert "Figures appear once at least 5 trainees" in page
+
+
+def test_staff_home_headline_describes_one_survey_version(client, auth, make_user,
+                                                          two_versions):
+    """Scores of two versions hold different items: the headline pairs within the newest."""
+    auth.login(make_user("staff", language="en"))
+    page = client.get("/").get_data(as_text=True)
+    newest = two_versions["second"].number
+    assert f"Overall attitude score of {len(two_versions['people'][newest])} matched" in page
+    assert f"Survey version {newest}, the newest answered" in page

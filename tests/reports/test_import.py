@@ -124,12 +124,14 @@ def test_preview_lists_every_problem_and_writes_nothing(client, staff):
     assert counts() == before
 
 
-def test_header_problems_stop_before_the_rows(client, staff):
+def test_header_problems_lead_to_the_mapping_step_before_the_rows(client, staff):
     data = to_csv(history_rows(), columns=[c for c in COLUMNS if c != "phase"] + ["A01", "A99"])
-    page = upload(client, data).get_data(as_text=True)
-    assert "The file has no column phase." in page
-    assert "The column A99 is neither one of the expected columns" in page
-    assert "Row " not in page
+    response = upload(client, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Which column is what?" in page
+    assert "No column is mapped to “Phase (pre or post)”." in page
+    assert "Not recognised: A99" in page
+    assert "Row " not in page and "/reports/import/commit" not in page
 
 
 def test_import_after_preview_creates_historical_cohort_and_placeholders(app, client, staff):

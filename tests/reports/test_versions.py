@@ -6,28 +6,12 @@ import pytest
 from scipy import stats as sps
 from sqlalchemy import select
 
-from lms.cohorts.models import Enrolment
-from lms.config import ROOT
 from lms.extensions import db
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
 from lms.quizzes.services import items_for
 from lms.reports.figures import OVERALL
-from tests.conftest import SURVEY_V1, load_instrument
-from tests.reports.conftest import report_for, row
-
-
-def enrolments_of(cohort):
-    return db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                              .order_by(Enrolment.id)).all()
-
-
-def keyed(n: int, phase: str):
-    """A trainee's keyed score on an item: differs by trainee, item and phase (1–5)."""
-    def score(item):
-        bump = sum(map(ord, item.key)) % 3
-        return min(5, max(1, 1 + (n + bump + (2 if phase == "post" else 0) + n % 2) % 5))
-    return score
+from tests.reports.conftest import enrolments_of, keyed, report_for, row
 
 
 def expected_means(enrolment, phase, version, scores) -> dict[str, float]:
@@ -53,31 +37,6 @@ def check_against_scipy(found: dict, pre: list[float], post: list[float]) -> Non
         low, high = sps.t.interval(0.95, len(pre) - 1, loc=difference.mean(),
                                    scale=sps.sem(difference))
         assert (found["ci_low"], found["ci_high"]) == (pytest.approx(low), pytest.approx(high))
-
-
-@pytest.fixture
-def two_versions(app, make_cohort, answer_survey):
-    """Cohort 1 answers the first instrument before and after; then the new instrument is
-    loaded and cohort 2 answers it. One trainee of cohort 1 answers after the training only
-    once the new version exists: the survey repeats the version answered before."""
-    first = load_instrument(SURVEY_V1)
-    old = make_cohort(trainees=7, name="Công an phường (2025)")
-    old_people = enrolments_of(old)
-    for n, enrolment in enumerate(old_people):
-        answer_survey(enrolment, "pre", keyed(n, "pre"))
-        if n < 6:
-            answer_survey(enrolment, "post", keyed(n, "post"))
-    second = load_instrument(ROOT / "content")
-    assert second.number == first.number + 1 and current_version() == second
-    answer_survey(old_people[6], "post", keyed(6, "post"))
-    new = make_cohort(trainees=6, name="Công an phường (2026)")
-    new_people = enrolments_of(new)
-    for n, enrolment in enumerate(new_people):
-        answer_survey(enrolment, "pre", keyed(n + 10, "pre"))
-        answer_survey(enrolment, "post", keyed(n + 10, "post"))
-    return {"first": first, "second": second,
-            "people": {first.number: [(e, n) for n, e in enumerate(old_people)],
-                       second.number: [(e, n + 10) for n, e in enumerate(new_people)]}}
 
 
 def test_each_version_pairs_within_itself_and_is_reported_apart(app, two_versions):
@@ -135,7 +94,9 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
     from lms.reports.importer import check_import, commit_import
 
     version = current_version()
-    items = {i.key: i for i in version.items if i.audience in ("all", "police")}
+    # Practice questions are asked at follow-up waves only: no column of a historical import.
+    items = {i.key: i for i in version.items if i.audience in ("all", "police")
+             and i.kind != "practice"}
     row = {"cohort_name": "Công an xã (2026)", "audience": "police", "province": "ha-noi",
            "start_date": "2026-03-02", "trainee_ref": "CA-01", "org_type": "police",
            "phase": "pre", "date": "2026-03-02"}
@@ -154,6 +115,9 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
         bad, _rows = check_import("history.csv", as_csv([{**row, "Q02": 7, "A01": 0}]), version)
         assert any("Q02 must be a whole number from 1 to 5, or 0" in p for p in bad.problems)
         assert any("A01 must be a whole number from 1 to 5." in p for p in bad.problems)
+        practice, _rows = check_import("history.csv", as_csv([{**row, "B01": 2}]), version)
+        assert any("B01 is neither one of the expected columns" in p
+                   for p in practice.problems), practice.problems
         plan, _rows = check_import("history.csv", as_csv([row]), version)
         assert plan.ok, plan.problems
         commit_import(plan, version, make_user("staff"), "history.csv")
