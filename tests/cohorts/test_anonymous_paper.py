@@ -22,13 +22,14 @@ def facilitator(make_user, auth):
     return user
 
 
-def _row(cohort, number=1, mother="N", day="3", value="4", **skip):
-    """A complete row of the anonymous grid: code, then every item (4 or A)."""
+def _row(cohort, number=1, mother="N", day="3", value="4", phase="pre", **skip):
+    """A complete row of the anonymous grid: code, then every item (4, or A)."""
     data = {f"code-new{number}-mother": mother, f"code-new{number}-father": "T",
             f"code-new{number}-birth_day": day, f"code-new{number}-birth_month": "5",
             f"code-new{number}-older_siblings": "1"}
-    for item in anonymous_items(cohort, "pre"):
-        data[f"cell-new{number}-{item.key}"] = "A" if item.kind == "knowledge" else value
+    for item in anonymous_items(cohort, phase):
+        data[f"cell-new{number}-{item.key}"] = "A" if item.kind in ("knowledge", "practice") \
+            else value
     for key in skip:
         data.pop(f"cell-new{number}-{key}", None)
     return data
@@ -86,6 +87,26 @@ def test_the_entry_grid_has_code_columns_and_saves_anonymous_paper_surveys(
     assert answer_anonymously(fresh(client.application), cohort, "post").status_code == 302
     assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
                                      .group_by(SurveyResponse.enrolment_id))) == [2]
+
+
+def test_a_follow_up_sheet_on_paper_carries_its_practice_questions_and_pairs(
+        client, facilitator, make_cohort):
+    cohort = make_cohort(facilitator=facilitator, anonymous=True)
+    cohort.schedule_wave("follow-1", cohort.end_date)
+    db.session.commit()
+    practice = [i for i in anonymous_items(cohort, "follow-1") if i.kind == "practice"]
+    assert practice and not [i for i in anonymous_items(cohort, "pre") if i.kind == "practice"]
+    grid = client.get(f"/cohorts/{cohort.id}/paper/follow-1").get_data(as_text=True)
+    assert f'name="cell-new1-{practice[0].key}"' in grid
+    for phase in ("pre", "post", "follow-1"):
+        response = client.post(f"/cohorts/{cohort.id}/paper/{phase}",
+                               data=_row(cohort, phase=phase))
+        assert response.status_code == 302, phase
+    assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
+                                     .group_by(SurveyResponse.enrolment_id))) == [3]
+    sheet = pdf_text(client.get(f"/cohorts/{cohort.id}/paper/survey-en.pdf"
+                                "?wave=follow-1&copies=1").data)
+    assert "Your personal code" in sheet and practice[0].text_en[:30] in sheet.replace("\n", " ")
 
 
 def _secrets() -> list[str]:
