@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.certificates import routes as _certificates  # noqa: F401
     from lms.cohorts import routes as _cohorts  # noqa: F401
     from lms.cohorts import (  # noqa: F401
+        routes_anonymous,
         routes_import,
         routes_paper,
         routes_presenter,

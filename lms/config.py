@@ -88,6 +88,9 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Anonymous surveys started from one address in that time (a workshop room shares one).
+    ANONYMOUS_MAX_STARTS_PER_ADDRESS = int(
+        os.environ.get("ANONYMOUS_MAX_STARTS_PER_ADDRESS", "200"))
     # Unknown certificate codes tried from one address before verification is paused.
     VERIFY_MAX_FAILURES = int(os.environ.get("VERIFY_MAX_FAILURES", "20"))
     VERIFY_LOCK_MINUTES = int(os.environ.get("VERIFY_LOCK_MINUTES", "15"))

@@ -150,7 +150,8 @@ def make_cohort(app, make_user):
     return make
 
 
-def survey_answers(enrolment, phase="pre", likert=4, knowledge=True, practice=2) -> dict[int, int]:
+def survey_answers(enrolment, phase="pre", likert=4, knowledge=True, practice=2,
+                   version=None) -> dict[int, int]:
     """Every item this trainee answers in this phase, answered.
 
     likert: the box ticked for every attitude item (1–5), or a function item -> keyed score
@@ -161,7 +162,7 @@ def survey_answers(enrolment, phase="pre", likert=4, knowledge=True, practice=2)
     from lms.quizzes.services import items_for
 
     answers = {}
-    for item in items_for(enrolment, phase):
+    for item in items_for(enrolment, phase, version):
         if item.kind == "practice":
             answers[item.id] = practice(item) if callable(practice) else practice
         elif item.kind in ("likert", "policy"):

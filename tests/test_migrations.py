@@ -123,5 +123,10 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                 flags = connection.execute(text(
                     "SELECT id, archived FROM survey_response ORDER BY 1")).all()
                 assert [(i, bool(a)) for i, a in flags] == [(1, True), (2, True)]
+            if revision == "72d2e0b70830":  # anonymous respondents: enrolments without a user
+                assert {c["name"]: c["nullable"] for c in inspect(connection).get_columns(
+                    "enrolment")}["user_id"] is True
+                assert connection.scalar(text(  # existing cohorts offer no certificate then
+                    "SELECT count(*) FROM cohort WHERE anonymous_certificates")) == 0
         db.engine.dispose()
     assert after == before  # every table is still there, with every row

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     PasswordField,
@@ -45,6 +46,8 @@ class CohortForm(Form):
         _l("Knowledge check pass mark for the certificate (%)"),
         validators=[Optional(), NumberRange(min=0, max=100)])
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
+    anonymous = BooleanField(_l("Anonymous mode"))
+    anonymous_certificates = BooleanField(_l("Offer certificates in anonymous mode"))
     submit = SubmitField(_l("Save"))
 
     def validate_end_date(self, field):

@@ -30,6 +30,8 @@ class Cohort(Timestamps, db.Model):
     historical: Mapped[bool] = mapped_column(default=False)  # created by a historical import
     # Answers carry a self-generated identification code (lms.privacy.sgic) for pairing waves.
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # Anonymous mode only: whether signed-in trainees may still earn a certificate.
+    anonymous_certificates: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     facilitators: Mapped[list[User]] = relationship(secondary="cohort_facilitator")
@@ -107,13 +109,44 @@ class CohortModule(db.Model):
 class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # None: an anonymous respondent without an account (see AnonymousRespondent).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     trainee_code: Mapped[str] = mapped_column(String(12))  # printed on paper survey sheets
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     pre_survey_waived: Mapped[bool] = mapped_column(default=False)
 
     cohort: Mapped[Cohort] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),
                       UniqueConstraint("cohort_id", "trainee_code"))
+
+    @property
+    def is_anonymous(self) -> bool:
+        """A respondent who answered an anonymous cohort's public link, without an account."""
+        return self.user_id is None
+
+
+class AnonymousRespondent(db.Model):
+    """One survey answered without an account in an anonymous cohort (online or on paper).
+
+    Its own enrolment (no user) holds the drafts while answering; the browser keeps only the
+    random token. The code is kept as keyed hashes only, until the survey is submitted and
+    they move to lms.privacy IdentificationCode. Once waves pair by code, the response may sit
+    on the enrolment of the respondent's earlier survey (lms.cohorts.anonymous.regroup).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # None: paper
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"),
+                                           index=True)
+    phase: Mapped[str] = mapped_column(String(20))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="SET NULL"), unique=True)
+    code_full: Mapped[str | None] = mapped_column(String(64))
+    code_masked: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()

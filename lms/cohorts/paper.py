@@ -6,9 +6,17 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms.cohorts.anonymous import (
+    CodeTaken,
+    cohort_version,
+    set_code,
+    start_respondent,
+    submit_anonymous,
+)
 from lms.cohorts.models import Cohort, Enrolment
 from lms.cohorts.services import roster
 from lms.extensions import db
+from lms.privacy.sgic import ELEMENTS, CodeError, normalise
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import (
     DONT_KNOW_LABEL,
@@ -77,13 +85,19 @@ def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
     return tracks
 
 
-def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = None) -> bytes | None:
+def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = None,
+                     copies: int = 30) -> bytes | None:
     """One sheet set per enrolled trainee of a track, in the given language (None: no survey).
     Without a phase the sheet serves before and after; a follow-up wave's adds its practice
-    questions."""
-    version = current_version()
-    enrolments = paper_tracks(cohort).get(track)
-    if version is None or not enrolments:
+    questions. An anonymous cohort's are `copies` blank sheets with the personal-code boxes
+    and no trainee code."""
+    if cohort.anonymous:
+        version, track = cohort_version(cohort), anonymous_track(cohort)
+        codes = [""] * copies
+    else:
+        version = current_version()
+        codes = [e.trainee_code for e in paper_tracks(cohort).get(track) or []]
+    if version is None or not codes:
         return None
     follow_up = phase is not None and Phase(phase).is_follow_up
     items = ordered([i for i in version.items
@@ -101,6 +115,15 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = 
                   "policy_hint": _("Not part of any attitude score. Tick the last box if the "
                                    "question is not part of your role or does not apply."),
                   "not_applicable": str(NOT_APPLICABLE_LABEL)}
+        code_elements = []
+        if cohort.anonymous:  # the personal code, written the same way as online
+            labels |= {"trainee_code": _("Anonymous"), "code": _("Your personal code"),
+                       "code_hint": _("This survey is anonymous. Write these facts the same "
+                                      "way each time, on paper or here: they make a code that "
+                                      "links your surveys without your name. Nobody sees the "
+                                      "code.")}
+            code_elements = [(str(label), 1 if kind == "letter" else 2)
+                             for _name, label, kind, _bounds in ELEMENTS]
         practice = [i for i in items if i.kind == "practice"]
         if practice:
             labels |= {"practice": _("Your work in the last %(months)s months",
@@ -128,7 +151,7 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = 
 
     form = PaperForm(
         title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
-        trainee_codes=[e.trainee_code for e in enrolments], likert_labels=likert_labels,
+        trainee_codes=codes, likert_labels=likert_labels, code_elements=code_elements,
         items=[(i.key, i.text("text", lang)) for i in items
                if i.kind == "likert" and not i.vignette],
         cases=[(version.vignette_text(key, lang), rows) for key, rows in cases.items()],
@@ -232,3 +255,92 @@ def column_totals(rows: list[GridRow]) -> dict[str, int]:
         for key, value in row.values.items():
             totals[key] = totals.get(key, 0) + bool(value)
     return totals
+
+
+# --- Anonymous cohorts: sheets and rows without names, with the personal code ---------------
+
+ANONYMOUS_ROWS = 10  # blank rows per page of the entry grid
+
+
+@dataclass
+class AnonymousRow:
+    """A blank row of the grid: the sheet's personal code, then its answers. The code is never
+    shown again once the row is saved."""
+
+    number: int
+    state: str = "empty"  # empty | incomplete | invalid | taken | saved
+    code: dict[str, str] = field(default_factory=dict)  # as typed, until saved
+    values: dict[str, str] = field(default_factory=dict)
+    errors: set[str] = field(default_factory=set)
+    message: str = ""
+
+
+def anonymous_track(cohort: Cohort) -> str:
+    """The audience items of an anonymous sheet: the cohort's track (a mixed cohort's sheets
+    carry the common items only: nobody says who they are), as items_for chooses them."""
+    return cohort.audience if cohort.audience != "mixed" else "all"
+
+
+def anonymous_items(cohort: Cohort, phase: str) -> list[SurveyItem]:
+    """The items of an anonymous sheet of this phase (a follow-up wave's adds its practice
+    questions), in the printed order."""
+    version = cohort_version(cohort)
+    if version is None:
+        return []
+    track = anonymous_track(cohort)
+    practice = practice_items(version, track) if Phase(phase).is_follow_up else []
+    return ordered([i for i in version.items
+                    if i.kind != "practice" and i.audience in ("all", track)] + practice)
+
+
+def anonymous_grid(cohort: Cohort, phase: str
+                   ) -> tuple[list[GridColumn], list[AnonymousRow]]:
+    """Code columns, then one column per item; blank rows (sheets carry no name)."""
+    columns = [GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i))
+               for i in anonymous_items(cohort, phase)]
+    return columns, [AnonymousRow(n) for n in range(1, ANONYMOUS_ROWS + 1)]
+
+
+def enter_anonymous_paper(cohort: Cohort, phase: str, typed, actor, secret: bytes
+                          ) -> tuple[list[GridColumn], list[AnonymousRow], int]:
+    """Store every complete row with a valid, unused code as an anonymous paper survey (no
+    commit); a row that cannot be saved keeps what was typed, and writes nothing."""
+    columns, rows = anonymous_grid(cohort, phase)
+    items = {i.key: i for i in anonymous_items(cohort, phase)}
+    saved = 0
+    for row in rows:
+        prefix = f"new{row.number}"
+        row.code = {name: (typed.get(f"code-{prefix}-{name}") or "").strip()
+                    for name, *_rest in ELEMENTS}
+        row.values = {key: (typed.get(f"cell-{prefix}-{key}") or "").strip().upper()
+                      for key in items}
+        answers = {}
+        for key, item in items.items():
+            value = cell_value(item, row.values[key]) if row.values[key] else None
+            if row.values[key] and value is None:
+                row.errors.add(key)
+            elif value is not None:
+                answers[item.id] = value
+        if not any(row.values.values()) and not any(row.code.values()):
+            continue
+        try:
+            normalise(row.code)
+        except CodeError as error:
+            row.errors.add("code")
+            row.message = str(error)
+        if row.errors:
+            row.state = "invalid"
+        elif len(answers) < len(items):
+            row.state = "incomplete"
+        else:
+            try:
+                with db.session.begin_nested():  # a refused row leaves no respondent behind
+                    respondent = start_respondent(cohort, phase, online=False)
+                    set_code(respondent, row.code, secret)
+                    submit_anonymous(respondent, answers, source="paper", entered_by=actor)
+            except CodeTaken as error:
+                row.state, row.message = "taken", str(error)
+            else:
+                row.state, saved = "saved", saved + 1
+                row.code, row.values = {}, {}  # the code is never shown again
+    return columns, rows, saved

@@ -10,6 +10,7 @@ from lms.cohorts.forms import PACING_LABELS, STATUS_LABELS, CohortForm, JoinCode
 from lms.cohorts.models import Enrolment
 from lms.cohorts.services import (
     CohortError,
+    anonymous_urls,
     check_can_join,
     cohort_by_join_code,
     cohorts_for_facilitator,
@@ -30,6 +31,7 @@ from lms.cohorts.services import (
     register_and_join,
     reset_trainee_password,
     roster,
+    set_anonymous,
     set_cohort_modules,
     set_facilitators,
     set_pre_survey_waived,
@@ -72,6 +74,7 @@ def _save_cohort(form: CohortForm, cohort):
         for name, value in fields.items():
             setattr(cohort, name, value)
         set_status(current_user, cohort, form.status.data)
+    set_anonymous(current_user, cohort, form.anonymous.data, form.anonymous_certificates.data)
     set_facilitators(current_user, cohort, form.facilitators.data)
     if form.modules.data:
         set_cohort_modules(cohort, form.modules.data, form.required_modules.data)
@@ -114,6 +117,14 @@ def edit(cohort_id: int):
     cohort = live_cohort_or_404(current_user, cohort_id)
     form = _cohort_form(cohort)
     if form.validate_on_submit():
+        try:  # checked before anything changes, so a refusal writes nothing
+            set_anonymous(current_user, cohort, form.anonymous.data,
+                          form.anonymous_certificates.data)
+        except CohortError as error:
+            db.session.rollback()
+            form.anonymous.errors.append(str(error))
+            return render_template("cohorts/form.html", form=form, cohort=cohort,
+                                   title=cohort.name), 422
         _save_cohort(form, cohort)
         flash(_("Saved."), "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
@@ -130,6 +141,7 @@ def show(cohort_id: int):
                                enrolments=roster(cohort))
     return render_template("cohorts/show.html", cohort=cohort, enrolments=roster(cohort),
                            join_url=join_url(cohort), status_labels=STATUS_LABELS,
+                           anonymous_urls=anonymous_urls(cohort),
                            pacing_labels=PACING_LABELS)
 
 

@@ -5,6 +5,7 @@ from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.cohorts.anonymous import anonymous_answer_counts
 from lms.cohorts.blueprint import bp
 from lms.cohorts.routes_workshop import pace_from_form
 from lms.cohorts.services import join_url, live_cohort_or_404, managed_cohort_or_404, qr_svg
@@ -18,7 +19,8 @@ def presenter(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     url = join_url(cohort)
     return render_template("cohorts/presenter.html", cohort=cohort, join_url=url,
-                           counts=room_counts(completion_matrix(cohort)),
+                           counts=room_counts(completion_matrix(cohort),
+                                              anonymous_answer_counts(cohort)),
                            qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.models import audit
+from lms.cohorts.anonymous import anonymous_answer_counts
 from lms.cohorts.blueprint import bp
 from lms.cohorts.services import (
     CohortError,
@@ -69,7 +70,8 @@ def room(cohort_id: int):
             _("Before"), _("After")), id_prefix="room-chart")
     url = join_url(cohort)
     return render_template("cohorts/room.html", cohort=cohort, matrix=matrix,
-                           counts=room_counts(matrix), results=results, chart=chart,
+                           counts=room_counts(matrix, anonymous_answer_counts(cohort)),
+                           results=results, chart=chart,
                            min_n=min_n, join_url=url, lang=lang,
                            qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
 
@@ -78,7 +80,7 @@ def room(cohort_id: int):
 @require(Permission.RUN_COHORTS)
 def room_state(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
-    return {"counts": room_counts(completion_matrix(cohort)),
+    return {"counts": room_counts(completion_matrix(cohort), anonymous_answer_counts(cohort)),
             "version": _room_version(cohort, current_app.config["REPORT_MIN_N"])}
 
 
@@ -101,6 +103,8 @@ def progress(cohort_id: int):
     rows = filter_rows(matrix, **query)
     return render_template("cohorts/progress.html", cohort=cohort, matrix=matrix, rows=rows,
                            totals=matrix.totals(rows), query=query,
+                           anonymous=anonymous_answer_counts(cohort) if cohort.anonymous
+                           else None,
                            status_filters=STATUS_FILTERS, org_types=ORG_TYPES)
 
 

@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.modules.models import Module
 from lms.modules.services import active_modules
 from lms.permissions import Permission, Role
+from lms.privacy.models import IdentificationCode
 from lms.quizzes.models import SurveyResponse
 from lms.text import nfc
 from lms.urls import workshop_url
@@ -212,6 +213,17 @@ def join_url(cohort: Cohort) -> str:
     return workshop_url("cohorts.join_code", code=cohort.join_code)
 
 
+def anonymous_urls(cohort: Cohort) -> list[tuple[str, str]]:
+    """(phase, public link) for answering without an account (anonymous cohorts only)."""
+    if not cohort.anonymous:
+        return []
+    phases = ["pre", "post", *(gate.phase for gate in sorted(cohort.phase_gates,
+                                                              key=lambda g: g.phase)
+                               if gate.phase.startswith("follow-"))]
+    return [(phase, workshop_url("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
+            for phase in phases]
+
+
 def qr_svg(url: str, title: str = "") -> str:
     """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
     import segno  # loaded on first use, not at boot
@@ -265,6 +277,26 @@ def set_status(actor, cohort: Cohort, status: str) -> None:
     if cohort.status != status:
         audit(actor, "cohort_status", f"cohort:{cohort.id}", details=f"{cohort.status} -> {status}")
         cohort.status = status
+
+
+def anonymous_answers_exist(cohort: Cohort) -> bool:
+    """Whether any survey of the cohort was answered with a personal code (anonymous mode)."""
+    return db.session.scalar(select(IdentificationCode.response_id).where(
+        IdentificationCode.cohort_id == cohort.id).limit(1)) is not None
+
+
+def set_anonymous(actor, cohort: Cohort, anonymous: bool, certificates: bool) -> None:
+    """Turn anonymous mode on or off (no commit). Off is refused once answers were given with a
+    code: those respondents were promised anonymity, and their later waves pair only by code."""
+    if cohort.anonymous and not anonymous and cohort.id is not None \
+            and anonymous_answers_exist(cohort):
+        raise CohortError(_("Anonymous mode cannot be switched off: some surveys were already "
+                            "answered anonymously, and those people were promised anonymity."))
+    if cohort.anonymous != anonymous and cohort.id is not None:
+        audit(actor, "cohort_anonymous", f"cohort:{cohort.id}",
+              details=f"{cohort.anonymous} -> {anonymous}")
+    cohort.anonymous = anonymous
+    cohort.anonymous_certificates = anonymous and certificates
 
 
 def roster(cohort: Cohort) -> list[Enrolment]:
@@ -342,10 +374,12 @@ def gates_version(cohort: Cohort, enrolment: Enrolment | None = None) -> str:
 
 
 def enrolment_counts(cohorts) -> dict[int, int]:
-    """Trainees per cohort, in one query."""
+    """Trainees per cohort (with an account: anonymous respondents are not trainees on a
+    list), in one query."""
     ids = [c.id for c in cohorts]
     if not ids:
         return {}
     return dict(db.session.execute(
         select(Enrolment.cohort_id, func.count(Enrolment.id))
-        .where(Enrolment.cohort_id.in_(ids)).group_by(Enrolment.cohort_id)).all())
+        .where(Enrolment.cohort_id.in_(ids), Enrolment.user_id.is_not(None))
+        .group_by(Enrolment.cohort_id)).all())

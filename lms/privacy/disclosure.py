@@ -24,7 +24,20 @@ from sqlalchemy import or_, select
 from lms.extensions import db
 from lms.privacy.models import Release
 
-QUANTITIES = ("pre", "post")  # the survey before and the survey after: different answers
+# Which answers a figure is about: each survey phase, follow-up waves too (lms.quizzes Phase
+# values; this lowest layer names them, it cannot import them), and the practice questions
+# of each follow-up wave, described apart from attitudes. Overlap control compares releases
+# of the same quantity only.
+QUANTITIES = ("pre", "post", "follow-1", "follow-2", "practice-1", "practice-2")
+PRE_POST = QUANTITIES[:2]  # the main report's matched figures: before and after
+
+
+def _known(quantities: Iterable[str]) -> tuple[str, ...]:
+    quantities = tuple(quantities)
+    unknown = set(quantities) - set(QUANTITIES)
+    if unknown:  # a figure about answers the rules do not know would escape overlap control
+        raise ValueError(f"unknown quantities: {sorted(unknown)}")
+    return quantities
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ def check(members: frozenset[int], k: int, *, larger: Iterable[frozenset[int]] =
     for group in larger:
         if not safe_difference(len(group ^ members), k):
             return Verdict(False, "split")
+    quantities = _known(quantities)
     if history:
         key = digest(members)
         for quantity in quantities:
@@ -87,6 +101,7 @@ def check(members: frozenset[int], k: int, *, larger: Iterable[frozenset[int]] =
 def record(members: frozenset[int], quantities: Iterable[str], viewer_id: int | None,
            cohort_id: int | None = None) -> None:
     """Write down that figures about these respondents were shown (once per viewer and set)."""
+    quantities = _known(quantities)
     if not members:
         return
     key = digest(members)
@@ -114,6 +129,7 @@ def room_release(cohort_id: int, quantity: str, current: frozenset[int], k: int,
         select(Release).where(Release.cohort_id == cohort_id, Release.viewer_id.is_(None),
                               Release.quantity == quantity)
         .order_by(Release.created_at.desc(), Release.id.desc()).limit(1))
+    _known((quantity,))
     shown = last.member_ids if last is not None else None
     if shown == current or hold:
         return shown

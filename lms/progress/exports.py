@@ -17,6 +17,7 @@ def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]
               _("Province or city"), _("Survey before the training"), _("Knowledge % before"),
               *[column.module.text("title") for column in matrix.columns],
               _("Survey after the training"), _("Knowledge % after"),
+              *[phase.title for phase in matrix.follow_ups],
               _("Certificate of completion"), _("Progress %")]
     body = []
     for row in rows:
@@ -26,6 +27,8 @@ def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]
             row.pre.state.label, row.pre.knowledge_percent,
             *[row.modules[c.module.id].completion.label for c in matrix.columns],
             row.post.state.label, row.post.knowledge_percent,
+            *[row.follow_up(phase).state.label if row.follow_up(phase) else "—"
+              for phase in matrix.follow_ups],
             row.certificate.label, round(100 * row.progress),
         ]))
     return safe_row(header), body

@@ -155,6 +155,10 @@ class Eligibility:
             return _("Some required modules are not complete yet.")
         if self.missing == Missing.POST_SURVEY:
             return _("The survey after the training has not been submitted yet.")
+        if self.missing == Missing.ACCOUNT:
+            return _("Answered anonymously without an account: no certificate.")
+        if self.missing == Missing.NOT_OFFERED:
+            return _("This anonymous cohort does not offer certificates.")
         if self.missing == Missing.PASS_MARK:
             return _("The knowledge check score is below the pass mark of %(percent)s%%.",
                      percent=self.pass_percent)
@@ -217,7 +221,13 @@ def eligibility(enrolment: Enrolment, modules_complete: bool, post: PhaseStep) -
 
     A post-survey without knowledge questions cannot meet a pass mark: a certificate that
     claims a pass must rest on one (the facilitator can still issue it by hand).
+    In an anonymous cohort a certificate is optional (the cohort's setting); an anonymous
+    respondent without an account gets none, having no name to put on it.
     """
+    if enrolment.user_id is None:
+        return Eligibility(False, Missing.ACCOUNT)
+    if enrolment.cohort.anonymous and not enrolment.cohort.anonymous_certificates:
+        return Eligibility(False, Missing.NOT_OFFERED)
     if not modules_complete:
         return Eligibility(False, Missing.MODULES)
     if post.state != PhaseState.DONE:

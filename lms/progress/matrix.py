@@ -13,7 +13,7 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.modules.models import Module
 from lms.progress.journey import Journey, ModuleStep, PhaseStep, cohort_journeys
 from lms.progress.states import CertificateState, Completion, PhaseState
-from lms.quizzes.models import Phase
+from lms.quizzes.models import FOLLOW_UPS, Phase
 
 STATUS_FILTERS = ("all", "not_finished", "finished", "not_started")
 SORTS = ("name", "progress")
@@ -46,6 +46,10 @@ class MatrixRow:
     def post(self) -> PhaseStep:
         return self.journey.phases[Phase.POST]
 
+    def follow_up(self, phase: Phase) -> PhaseStep | None:
+        """A follow-up wave's step (None: the cohort has not scheduled that wave)."""
+        return self.journey.phases.get(phase)
+
     @property
     def modules(self) -> dict[int, ModuleStep]:
         return {step.module.id: step for step in self.journey.modules}
@@ -71,6 +75,7 @@ class MatrixRow:
 class Matrix:
     columns: list[ModuleColumn]
     rows: list[MatrixRow]
+    follow_ups: tuple[Phase, ...] = ()  # the waves the cohort has scheduled or opened
 
     def totals(self, rows: list[MatrixRow] | None = None) -> dict:
         """Counts per column over the given rows (all rows by default)."""
@@ -81,6 +86,12 @@ class Matrix:
             "pre_waived": sum(r.pre.state == PhaseState.WAIVED for r in rows),
             "post": sum(r.post.state == PhaseState.DONE for r in rows),
             "certificates": sum(r.certificate == CertificateState.ISSUED for r in rows),
+            # A follow-up wave is expected of everyone who answered the survey after.
+            "follow_ups": {phase: {
+                "answered": sum(r.follow_up(phase) is not None
+                                and r.follow_up(phase).state == PhaseState.DONE for r in rows),
+                "expected": sum(r.post.state == PhaseState.DONE for r in rows),
+            } for phase in self.follow_ups},
             "finished": sum(r.finished for r in rows),
             "modules": {c.module.id: {
                 "completed": sum(r.modules[c.module.id].completion == Completion.COMPLETED
@@ -97,7 +108,9 @@ def completion_matrix(cohort: Cohort) -> Matrix:
     columns = [ModuleColumn(cm.module, cm.required,
                             sum(lesson.required for lesson in cm.module.lessons))
                for cm in cohort.modules if not cm.module.archived]
-    return Matrix(columns, rows)
+    follow_ups = tuple(phase for phase in FOLLOW_UPS if cohort.wave_date(phase) is not None
+                       or cohort.gate_open(phase) or any(phase in r.journey.phases for r in rows))
+    return Matrix(columns, rows, follow_ups)
 
 
 def filter_rows(matrix: Matrix, status: str = "all", org_type: str = "",
@@ -117,10 +130,16 @@ def filter_rows(matrix: Matrix, status: str = "all", org_type: str = "",
     return rows
 
 
-def room_counts(matrix: Matrix) -> dict[str, int]:
-    """Live counts for the projector, keyed as the page's data-count attributes."""
+def room_counts(matrix: Matrix, anonymous: dict[str, int] | None = None) -> dict[str, int]:
+    """Live counts for the projector, keyed as the page's data-count attributes. `anonymous`:
+    surveys answered without an account, per phase (counted in, never listed)."""
     totals = matrix.totals()
-    counts = {"joined": totals["trainees"], "pre": totals["pre"], "post": totals["post"]}
+    anonymous = anonymous or {}
+    counts = {"joined": totals["trainees"], "pre": totals["pre"] + anonymous.get("pre", 0),
+              "post": totals["post"] + anonymous.get("post", 0)}
+    for phase, wave in totals["follow_ups"].items():
+        counts[phase.value] = wave["answered"] + anonymous.get(phase.value, 0)
+        counts[f"{phase.value}-expected"] = wave["expected"] + anonymous.get("post", 0)
     for column in matrix.columns:
         module_totals = totals["modules"][column.module.id]
         counts[f"started-{column.module.key}"] = module_totals["started"]

@@ -12,5 +12,6 @@ def _issue_after_lesson(user, **_details) -> None:
 
 @survey_submitted.connect
 def _issue_after_survey(enrolment, **_details) -> None:
-    if not enrolment.cohort.historical:  # imported results earn nothing
+    # Imported results earn nothing; nor does an answer given without an account.
+    if not enrolment.cohort.historical and enrolment.user_id is not None:
         issue_quietly(enrolment)

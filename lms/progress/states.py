@@ -96,3 +96,5 @@ class Missing(StrEnum):
     MODULES = "modules"
     POST_SURVEY = "post_survey"
     PASS_MARK = "pass_mark"  # noqa: S105 (a knowledge score, not a password)
+    ACCOUNT = "account"  # answered anonymously without an account: nobody to certify
+    NOT_OFFERED = "not_offered"  # an anonymous cohort that offers no certificate

@@ -71,6 +71,9 @@ class PaperForm:
     practice: Sequence[tuple[str, str]] = ()  # (item_id, question): a follow-up wave's counts
     practice_labels: Sequence[str] = ()  # "A. Not once" … the bands, then "does not apply"
     wave: str = ""  # a follow-up wave's name, printed instead of the before/after boxes
+    # Anonymous cohorts: the personal code's elements as (label, boxes), printed first; the
+    # labels then need "code" and "code_hint".
+    code_elements: Sequence[tuple[str, int]] = ()
 
 
 W, H = A4
@@ -107,7 +110,8 @@ def render_paper_survey(form: PaperForm) -> bytes:
                 block.draw(c, y)
                 y -= block.height
             c.setFillColor(MUTED)
-            footer = f"{code} · {form.labels['page'].format(page=number, pages=len(pages))}"
+            page_label = form.labels["page"].format(page=number, pages=len(pages))
+            footer = f"{code} · {page_label}" if code else page_label  # anonymous: no code
             draw_text(c, footer, W - MARGIN, MARGIN, SANS, 8, "right")
             c.showPage()
     c.save()
@@ -174,6 +178,8 @@ def _blocks(form: PaperForm) -> list[_Block]:
         c.setFillColor(ACCENT)
         draw_text(c, tick, MARGIN, y - 4, SANS_BOLD, SIZE)
 
+    if form.code_elements:
+        blocks.append(_code_block(form))
     blocks.append(_Block(len(intro) * LEADING + 26, draw_intro, keep_with_next=True))
     header = _table_header(form, form.likert_labels)
     blocks += [_likert_row(item_id, text, header, 5) for item_id, text in form.items]
@@ -195,6 +201,28 @@ def _blocks(form: PaperForm) -> list[_Block]:
         blocks.append(_heading(form.labels["knowledge"], form.labels["tick_answer"]))
         blocks += [_knowledge_item(*item) for item in form.knowledge]
     return blocks
+
+
+def _code_block(form: PaperForm) -> _Block:
+    """The personal code: each element's question with one box per character to write in."""
+    width = W - 2 * MARGIN
+    hint = wrap(form.labels["code_hint"], SANS, SIZE, width)
+    cell = 18.0
+    height = 22 + len(hint) * LEADING + len(form.code_elements) * (cell + 6) + 8
+
+    def draw(c: Canvas, y: float) -> None:
+        c.setFillColor(ACCENT)
+        draw_text(c, form.labels["code"], MARGIN, y - 14, SANS_BOLD, 11)
+        c.setFillColor(INK)
+        y = draw_lines(c, hint, MARGIN, y - 14 - LEADING, SANS, SIZE, leading=LEADING)
+        for label, boxes in form.code_elements:
+            y -= cell + 6
+            for n in range(boxes):
+                draw_checkbox(c, MARGIN + n * (cell + 3), y, cell)
+            draw_fitted(c, label, MARGIN + 2 * (cell + 3) + 10, y + 5, width - 60, SANS, SIZE,
+                        min_size=7)
+
+    return _Block(height, draw)
 
 
 def _heading(heading: str, hint: str) -> _Block:

@@ -131,8 +131,11 @@ def take(enrolment_id: int, phase: str):
         likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
         dont_know_label=DONT_KNOW_LABEL, practice_labels=PRACTICE_BANDS,
         practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL,
-        code_elements=ELEMENTS if enrolment.cohort.anonymous else (),
-        code_error=code_error), 422 if missing or code_error else 200
+        code_elements=ELEMENTS if enrolment.cohort.anonymous else (), code_error=code_error,
+        page_url=lambda number: url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
+                                        page=number),
+        autosave_url=url_for("quizzes.autosave", enrolment_id=enrolment.id, phase=phase)), \
+        422 if missing or code_error else 200
 
 
 @bp.post(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/autosave")

@@ -36,6 +36,8 @@ def item_audience(enrolment) -> str | None:
     """Audience-specific items follow the cohort's track, or the trainee's own in a mixed one."""
     if enrolment.cohort.audience != "mixed":
         return enrolment.cohort.audience
+    if enrolment.user is None:  # anonymous, no account: the items every audience answers
+        return None
     return ORG_TYPE_AUDIENCE.get(enrolment.user.org_type)
 
 
@@ -136,7 +138,8 @@ def save_draft(enrolment, phase: str, answers: dict[int, int]) -> int:
 
 
 def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, *,
-                  source: str = "online", entered_by=None) -> SurveyResponse:
+                  source: str = "online", entered_by=None,
+                  version: SurveyVersion | None = None) -> SurveyResponse:
     """Store the whole survey once (no commit); a second submission raises AlreadySubmitted.
 
     `answers` (item id -> value) defaults to the autosaved draft. Drafts are removed in the
@@ -145,7 +148,7 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
     """
     if response_for(enrolment, phase) is not None:
         raise AlreadySubmitted()
-    version = version_for(enrolment, phase)
+    version = version or version_for(enrolment, phase)
     items = items_for(enrolment, phase, version)
     answers = draft_answers(enrolment, phase) if answers is None else answers
     missing = [i for i in items if valid_value(i, answers.get(i.id)) is None]

@@ -18,14 +18,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from lms.privacy import disclosure
-from lms.privacy.disclosure import QUANTITIES, Verdict
+from lms.privacy.disclosure import PRE_POST, Verdict
 from lms.reports import queries
 from lms.reports.figures import Respondents, hide_row, local_zone, period_of
 from lms.reports.privacy import visible
 from lms.reports.queries import Filters
 from lms.reports.tables import OVERLAP, SPLIT, Hidden, Table
 
-GROUPS = {"matched": QUANTITIES, "pre_only": ("pre",), "post_only": ("post",)}
+GROUPS = {"matched": PRE_POST, "pre_only": ("pre",), "post_only": ("post",)}
 # Tables whose every figure describes the trainees who answered both surveys.
 PAIRED_TABLES = ("subscale_means", "subscales", "min_items", "alpha", "audiences_change", "items",
                  "audience_items", "knowledge_total", "knowledge_items", "trend", "versions",
@@ -180,7 +180,7 @@ def _protect_parts(tables: dict[str, Table], people: Respondents, matched: froze
             code = row.get("key") if key == "audiences_change" else row["label"]
             group = frozenset(members.get(code, ()))
             if _shown(row) and group:
-                verdict = guard.check(group, QUANTITIES, [frozenset(enrolments)])
+                verdict = guard.check(group, PRE_POST, [frozenset(enrolments)])
                 if not verdict:
                     _hide(row, OVERLAP if verdict.reason == "overlap" else SPLIT)
         if sum(not _shown(r) for r in rows) > hidden_before:
@@ -208,6 +208,6 @@ def overall_verdict(f: Filters, viewer, min_n: int) -> bool:
     """For a headline figure over all matched trainees in scope (the staff home page)."""
     guard = Guard(min_n, getattr(viewer, "id", None))
     groups, _by_cohort = respondent_groups(f)
-    verdict = guard.check(groups["matched"], QUANTITIES)
+    verdict = guard.check(groups["matched"], PRE_POST)
     guard.record()
     return bool(verdict)

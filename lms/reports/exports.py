@@ -220,7 +220,7 @@ def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
         .join(SurveyVersion, SurveyVersion.id == SurveyResponse.version_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(User, User.id == Enrolment.user_id)  # anonymous: no account
         .where(SurveyResponse.id.in_(scope))).all()
     scores: dict[int, dict[str, int | str]] = defaultdict(dict)
     for response_id, key, score in db.session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -84,10 +84,11 @@ def _rows(statement) -> list:
 
 
 def _in_scope(statement, f: Filters):
-    """Join a statement over SurveyResponse to its enrolment, cohort and trainee; filter."""
+    """Join a statement over SurveyResponse to its enrolment, cohort and trainee; filter.
+    Anonymous respondents have no account (no trainee row), and count all the same."""
     return (statement.join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
             .join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .join(User, User.id == Enrolment.user_id)
+            .outerjoin(User, User.id == Enrolment.user_id)
             .where(*enrolment_conditions(f), *response_conditions(f)))
 
 
@@ -137,14 +138,16 @@ def overview_by_cohort(f: Filters) -> list:
                func.count(Certificate.id).label("certificates"))
         .select_from(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(User, User.id == Enrolment.user_id)
         .outerjoin(pre, and_(pre.enrolment_id == Enrolment.id, pre.phase == "pre",
                              *response_conditions(f, pre)))
         .outerjoin(post, and_(post.enrolment_id == Enrolment.id, post.phase == "post",
                               *response_conditions(f, post)))
         .outerjoin(Certificate, and_(Certificate.enrolment_id == Enrolment.id,
                                      Certificate.revoked_at.is_(None)))
-        .where(*enrolment_conditions(f))
+        # An anonymous respondent without an account counts once it has a survey here.
+        .where(*enrolment_conditions(f), or_(Enrolment.user_id.is_not(None),
+                                             pre.id.is_not(None), post.id.is_not(None)))
         .group_by(Cohort.id, Cohort.name, Cohort.audience, Cohort.province, Cohort.start_date,
                   Cohort.historical)
         .order_by(Cohort.start_date, Cohort.name, Cohort.id))
