@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, case, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -13,7 +13,6 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.extensions import db
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
-from lms.reports.models import ImportBatch, ImportBatchResponse
 
 
 @dataclass(frozen=True)
@@ -32,25 +31,20 @@ class Filters:
     period: str = "month"  # trend periods: month | quarter
 
 
-def archived_responses():
-    """Surveys written by a historical import that was undone: out of every report."""
-    return select(ImportBatchResponse.response_id).join(
-        ImportBatch, ImportBatch.id == ImportBatchResponse.batch_id).where(
-        ImportBatch.archived_at.is_not(None))
+def _undone_placeholder():
+    """False for a placeholder trainee of an undone import who has no other survey left.
 
-
-def archived_enrolments():
-    """Placeholder trainees of undone imports who have no other survey left."""
-    live = select(SurveyResponse.enrolment_id).where(
-        SurveyResponse.id.not_in(archived_responses()))
-    return select(ImportBatchResponse.enrolment_id).join(
-        ImportBatch, ImportBatch.id == ImportBatchResponse.batch_id).where(
-        ImportBatch.archived_at.is_not(None), ImportBatchResponse.enrolment_id.not_in(live))
+    Undoing an import archives its surveys (SurveyResponse.archived); the trainee rows it
+    created stay, so that the undo is reversible, but are nobody in a report."""
+    survey = aliased(SurveyResponse)
+    undone = exists().where(survey.enrolment_id == Enrolment.id, survey.archived)
+    live = exists().where(survey.enrolment_id == Enrolment.id, ~survey.archived)
+    return or_(~undone, live)
 
 
 def enrolment_conditions(f: Filters) -> list:
     """Conditions on Enrolment, Cohort and User (the query must join all three)."""
-    conditions = [Enrolment.id.not_in(archived_enrolments())]
+    conditions = [_undone_placeholder()]
     if f.cohort_ids:
         conditions.append(Cohort.id.in_(f.cohort_ids))
     if f.audience:
@@ -70,7 +64,7 @@ def enrolment_conditions(f: Filters) -> list:
 
 
 def response_conditions(f: Filters, response=SurveyResponse) -> list:
-    conditions = [response.id.not_in(archived_responses())]
+    conditions = [~response.archived]
     if f.version_id is not None:
         conditions.append(response.version_id == f.version_id)
     if f.sources:
