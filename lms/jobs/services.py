@@ -1,5 +1,6 @@
 """Starting jobs from a request and showing them: only to their owner (and admins)."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -15,6 +16,8 @@ from lms.jobs.runner import run_job
 from lms.jobs.tasks import HANDLERS
 from lms.models import utcnow
 from lms.permissions import Role
+
+PUBLIC_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def init_app(app: Flask) -> None:
@@ -59,6 +62,8 @@ def submit(job: Job) -> None:
 
 def visible_job(user, public_id: str) -> Job:
     """The job if this user may see it: its owner, or an admin; 404 for anyone else."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        abort(404)  # never a query for a malformed address (a NUL would upset PostgreSQL)
     job = db.session.scalar(select(Job).where(Job.public_id == public_id))
     if job is None or (job.owner_id != user.id and user.role != Role.ADMIN):
         abort(404)
