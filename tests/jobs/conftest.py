@@ -16,13 +16,14 @@ from tests.certificates.helpers import in_english
 
 
 @pytest.fixture
-def certified(app, cohort, enrolments, certify):
-    """The cohort of three, every trainee certified; its ZIP is always a job."""
+def certified(app, request):
+    """The cohort of three (tests/certificates), every trainee certified; its ZIP is a job."""
     app.config["JOBS_DIRECT_CERTIFICATES"] = 0
-    for enrolment in enrolments:
-        certify(enrolment)
+    certify_one = request.getfixturevalue("certify")
+    for enrolment in request.getfixturevalue("enrolments"):
+        certify_one(enrolment)
     db.session.commit()
-    return cohort
+    return request.getfixturevalue("cohort")
 
 
 @pytest.fixture
