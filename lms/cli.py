@@ -40,7 +40,7 @@ def jobs_worker_command(workers):
     click.echo(f"jobs worker: {recover()} waiting job(s) queued")
     db.session.remove()
     Consumer(huey, workers=workers or current_app.config["JOBS_WORKERS"],
-             worker_type="thread").run()
+             worker_type="thread", periodic=False).run()
 
 
 @user_cli.command("create")

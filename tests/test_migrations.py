@@ -116,5 +116,7 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                 gates = connection.execute(text(
                     "SELECT cohort_id, phase, is_open FROM phase_gate ORDER BY 1, 2")).all()
                 assert [tuple(g) for g in gates] == [(1, "post", True), (1, "pre", True)]
+            if revision == "b2bc64b20261":  # background jobs: a new, empty table
+                assert connection.scalar(text("SELECT COUNT(*) FROM job")) == 0
         db.engine.dispose()
     assert after == before  # every table is still there, with every row
