@@ -57,27 +57,41 @@ def run_job(job_id: int, handlers: dict[str, Handler]) -> None:
     if claimed.rowcount != 1:
         return  # done, failed or running already
     job = db.session.get(Job, job_id)
+    attempt = job.attempts
     # Absolute links (certificate QR codes) use the address the job was asked from.
     with current_app.test_request_context("/", base_url=job.base_url or None), \
             force_locale(job.language):
         try:
             handlers[job.kind](job, Progress(job))
         except JobError as error:
-            _fail(job_id, error.key)
+            _fail(job_id, attempt, error.key)
         except Exception:
             current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
-            _fail(job_id, "failed")
+            _fail(job_id, attempt, "failed")
         else:
-            job.state, job.finished_at, job.payload = JobState.DONE, utcnow(), None
-            db.session.commit()  # what the job wrote, its audit event and "done", together
+            db.session.flush()
+            # Still ours? A worker restarted meanwhile may have queued and claimed it again
+            # (a new attempt): then this run's writes are dropped, and the other run's count.
+            if _mark(job_id, attempt, state=JobState.DONE, payload=None):
+                db.session.commit()  # what the job wrote, its audit event and "done", together
+            else:
+                db.session.rollback()
+                current_app.logger.warning("job %s was taken over; this run is dropped", job_id)
         finally:
             forget_progress(job_id)
 
 
-def _fail(job_id: int, key: str) -> None:
+def _mark(job_id: int, attempt: int, **values) -> bool:
+    marked = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.attempts == attempt,
+                          Job.state == JobState.RUNNING)
+        .values(finished_at=utcnow(), **values))
+    return marked.rowcount == 1
+
+
+def _fail(job_id: int, attempt: int, key: str) -> None:
     db.session.rollback()  # nothing the job wrote is kept
-    db.session.execute(update(Job).where(Job.id == job_id).values(
-        state=JobState.FAILED, error=key, finished_at=utcnow(), payload=None))
+    _mark(job_id, attempt, state=JobState.FAILED, error=key, payload=None)
     db.session.commit()
 
 

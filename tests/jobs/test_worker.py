@@ -108,3 +108,27 @@ def test_huey_consumer_threads_run_the_job(client, auth, certified, facilitator,
         consumer.stop(graceful=True)
     assert client.get(f"{url}.json").get_json()["state"] == "done"
     assert client.get(f"{url}/download").data.startswith(b"PK")
+
+
+def test_a_run_overtaken_by_a_restarted_worker_keeps_nothing(
+        client, auth, certified, facilitator, sqlite_queue, monkeypatch):
+    from lms.jobs import tasks
+
+    auth.login(facilitator)
+    url = job_url(client.get(f"/cohorts/{certified.id}/certificates.zip"))
+    real_zip = tasks.HANDLERS["certificate_zip"]
+
+    def overtaken(job, progress):
+        # While this run works, another worker restarts, queues the job again and claims it.
+        with db.engine.begin() as connection:
+            connection.execute(Job.__table__.update().where(Job.__table__.c.id == job.id)
+                               .values(attempts=Job.__table__.c.attempts + 1))
+        real_zip(job, progress)
+
+    monkeypatch.setitem(tasks.HANDLERS, "certificate_zip", overtaken)
+    work(sqlite_queue)
+    job = db.session.scalar(select(Job))
+    db.session.refresh(job)
+    assert job.state == JobState.RUNNING and job.result is None  # left to the other run
+    assert _zip_audits() == 0
+    assert client.get(f"{url}/download").status_code == 404
