@@ -421,8 +421,8 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
     a usable password, and their surveys marked source="imported". The caller commits once.
 
     A few queries up front, then one bulk insert per table: SQLite's write lock is held
-    briefly, so trainees submitting surveys meanwhile wait a moment instead of failing. (A big
-    history would be better imported by a background job; the request does it for now.)"""
+    briefly, so trainees submitting surveys meanwhile wait a moment instead of failing. The
+    jobs worker runs it (lms/jobs/tasks.py historical_import), not a request."""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
     items = {item.key: item for item in version.items}
