@@ -132,3 +132,24 @@ def test_a_run_overtaken_by_a_restarted_worker_keeps_nothing(
     assert job.state == JobState.RUNNING and job.result is None  # left to the other run
     assert _zip_audits() == 0
     assert client.get(f"{url}/download").status_code == 404
+
+
+def test_the_worker_command_refuses_immediate_mode(runner):
+    result = runner.invoke(args=["jobs", "worker"])
+    assert result.exit_code != 0 and "JOBS_IMMEDIATE is on" in result.output
+
+
+def test_the_worker_command_queues_what_was_left_then_serves(app, runner, client, auth, certified,
+                                                             facilitator, sqlite_queue,
+                                                             monkeypatch):
+    auth.login(facilitator)
+    job_url(client.get(f"/cohorts/{certified.id}/certificates.zip"))
+    sqlite_queue.dequeue()  # lost with a stopped worker
+    served = []
+    monkeypatch.setattr("huey.consumer.Consumer.run", lambda consumer: served.append(consumer))
+    result = runner.invoke(args=["jobs", "worker", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert "1 waiting job(s) queued" in result.output
+    assert served[0].workers == 3 and len(sqlite_queue) == 1
+    assert work(sqlite_queue) == 1
+    assert db.session.scalar(select(Job.state)) == JobState.DONE
