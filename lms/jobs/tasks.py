@@ -114,7 +114,7 @@ def historical_import(job: Job, progress: Progress) -> None:
     plan = check_table(payload["table"], version, Coding(*payload.get("coding", ("raw", "option"))))
     if not plan.ok:  # something changed since the preview, e.g. another import
         raise JobError("import_changed")
-    summary = commit_import(plan, version, _owner(job), payload["filename"])
+    summary = commit_import(plan, version, _owner(job), payload["filename"], progress=progress)
     job.result_ref = f"import_batch:{summary['batch']}"
     job.outcome = {"rows": summary["rows"], "trainees": summary["trainees"]}
     progress(summary["rows"], summary["rows"])

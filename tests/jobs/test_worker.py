@@ -153,3 +153,20 @@ def test_the_worker_command_queues_what_was_left_then_serves(app, runner, client
     assert served[0].workers == 3 and len(sqlite_queue) == 1
     assert work(sqlite_queue) == 1
     assert db.session.scalar(select(Job.state)) == JobState.DONE
+
+
+@pytest.mark.usefixtures("instrument_v1")
+def test_an_import_reports_its_progress_every_500_surveys(app, client, auth, make_user, tmp_path,
+                                                          monkeypatch):
+    app.instance_path = str(tmp_path)
+    auth.login(make_user("staff", language="en"))
+    rows = [dict(r, trainee_ref=f"{r['trainee_ref']}-{n}")
+            for n in range(50) for r in history_rows()]  # 600 surveys
+    reported = []
+    monkeypatch.setattr("lms.jobs.runner.put_progress",
+                        lambda job_id, done, total: reported.append((done, total)))
+    url = job_url(confirm(client, upload(client, to_csv(rows))))
+    assert reported == [(0, 600), (500, 600), (600, 600), (600, 600)]
+    assert counts()[3] == 600
+    html = client.get(url).get_data(as_text=True)
+    assert 'max="600"' in html and 'value="600"' in html

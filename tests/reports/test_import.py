@@ -280,12 +280,12 @@ def test_two_simultaneous_confirms_of_one_preview_import_it_once(app, client, st
     both_checked = threading.Barrier(2)
     real_commit = importer.commit_import
 
-    def commit_together(*args):
+    def commit_together(*args, **kwargs):
         try:  # both requests have checked the preview before either writes (a double-click)
             both_checked.wait(timeout=2)
         except threading.BrokenBarrierError:
             pass  # only one request got this far
-        return real_commit(*args)
+        return real_commit(*args, **kwargs)
 
     monkeypatch.setattr(importer, "commit_import", commit_together)  # as the job calls it
     statuses = []
