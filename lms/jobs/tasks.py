@@ -107,13 +107,13 @@ def historical_import(job: Job, progress: Progress) -> None:
         return
     payload = job.payload
     version = db.session.get(SurveyVersion, payload["version_id"])
-    rows = max(len(payload["table"]) - 1, 0)
-    progress(0, rows)
     if version is None:
         raise JobError("import_changed")
+    # Checked again (the bar has no total yet), then written 500 surveys at a time.
     plan = check_table(payload["table"], version, Coding(*payload.get("coding", ("raw", "option"))))
     if not plan.ok:  # something changed since the preview, e.g. another import
         raise JobError("import_changed")
+    progress(0, len(plan.rows))
     summary = commit_import(plan, version, _owner(job), payload["filename"], progress=progress)
     job.result_ref = f"import_batch:{summary['batch']}"
     job.outcome = {"rows": summary["rows"], "trainees": summary["trainees"]}

@@ -187,8 +187,7 @@ def import_commit():
     job = start_job(current_user, "historical_import", {
         "filename": kept["filename"], "version_id": version.id, "table": kept["table"],
         "coding": kept.get("coding", ["raw", "option"])},
-        return_to=url_for("reports.import_results"), total=max(len(kept["table"]) - 1, 0),
-        key=key)
+        return_to=url_for("reports.import_results"), key=key)
     try:
         db.session.commit()
     except SQLAlchemyError:

@@ -170,3 +170,19 @@ def test_an_import_reports_its_progress_every_500_surveys(app, client, auth, mak
     assert counts()[3] == 600
     html = client.get(url).get_data(as_text=True)
     assert 'max="600"' in html and 'value="600"' in html
+
+
+@pytest.mark.usefixtures("instrument_v1")
+def test_an_import_whose_data_changed_since_its_preview_fails_and_says_why(
+        app, client, auth, make_user, tmp_path):
+    app.instance_path = str(tmp_path)
+    auth.login(make_user("staff", language="en"))
+    data = to_csv(history_rows())
+    first, second = upload(client, data), upload(client, data)  # two tabs, one file
+    assert "Imported 12 surveys" in client.get(job_url(confirm(client, first))).text
+    url = job_url(confirm(client, second))
+    html = client.get(url).get_data(as_text=True)
+    assert "The data changed since the preview" in html and "Nothing was imported" in html
+    assert counts() == (1, 7, 6, 12, 12 * 34)  # the first import only
+    assert db.session.scalar(select(Job.error).where(Job.state == JobState.FAILED)) == \
+        "import_changed"
