@@ -32,8 +32,10 @@ setup: compile-translations
 
 run: setup serve
 
+# The jobs worker (certificate ZIPs, imports, exports) runs beside gunicorn and stops with it.
 serve:
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT), with the jobs worker  (Ctrl+C to stop)"
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --preload \
 		--max-requests 2000 --max-requests-jitter 200 \
 		--access-logfile - wsgi:app

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import floor, scenarios, two_servers
+from bench import floor, import_load, scenarios, two_servers
 from bench.machine import CpuWatch, wait_until_quiet
 from bench.seed import TRAINEE_PASSWORD, CohortPlan, Seeded, seed_programme
 from bench.server import HOST, GunicornServer
@@ -206,6 +206,21 @@ def run(args) -> dict:
         context.snapshot_memory("40 sign-ins at once")
         results["memory"] = memory_summary(context)
         results["memory_end"] = floor.memory(server)
+        surveys = 4_000 if args.quick else import_load.SURVEYS
+        print(f"trainees while a {surveys:,}-survey import runs as a background job…", flush=True)
+        worker = import_load.start_worker(url, server.instance_path)
+        try:
+            load = import_load.measure(server.port, url, seeded.staff[0], context.paced,
+                                       context.lessons[1], surveys=surveys)
+        finally:
+            worker.terminate()
+            worker.wait(30)
+        results["import_load"] = load
+        results["import_interference"] = load["misses"] if load["job_state"] == "done" else None
+        print(f"  import job {load['job_state']} in {load['job_seconds']} s; "
+              f"{load['trainee_requests']} trainee requests: p99 {load['trainee_p99_ms']} ms, "
+              f"max {load['trainee_max_ms']} ms, {load['misses']} over 1 s or failed "
+              f"(target 0)", flush=True)
         server.cleanup()
         if args.two_servers or url.startswith("postgresql"):
             print("two servers on one database, one killed midway…", flush=True)

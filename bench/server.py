@@ -117,6 +117,11 @@ class GunicornServer:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {wait} s:\n{self.log_tail()}")
 
+    @property
+    def instance_path(self) -> Path:
+        """The server's instance folder (its job queue, kept uploads)."""
+        return Path(self._dir.name) / "instance"
+
     def worker_pids(self) -> list[int]:
         """The master's live child processes (the workers)."""
         if self.process is None:

@@ -26,6 +26,9 @@ def create_app(config: type[Config] = Config) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    from lms.jobs.services import init_app as init_jobs
+
+    init_jobs(app)
 
     register_blueprints(app)
 
@@ -50,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
         routes_waves,
         routes_workshop,
     )
+    from lms.jobs import routes as _jobs  # noqa: F401
     from lms.main import routes as _main  # noqa: F401
     from lms.modules import routes as _modules  # noqa: F401
     from lms.modules import routes_materials  # noqa: F401
@@ -59,5 +63,5 @@ def register_blueprints(app: Flask) -> None:
     from lms.reports import routes_waves as _report_waves  # noqa: F401
 
     for blueprint in (_main.bp, _auth.bp, _modules.bp, _quizzes.bp, _cohorts.bp,
-                      _certificates.bp, _reports.bp, _privacy.bp):
+                      _certificates.bp, _reports.bp, _privacy.bp, _jobs.bp):
         app.register_blueprint(blueprint)

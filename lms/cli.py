@@ -18,6 +18,29 @@ user_cli = AppGroup("user", help="Accounts.")
 content_cli = AppGroup("content", help="Toolkit content files.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 translate_cli = AppGroup("translate", help="UI translations (Babel).")
+jobs_cli = AppGroup("jobs", help="Background jobs (certificate ZIPs, imports, exports).")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", type=int, default=None, help="Threads (default JOBS_WORKERS).")
+def jobs_worker_command(workers):
+    """Run the jobs worker until stopped (one process per queue; `make serve` starts it)."""
+    import logging
+
+    from huey.consumer import Consumer
+
+    from lms.jobs.runner import recover
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    huey = current_app.extensions["huey"]
+    if huey.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is on: jobs run inside requests, no worker")
+    # Jobs a stopped worker left running, or that were never queued, are queued again; a
+    # job that committed is never run twice (see lms/jobs/runner.py).
+    click.echo(f"jobs worker: {recover()} waiting job(s) queued")
+    db.session.remove()
+    Consumer(huey, workers=workers or current_app.config["JOBS_WORKERS"],
+             worker_type="thread", periodic=False).run()
 
 
 @user_cli.command("create")
@@ -174,5 +197,5 @@ def compile_command():
 
 
 def register_commands(app: Flask) -> None:
-    for group in (user_cli, content_cli, demo_cli, translate_cli):
+    for group in (user_cli, content_cli, demo_cli, translate_cli, jobs_cli):
         app.cli.add_command(group)

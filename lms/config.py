@@ -94,6 +94,16 @@ class Config:
     # Unknown certificate codes tried from one address before verification is paused.
     VERIFY_MAX_FAILURES = int(os.environ.get("VERIFY_MAX_FAILURES", "20"))
     VERIFY_LOCK_MINUTES = int(os.environ.get("VERIFY_LOCK_MINUTES", "15"))
+    # Background jobs (certificate ZIPs, the historical import, programme-wide exports): the
+    # queue is instance/jobs.db (SQLite) unless JOBS_URL names Redis (redis://host:6379/0).
+    JOBS_URL = os.environ.get("JOBS_URL", "")
+    JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE")  # run each job inside the request (tests)
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))  # threads of `flask jobs worker`
+    JOBS_KEEP_HOURS = int(os.environ.get("JOBS_KEEP_HOURS", "24"))  # then a job's file is deleted
+    # Small enough to hand over at once: a cohort's ZIP of at most this many certificates, a
+    # report export of at most this many named cohorts. Anything larger becomes a job.
+    JOBS_DIRECT_CERTIFICATES = int(os.environ.get("JOBS_DIRECT_CERTIFICATES", "20"))
+    JOBS_DIRECT_COHORTS = int(os.environ.get("JOBS_DIRECT_COHORTS", "1"))
     TESTING = False
 
     @classmethod
@@ -114,3 +124,4 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (a method name, not a password)
+    JOBS_IMMEDIATE = True  # a job runs inside the request that starts it: deterministic tests

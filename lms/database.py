@@ -36,6 +36,7 @@ def import_models() -> None:
     from lms.auth import models as _auth  # noqa: F401
     from lms.certificates import models as _certificates  # noqa: F401
     from lms.cohorts import models as _cohorts  # noqa: F401
+    from lms.jobs import models as _jobs  # noqa: F401
     from lms.modules import models as _modules  # noqa: F401
     from lms.privacy import models as _privacy  # noqa: F401
     from lms.quizzes import models as _quizzes  # noqa: F401

@@ -256,3 +256,23 @@ def instrument_v1(app):
     """The first instrument (2025), as the only version: tests of historical data written for
     its items. Before any answer exists, loading it replaces the current version in place."""
     return load_instrument(SURVEY_V1)
+
+
+def follow_job(client, response):
+    """The file at the end of a background job. A request that starts one is redirected to
+    the job's page (done already: jobs run inside the request under tests), whose link gives
+    the file; a small file handed over at once is returned as it is."""
+    import re
+
+    if response.status_code not in (302, 303) or "/jobs/" not in response.location:
+        return response
+    page = client.get(response.location)
+    assert page.status_code == 200, page.status_code
+    link = re.search(r'href="(/jobs/[0-9a-f]{32}/download)"', page.get_data(as_text=True))
+    assert link, page.get_data(as_text=True)
+    return client.get(link.group(1))
+
+
+def get_file(client, url: str, **kwargs):
+    """GET a download that may be made by a background job (see follow_job)."""
+    return follow_job(client, client.get(url, **kwargs))

@@ -4,6 +4,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -89,15 +90,19 @@ def certificate_filename(certificate: Certificate) -> str:
     return f"{slugify(certificate.snapshot['full_name'])}-{format_code(certificate.code)}.pdf"
 
 
-def certificates_zip(certificates: list[Certificate]) -> bytes:
-    """One ZIP of the PDFs, named and ordered by name slug and code, with fixed timestamps."""
+def certificates_zip(certificates: list[Certificate],
+                     progress: Callable[[int, int], None] | None = None) -> bytes:
+    """One ZIP of the PDFs, named and ordered by name slug and code, with fixed timestamps;
+    progress(done, total) is called after each certificate (a background job's bar)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate in sorted(certificates, key=certificate_filename):
+        for done, certificate in enumerate(sorted(certificates, key=certificate_filename), 1):
             issued = date.fromisoformat(certificate.snapshot["issued_on"])
             info = zipfile.ZipInfo(certificate_filename(certificate),
                                    date_time=(issued.year, issued.month, issued.day, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, certificate_pdf(certificate))
+            if progress is not None:
+                progress(done, len(certificates))
     return buffer.getvalue()

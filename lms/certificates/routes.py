@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -26,6 +26,7 @@ from lms.cohorts.models import Enrolment
 from lms.cohorts.services import managed_cohort_or_404
 from lms.downloads import download as send_download
 from lms.extensions import db
+from lms.jobs.services import start_job, submit
 from lms.permissions import Permission, public, require, signed_in
 from lms.progress.certification import (
     cohort_certificates,
@@ -119,6 +120,14 @@ def cohort_zip(cohort_id: int):
     if not certificates:
         flash(_("No certificates have been issued in this cohort yet."), "info")
         return redirect(url_for("certificates.cohort", cohort_id=cohort.id))
+    if len(certificates) > current_app.config["JOBS_DIRECT_CERTIFICATES"]:
+        # A large cohort's PDFs take a while: built by the jobs worker, behind a progress bar.
+        job = start_job(current_user, "certificate_zip", {"cohort_id": cohort.id},
+                        return_to=url_for("certificates.cohort", cohort_id=cohort.id),
+                        total=len(certificates))
+        db.session.commit()
+        submit(job)
+        return redirect(url_for("jobs.show", public_id=job.public_id), 303)
     from lms.certificates.documents import certificates_zip
 
     data = certificates_zip(certificates)

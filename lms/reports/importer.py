@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -36,6 +37,7 @@ PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post",
                "sau": "post"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
+PROGRESS_ROWS = 500  # answers written per statement, then the job's progress bar moves
 NO_PASSWORD = "!"  # noqa: S105 (not a hash: check_password_hash rejects every password)
 
 
@@ -425,13 +427,15 @@ def _existing_users(usernames: set[str]) -> dict[str, int]:
     return found
 
 
-def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str) -> dict:
+def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str,
+                  progress: Callable[[int, int], None] | None = None) -> dict:
     """Write a checked plan: historical cohorts (closed), inactive placeholder trainees without
-    a usable password, and their surveys marked source="imported". The caller commits once.
+    a usable password, and their surveys marked source="imported". The caller commits once;
+    progress(surveys written, surveys) is called every PROGRESS_ROWS surveys' answers.
 
     A few queries up front, then one bulk insert per table: SQLite's write lock is held
-    briefly, so trainees submitting surveys meanwhile wait a moment instead of failing. (A big
-    history would be better imported by a background job; the request does it for now.)"""
+    briefly, so trainees submitting surveys meanwhile wait a moment instead of failing. The
+    jobs worker runs it (lms/jobs/tasks.py historical_import), not a request."""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
     items = {item.key: item for item in _importable(version)}
@@ -496,11 +500,15 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
     db.session.execute(insert(ImportBatchResponse), [
         {"batch_id": batch.id, "response_id": response_id, "enrolment_id": enrolment_id}
         for (enrolment_id, _phase), response_id in response_ids.items()])
-    db.session.execute(insert(Answer), [
-        {"response_id": response_ids[(response["enrolment_id"], row.phase)],
-         "item_id": items[key].id, "value": value, "score": items[key].score(value)}
-        for response, row in zip(responses, plan.rows, strict=True)
-        for key, value in row.answers.items()])
+    surveys = list(zip(responses, plan.rows, strict=True))
+    for start in range(0, len(surveys), PROGRESS_ROWS):
+        db.session.execute(insert(Answer), [
+            {"response_id": response_ids[(response["enrolment_id"], row.phase)],
+             "item_id": items[key].id, "value": value, "score": items[key].score(value)}
+            for response, row in surveys[start:start + PROGRESS_ROWS]
+            for key, value in row.answers.items()])
+        if progress is not None:
+            progress(min(start + PROGRESS_ROWS, len(surveys)), len(surveys))
     summary = {"batch": batch.id, "rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
                "trainees": plan.trainees, "pre": plan.phases["pre"],
                "post": plan.phases["post"]}

@@ -13,12 +13,14 @@ from lms.auth.models import audit
 from lms.downloads import download
 from lms.extensions import db
 from lms.i18n import current_language
+from lms.jobs.services import job_by_key, start_job, submit
+from lms.jobs.tasks import filters_payload
 from lms.permissions import Permission, require
 from lms.quizzes.instrument import current_version
 from lms.quizzes.models import SurveyVersion
 from lms.reports.blueprint import bp
 from lms.reports.charts import to_svg
-from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx, research_csv
+from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx
 from lms.reports.forms import (
     ImportBatchForm,
     ImportCommitForm,
@@ -33,7 +35,6 @@ from lms.reports.importer import (
     ImportPlan,
     archive_import,
     check_table,
-    commit_import,
     import_batches,
     template_csv,
     template_xlsx,
@@ -109,6 +110,16 @@ def export(fmt: str):
     form, filters = _report_filters()
     if form.errors:
         abort(400)
+    if not 0 < len(filters.cohort_ids) <= current_app.config["JOBS_DIRECT_COHORTS"]:
+        # Programme-wide: built by the jobs worker, behind a progress bar.
+        job = start_job(current_user, "report_export", {
+            "fmt": fmt, "filters": filters_payload(filters), "p_style": g.get("p_style"),
+            "item_analysis": sees_all_cohorts(current_user),
+            "audit": f"format={fmt}; {_filters_for_audit(filters)}"[:2000]},
+            return_to=url_for("reports.index") + (f"?{_query()}" if _query() else ""))
+        db.session.commit()
+        submit(job)
+        return redirect(url_for("jobs.show", public_id=job.public_id), 303)
     report = build_report(filters, viewer=current_user,
                           item_analysis=sees_all_cohorts(current_user))
     if fmt == "csv":
@@ -129,11 +140,14 @@ def research_export():
     filter_form, filters = _report_filters()
     form = ResearchExportForm()
     if not filter_form.errors and form.validate_on_submit():
-        data, rows = research_csv(filters, max(5, min_group_size()))
-        audit(current_user, "research_export", "reports", reason=form.purpose.data,
-              details=f"rows={rows}; {_filters_for_audit(filters)}"[:2000])
+        # Every survey of the programme: built by the jobs worker, behind a progress bar.
+        job = start_job(current_user, "research_export", {
+            "filters": filters_payload(filters), "k": max(5, min_group_size()),
+            "purpose": form.purpose.data, "audit": _filters_for_audit(filters)[:1900]},
+            return_to=url_for("reports.research_export") + (f"?{_query()}" if _query() else ""))
         db.session.commit()
-        return download(data, f"research-data-{date.today().isoformat()}.csv", CSV_MIMETYPE)
+        submit(job)
+        return redirect(url_for("jobs.show", public_id=job.public_id), 303)
     return render_template("reports/research.html", form=form, query=_query(),
                            description=describe_filters(filters)), 422 if form.errors else 200
 
@@ -248,30 +262,37 @@ def import_commit():
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data
-    # Claimed, not just read: a second click on "Import" finds nothing left to import.
+    # One job per preview (a unique key), and the upload claimed, not just read: a second
+    # click on "Import" finds the first one's job and imports nothing more.
+    key = f"history:{token}"
+    started = job_by_key(key)
+    if started is not None and started.owner_id == current_user.id:
+        return redirect(url_for("jobs.show", public_id=started.public_id))
     kept = uploads.claim("history", current_user.id, token)
     version = db.session.get(SurveyVersion, kept["version_id"]) if kept else None
     if version is None:
+        started = job_by_key(key)  # a simultaneous click that claimed it a moment ago
+        if started is not None and started.owner_id == current_user.id:
+            return redirect(url_for("jobs.show", public_id=started.public_id))
         flash(_("This preview has expired. Please upload the file again."), "error")
         return redirect(url_for("reports.import_results"))
-    filename = kept["filename"]
-    plan = check_table(kept["table"], version, Coding(*kept.get("coding", ("raw", "option"))))
-    if not plan.ok:  # something changed since the preview, e.g. another import
-        uploads.drop("history", token)
-        return render_template("reports/import_preview.html", plan=plan, version=version,
-                               filename=filename, commit_form=None), 422
+    # The worker checks the rows again and writes them in one transaction (lms/jobs/tasks.py).
+    job = start_job(current_user, "historical_import", {
+        "filename": kept["filename"], "version_id": version.id, "table": kept["table"],
+        "coding": kept.get("coding", ["raw", "option"])},
+        return_to=url_for("reports.import_results"), key=key)
     try:
-        summary = commit_import(plan, version, current_user, filename)
-        db.session.commit()  # one transaction: a failure leaves nothing half-imported
+        db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         uploads.release("history", token)
         flash(_("The import failed and nothing was saved. Please try again."), "error")
         return redirect(url_for("reports.import_results"))
     uploads.drop("history", token)
-    flash(_("Imported %(rows)s surveys of %(trainees)s trainees.", rows=summary["rows"],
-            trainees=summary["trainees"]), "success")
-    return redirect(url_for("reports.index", source="imported"))
+    if kept.get("mapping_token"):  # the file as first read is no longer needed either
+        uploads.drop("mapping", kept["mapping_token"])
+    submit(job)
+    return redirect(url_for("jobs.show", public_id=job.public_id))
 
 
 @bp.get("/reports/import/template.csv")

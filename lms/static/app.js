@@ -58,6 +58,12 @@
           var key = JSON.stringify(state.version || state);
           if (el.dataset.pollReload && last !== null && key !== last) { window.location.reload(); return; }
           last = key;
+          if (state.progress) {  // a background job's bar
+            document.querySelectorAll("progress[data-progress]").forEach(function (bar) {
+              bar.max = state.progress.total || 1;
+              if (state.progress.total) bar.value = state.progress.done;
+            });
+          }
           Object.keys(state.counts || {}).forEach(function (name) {
             var target = document.querySelector('[data-count="' + name + '"]');
             if (target) target.textContent = state.counts[name];

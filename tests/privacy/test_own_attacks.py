@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.conftest import get_file
 from tests.pdf.helpers import pdf_text
 from tests.privacy.helpers import (
     assert_nothing_recovered,
@@ -28,8 +29,8 @@ def test_successive_date_ranges_are_refused_against_what_was_seen(staff, make_co
     trainees(march, 6)
     trainees(april, 1, pre=1, post=2)
     trainees(may, 10)
-    until_march = staff.get("/reports/export.csv?date_to=2026-03-31").data
-    until_april = staff.get("/reports/export.csv?date_to=2026-04-30").data
+    until_march = get_file(staff, "/reports/export.csv?date_to=2026-03-31").data
+    until_april = get_file(staff, "/reports/export.csv?date_to=2026-04-30").data
     assert overall(until_march)["n"] == 6  # 11 later trainees left out: safe on its own
     assert overall(until_april) is None  # one more than a group already seen
     line = withheld_line(until_april)
@@ -43,13 +44,13 @@ def test_a_report_seen_again_after_one_more_answer_is_refused(staff, make_cohort
                                                              make_user, answer_survey):
     cohort = make_cohort(name="Đang diễn ra")
     trainees(cohort, 8)
-    before = overall(staff.get("/reports/export.csv").data)
+    before = overall(get_file(staff, "/reports/export.csv").data)
     late = trainees(cohort, 1, pre=1, post=2, phases=("pre",))[0]
     answer_survey(late, "post", lambda item: 2)
-    after = overall(staff.get("/reports/export.csv").data)
+    after = overall(get_file(staff, "/reports/export.csv").data)
     assert before["n"] == 8 and after is None
     trainees(cohort, 4)  # five new since the figures were seen: shown again
-    again = overall(staff.get("/reports/export.csv").data)
+    again = overall(get_file(staff, "/reports/export.csv").data)
     assert again["n"] == 13
     assert recoveries([before, after, again]) == []
 
@@ -58,10 +59,10 @@ def test_trend_periods_seen_before_cannot_be_differenced(staff, make_cohort, bul
     cohort = make_cohort(name="Theo tháng")
     march = datetime(2026, 3, 10, 3, tzinfo=UTC)
     bulk_surveys(cohort, 6, submitted=march, seed=2)
-    first = csv_rows(staff.get("/reports/export.csv").data)
+    first = csv_rows(get_file(staff, "/reports/export.csv").data)
     bulk_surveys(cohort, 1, submitted=march, seed=3)  # a late paper survey from March
     bulk_surveys(cohort, 5, submitted=datetime(2026, 4, 10, 3, tzinfo=UTC), seed=4)
-    second = csv_rows(staff.get("/reports/export.csv").data)
+    second = csv_rows(get_file(staff, "/reports/export.csv").data)
     title = "Mean overall score by period of the survey after"
     _header, rows = table_rows(first, title)
     assert rows[0][:2] == ["2026-03", "6"]
@@ -79,8 +80,8 @@ def test_province_against_cohort(staff, make_cohort, trainees):
     trainees(hanoi, 6)
     trainees(lone, 1, pre=1, post=2)
     trainees(elsewhere, 10)
-    province = overall(staff.get("/reports/export.csv?province=ha-noi").data)
-    cohort = staff.get(f"/reports/export.csv?cohort={hanoi.id}").data
+    province = overall(get_file(staff, "/reports/export.csv?province=ha-noi").data)
+    cohort = get_file(staff, f"/reports/export.csv?cohort={hanoi.id}").data
     assert province["n"] == 7 and overall(cohort) is None
     assert "you were shown on" in withheld_line(cohort)
     assert_nothing_recovered([province, overall(cohort)], VICTIM)
@@ -100,8 +101,8 @@ def test_knowledge_items_and_mcnemar_counts(staff, make_cohort, trainees, bulk_s
     cohort = make_cohort(name="Kiến thức", audience="mixed")
     trainees(cohort, 5, org_type="police", knowledge=True)
     trainees(cohort, 1, org_type="ngo", pre=1, post=2, knowledge=False)
-    whole = _knowledge(staff.get(f"/reports/export.csv?cohort={cohort.id}").data)
-    police = staff.get(f"/reports/export.csv?cohort={cohort.id}&org_type=police").data
+    whole = _knowledge(get_file(staff, f"/reports/export.csv?cohort={cohort.id}").data)
+    police = get_file(staff, f"/reports/export.csv?cohort={cohort.id}&org_type=police").data
     assert whole and all(n == 6 for n, _pre, _post in whole.values())
     assert _knowledge(police) == {}
     assert withheld_line(police, "Knowledge check: correct answers by question")
@@ -111,7 +112,7 @@ def test_knowledge_items_and_mcnemar_counts(staff, make_cohort, trainees, bulk_s
     other = make_cohort(name="Trên giấy")
     trainees(other, 10)
     bulk_surveys(other, 1, keys={"A01", "A02", "A03", "K01"}, source="paper")
-    data = staff.get(f"/reports/export.csv?cohort={other.id}").data
+    data = get_file(staff, f"/reports/export.csv?cohort={other.id}").data
     header, rows = table_rows(csv_rows(data), "Attitude change by item (core items)")
     items = {row[1].split(" · ")[0]: row for row in rows if len(row) == len(header)}
     assert items["A01"][2] == "11" and items["A04"][2] == "hidden"
@@ -150,7 +151,7 @@ def test_the_charts_and_their_data_tables(staff, split_cohort):
 
 @pytest.mark.usefixtures("instrument_v1")  # written for the first instrument's items
 def test_the_pdf(staff, split_cohort):
-    whole = pdf_text(staff.get(f"/reports/export.pdf?cohort={split_cohort.id}").data)
+    whole = pdf_text(get_file(staff, f"/reports/export.pdf?cohort={split_cohort.id}").data)
     police = pdf_text(staff.get(
         f"/reports/export.pdf?cohort={split_cohort.id}&org_type=police").data)
     flat = " ".join(police.split())

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from lms.auth.models import AuditEvent
 from lms.extensions import db
+from tests.conftest import follow_job, get_file
 from tests.pdf.helpers import pdf_text
 
 # Written for the items of the first instrument: its answers stay valid and are reported.
@@ -55,7 +56,7 @@ def test_csv_has_bom_filters_numbers_and_hidden_cells(client, auth, make_user, d
     # filtered figures would be withheld: all minus Hà Nội would reveal the rest.
     bulk_surveys(make_cohort(name="Đà Nẵng", province="da-nang"), 5, seed=7)
     login(auth, make_user)
-    response = client.get("/reports/export.csv?province=ha-noi&source=online")
+    response = get_file(client, "/reports/export.csv?province=ha-noi&source=online")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
@@ -77,7 +78,7 @@ def test_csv_has_bom_filters_numbers_and_hidden_cells(client, auth, make_user, d
 
 def test_csv_in_vietnamese(client, auth, make_user, data):
     login(auth, make_user, language="vi")
-    text = client.get("/reports/export.csv").data.decode("utf-8-sig")
+    text = get_file(client, "/reports/export.csv").data.decode("utf-8-sig")
     assert "Đổ lỗi và phán xét đạo đức" in text and "Thành phố Hà Nội" in text
     assert "Công an phường Hoàn Kiếm — đợt 1" in text
     with force_locale("vi"):
@@ -86,7 +87,7 @@ def test_csv_in_vietnamese(client, auth, make_user, data):
 
 def test_xlsx_sheets_headers_numbers_and_hidden_cells(client, auth, make_user, data):
     login(auth, make_user)
-    response = client.get("/reports/export.xlsx")
+    response = get_file(client, "/reports/export.xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Summary", "Subscales", "Items", "Knowledge", "Cohorts",
@@ -123,7 +124,7 @@ def test_xlsx_sheets_headers_numbers_and_hidden_cells(client, auth, make_user, d
 def test_pdf_in_the_ui_language_with_charts_and_hidden_cells(client, auth, make_user, data,
                                                              language):
     login(auth, make_user, language=language)
-    response = client.get("/reports/export.pdf")
+    response = get_file(client, "/reports/export.pdf")
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     flat = " ".join(text.split())
@@ -148,11 +149,11 @@ def test_research_export_is_de_identified_and_audited(client, auth, make_user, d
     staff = login(auth, make_user)
     page = client.get("/reports/research?province=ha-noi")
     assert page.status_code == 200
-    assert client.post("/reports/research?province=ha-noi", data={"purpose": ""}) \
+    assert follow_job(client, client.post("/reports/research?province=ha-noi", data={"purpose": ""})) \
         .status_code == 422
     assert audits("research_export") == []
-    first = client.post("/reports/research?province=ha-noi",
-                        data={"purpose": "Đánh giá của nhà tài trợ"})
+    first = follow_job(client, client.post("/reports/research?province=ha-noi",
+                        data={"purpose": "Đánh giá của nhà tài trợ"}))
     assert first.status_code == 200 and first.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(first.data.decode("utf-8-sig"))))
     assert list(rows[0])[:8] == ["pseudonym", "cohort", "audience", "province", "org_type",
@@ -169,7 +170,7 @@ def test_research_export_is_de_identified_and_audited(client, auth, make_user, d
     raw = first.data.decode("utf-8-sig")
     for user in db.session.scalars(select(User)):
         assert user.username not in raw and user.full_name not in raw
-    second = client.post("/reports/research?province=ha-noi", data={"purpose": "Again"})
+    second = follow_job(client, client.post("/reports/research?province=ha-noi", data={"purpose": "Again"}))
     again = {r["pseudonym"] for r in csv.DictReader(io.StringIO(
         second.data.decode("utf-8-sig")))}
     assert not again & set(by_person)  # a new salt every export: files cannot be linked
@@ -182,7 +183,7 @@ def test_research_export_is_de_identified_and_audited(client, auth, make_user, d
 def test_research_export_is_for_programme_staff_only(client, auth, make_user, data):
     login(auth, make_user, role="facilitator")
     assert client.get("/reports/research").status_code == 403
-    assert client.post("/reports/research", data={"purpose": "x"}).status_code == 403
+    assert follow_job(client, client.post("/reports/research", data={"purpose": "x"})).status_code == 403
     assert audits("research_export") == []
 
 
@@ -190,9 +191,9 @@ def test_text_that_looks_like_a_formula_stays_text(client, auth, make_user, make
                                                     bulk_surveys):
     bulk_surveys(make_cohort(name='=HYPERLINK("http://evil.example","Lớp")'), 6)
     login(auth, make_user)
-    text = client.get("/reports/export.csv").data.decode("utf-8-sig")
+    text = get_file(client, "/reports/export.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK(" in text and "\n=HYPERLINK(" not in text
-    book = load_workbook(io.BytesIO(client.get("/reports/export.xlsx").data))
+    book = load_workbook(io.BytesIO(get_file(client, "/reports/export.xlsx").data))
     cell = next(c for r in book["Cohorts"].iter_rows() for c in r
                 if isinstance(c.value, str) and "HYPERLINK" in c.value)
     assert cell.data_type == "s"
@@ -203,11 +204,11 @@ def test_a_cohort_name_written_as_a_formula_stays_text_in_the_filter_lines(
     cohort = make_cohort(name='=HYPERLINK("http://evil.example","Lớp")')
     bulk_surveys(cohort, 6)
     login(auth, make_user)
-    text = client.get(f"/reports/export.csv?cohort={cohort.id}").data.decode("utf-8-sig")
+    text = get_file(client, f"/reports/export.csv?cohort={cohort.id}").data.decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert any(cell.startswith("'=HYPERLINK(") for cell in cells)
     assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
-    book = load_workbook(io.BytesIO(client.get(f"/reports/export.xlsx?cohort={cohort.id}").data))
+    book = load_workbook(io.BytesIO(get_file(client, f"/reports/export.xlsx?cohort={cohort.id}").data))
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("=")]

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
+from tests.conftest import get_file
 from tests.reports.test_import import (
     COHORT,
     confirm,
@@ -89,7 +90,7 @@ def test_an_import_can_be_undone_out_of_every_report_and_the_undo_is_audited(app
     assert report.tables["subscales"].rows[-1]["n"] == 0
     total = report.tables["overview"].rows[0]
     assert [total[k] for k in ("enrolled", "pre_done", "post_done", "matched")] == [0] * 4
-    csv_text = client.get("/reports/export.csv?source=imported").data.decode("utf-8-sig")
+    csv_text = get_file(client, "/reports/export.csv?source=imported").data.decode("utf-8-sig")
     assert COHORT not in csv_text
     assert "Undone" in client.get("/reports/imports").get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import follow_job, get_file
 from tests.reports.helpers import html_table
 
 # Written for the items of the first instrument: its answers stay valid and are reported.
@@ -32,7 +33,7 @@ def test_trainees_have_no_reports(client, auth, make_user):
     auth.login(make_user("trainee"))
     for url in REPORT_URLS + STAFF_ONLY_URLS:
         assert client.get(url).status_code == 403, url
-    assert client.post("/reports/research", data={"purpose": "x"}).status_code == 403
+    assert follow_job(client, client.post("/reports/research", data={"purpose": "x"})).status_code == 403
     assert client.post("/reports/import/commit", data={"token": "x" * 20, "version": "1"}) \
         .status_code == 403
 
@@ -47,7 +48,7 @@ def test_facilitators_see_only_their_cohorts(client, auth, two_facilitators):
     # Asking for another facilitator's figures changes nothing.
     page = client.get(f"/reports?facilitator={hung.id}").get_data(as_text=True)
     assert html_table(page, "overview")[0]["Enrolled"] == "6"
-    csv_text = client.get("/reports/export.csv").data.decode("utf-8-sig")
+    csv_text = get_file(client, "/reports/export.csv").data.decode("utf-8-sig")
     assert "Lớp của cô Mai" in csv_text and "Lớp của thầy Hùng" not in csv_text
 
 
@@ -85,4 +86,4 @@ def test_bad_filter_values_are_explained_not_crashed(client, auth, make_user, tw
     page = response.get_data(as_text=True)
     assert "Please check the form" in page and "Not a valid date value." in page
     assert html_table(page, "overview")[0]["Enrolled"] == "13"  # bad filters are ignored
-    assert client.get("/reports/export.csv?date_from=yesterday").status_code == 400
+    assert get_file(client, "/reports/export.csv?date_from=yesterday").status_code == 400

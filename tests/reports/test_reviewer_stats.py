@@ -16,6 +16,7 @@ from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
 from lms.reports.figures import OVERALL
 from lms.reports.stats import dz_interval, holm, paired_change, wilcoxon_w_z
 from lms.reports.tables import p_text
+from tests.conftest import get_file
 from tests.reports.conftest import report_for, row
 from tests.reports.helpers import html_table
 from tests.reports.test_stats import POST, PRE
@@ -192,7 +193,7 @@ def test_excel_knowledge_row_has_one_unit(app, client, auth, make_user, make_coh
                                           bulk_surveys):
     bulk_surveys(make_cohort(name="Đợt năm"), 30, seed=9)
     auth.login(make_user("staff", language="en"))
-    book = load_workbook(io.BytesIO(client.get("/reports/export.xlsx").data))
+    book = load_workbook(io.BytesIO(get_file(client, "/reports/export.xlsx").data))
     sheet = [[c for c in r] for r in book["Knowledge"].iter_rows()]
     title = next(i for i, r in enumerate(sheet) if r[0].value == "Knowledge check: overall score")
     header = [c.value for c in sheet[title + 1]]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
+from tests.conftest import get_file
 from tests.reports.helpers import html_table
 
 HANOI_MARCH = datetime(2026, 3, 10, 3, tzinfo=UTC)
@@ -97,12 +98,12 @@ def test_groups_that_split_a_total_hide_one_more(staff_en, three_provinces):
 
 
 def test_exports_hide_the_same_cells(staff_en, three_provinces):
-    text = staff_en.get("/reports/export.csv").data.decode("utf-8-sig")
+    text = get_file(staff_en, "/reports/export.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     saigon = next(r for r in rows if r and r[0] == "Ho Chi Minh City")
     danang = next(r for r in rows if r and r[0] == "Da Nang")
     assert saigon[1:5] == ["fewer than 5"] * 4 and danang[1:5] == ["hidden"] * 4
-    book = load_workbook(io.BytesIO(staff_en.get("/reports/export.xlsx").data))
+    book = load_workbook(io.BytesIO(get_file(staff_en, "/reports/export.xlsx").data))
     values = [[c.value for c in r] for r in book["Cohorts"].iter_rows()]
     saigon = next(r for r in values if r[0] == "Ho Chi Minh City")
     assert saigon[1:5] == ["fewer than 5"] * 4

@@ -11,6 +11,7 @@ from lms.quizzes.instrument import current_version
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse
 from lms.quizzes.services import items_for
 from lms.reports.figures import OVERALL
+from tests.conftest import get_file
 from tests.reports.conftest import enrolments_of, keyed, report_for, row
 
 
@@ -163,4 +164,4 @@ def test_dont_know_and_not_applicable_are_reported_apart(app, client, auth, make
     assert not any(r["key"].startswith("Q") for r in report.tables["items"].rows)
     auth.login(make_user("staff", language="en"))
     for fmt in ("csv", "xlsx", "pdf"):
-        assert client.get(f"/reports/export.{fmt}").status_code == 200
+        assert get_file(client, f"/reports/export.{fmt}").status_code == 200

@@ -1,0 +1,128 @@
+"""What each kind of job does. A handler reads its payload, writes its file (or its rows) and
+its audit event as the request did before, and reports progress; the runner commits.
+
+Heavy libraries (reportlab, openpyxl, scipy) are imported inside the handlers: the worker
+loads them when a job needs them, the web process never does for a queued job."""
+
+from dataclasses import asdict, fields
+from datetime import date
+
+from flask import g
+
+from lms.auth.models import User, audit
+from lms.certificates.services import audit_download, valid_certificates
+from lms.cohorts.models import Cohort
+from lms.extensions import db
+from lms.jobs.models import Job
+from lms.jobs.runner import Handler, JobError, Progress
+from lms.reports.queries import Filters
+
+ZIP_MIMETYPE = "application/zip"
+
+
+def filters_payload(filters: Filters) -> dict:
+    """Report filters as JSON for a job's payload."""
+    return {name: value.isoformat() if isinstance(value, date) else
+            list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(filters).items()}
+
+
+def payload_filters(data: dict) -> Filters:
+    values = {}
+    for field in fields(Filters):
+        value = data.get(field.name)
+        if isinstance(value, list):
+            value = tuple(value)
+        elif field.name in ("date_from", "date_to") and value:
+            value = date.fromisoformat(value)
+        if value is not None:
+            values[field.name] = value
+    return Filters(**values)
+
+
+def _owner(job: Job) -> User:
+    return db.session.get(User, job.owner_id)
+
+
+def certificate_zip(job: Job, progress: Progress) -> None:
+    """Every valid certificate of a cohort in one ZIP; one audit event, as a direct download."""
+    from lms.certificates.documents import certificates_zip
+
+    cohort = db.session.get(Cohort, job.payload["cohort_id"])
+    certificates = valid_certificates(cohort) if cohort is not None else []
+    if not certificates:  # all revoked since the click
+        raise JobError("no_certificates")
+    job.result = certificates_zip(certificates, progress=progress)
+    job.result_name, job.result_mimetype = f"certificates-cohort-{cohort.id}.zip", ZIP_MIMETYPE
+    audit_download(_owner(job), certificates, cohort)
+
+
+def report_export(job: Job, progress: Progress) -> None:
+    """The attitude-change report as CSV, XLSX or PDF, with the viewer's filters and rights."""
+    from lms.reports.exports import CSV_MIMETYPE, XLSX_MIMETYPE, report_csv, report_xlsx
+    from lms.reports.pdf import report_pdf
+    from lms.reports.services import build_report
+
+    payload, owner = job.payload, _owner(job)
+    if payload.get("p_style"):
+        g.p_style = payload["p_style"]  # read by tables.p_text
+    progress(0, 2)
+    report = build_report(payload_filters(payload["filters"]), viewer=owner,
+                          item_analysis=payload["item_analysis"])
+    progress(1, 2)
+    fmt = payload["fmt"]
+    if fmt == "csv":
+        data, mimetype = report_csv(report), CSV_MIMETYPE
+    elif fmt == "xlsx":
+        data, mimetype = report_xlsx(report), XLSX_MIMETYPE
+    else:
+        data, mimetype = report_pdf(report, job.language), "application/pdf"
+    audit(owner, "report_export", "reports", details=payload["audit"])
+    job.result, job.result_mimetype = data, mimetype
+    job.result_name = f"attitude-report-{date.today().isoformat()}.{fmt}"
+    progress(2, 2)
+
+
+def research_export(job: Job, progress: Progress) -> None:
+    """The de-identified respondent-level CSV, audited with its purpose."""
+    from lms.reports.exports import CSV_MIMETYPE, research_csv
+
+    payload = job.payload
+    progress(0, 1)
+    data, rows = research_csv(payload_filters(payload["filters"]), payload["k"])
+    audit(_owner(job), "research_export", "reports", reason=payload["purpose"],
+          details=f"rows={rows}; {payload['audit']}"[:2000])
+    job.result, job.result_mimetype = data, CSV_MIMETYPE
+    job.result_name = f"research-data-{date.today().isoformat()}.csv"
+    job.outcome = {"rows": rows}
+    progress(1, 1)
+
+
+def historical_import(job: Job, progress: Progress) -> None:
+    """A checked historical import, written in one transaction with the job's "done"."""
+    from lms.quizzes.models import SurveyVersion
+    from lms.reports.importer import Coding, check_table, commit_import
+
+    if job.result_ref:  # its batch committed already (with "done"): never import twice
+        return
+    payload = job.payload
+    version = db.session.get(SurveyVersion, payload["version_id"])
+    if version is None:
+        raise JobError("import_changed")
+    # Checked again (the bar has no total yet), then written 500 surveys at a time.
+    plan = check_table(payload["table"], version, Coding(*payload.get("coding", ("raw", "option"))))
+    if not plan.ok:  # something changed since the preview, e.g. another import
+        raise JobError("import_changed")
+    progress(0, len(plan.rows))
+    summary = commit_import(plan, version, _owner(job), payload["filename"], progress=progress)
+    job.result_ref = f"import_batch:{summary['batch']}"
+    job.outcome = {"rows": summary["rows"], "trainees": summary["trainees"]}
+    progress(summary["rows"], summary["rows"])
+
+
+HANDLERS: dict[str, Handler] = {
+    "certificate_zip": certificate_zip,
+    "report_export": report_export,
+    "research_export": research_export,
+    "historical_import": historical_import,
+}
