@@ -92,7 +92,7 @@ def test_a_respondent_answers_on_a_phone_without_an_account(page, anonymous_serv
     with page.expect_navigation():
         page.dblclick("button[value=submit]")  # an impatient double click
     page.wait_for_url(f"**/a/{JOIN_CODE}/pre/done")
-    assert page.locator("h1").inner_text() == "Xin cảm ơn anh/chị!"
+    assert page.locator("h1").inner_text() == "Cảm ơn anh/chị!"
     violations += axe_violations(page)
     assert not violations, "\n".join(violations)
     with sqlite3.connect(database) as connection:

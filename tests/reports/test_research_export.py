@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.quizzes.models import NOT_APPLICABLE, Answer, SurveyItem
+from tests.conftest import follow_job
 
 
 def test_research_export_tells_not_applicable_from_unanswered(client, auth, make_user,
@@ -22,7 +23,7 @@ def test_research_export_tells_not_applicable_from_unanswered(client, auth, make
     db.session.delete(unanswered)
     db.session.commit()
     auth.login(make_user("staff"))
-    response = client.post("/reports/research", data={"purpose": "Kiểm tra"})
+    response = follow_job(client, client.post("/reports/research", data={"purpose": "Kiểm tra"}))
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     cells = [r[na_key] for r in rows] + [r[blank_key] for r in rows]
     assert cells.count("n/a") == 1 and cells.count("") == 1
