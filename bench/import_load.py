@@ -35,12 +35,12 @@ def history_csv(url: str, surveys: int = SURVEYS) -> tuple[bytes, int]:
     from lms import create_app
     from lms.config import Config
     from lms.quizzes.instrument import current_version
-    from lms.reports.importer import COLUMNS
+    from lms.reports.importer import COLUMNS, importable_items
 
     app = create_app(type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
         version = current_version()
-        items = [(i.key, i.kind, i.answer or 0) for i in version.items
+        items = [(i.key, i.kind, i.answer or 0) for i in importable_items(version)
                  if i.audience in ("all", "police")]
         version_id = version.id
     out = io.StringIO()

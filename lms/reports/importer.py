@@ -287,7 +287,7 @@ def check_import(filename: str, data: bytes, version: SurveyVersion,
     return check_table(table, version, coding), table
 
 
-def _importable(version: SurveyVersion) -> list[SurveyItem]:
+def importable_items(version: SurveyVersion) -> list[SurveyItem]:
     """The questions of a survey before or after: practice questions are follow-up only."""
     return [item for item in version.items if item.kind != "practice"]
 
@@ -300,7 +300,7 @@ def check_table(table: list[list[str]], version: SurveyVersion,
     if not rows:
         plan.problems.append(_("The file is empty."))
         return plan
-    items = {item.key: item for item in _importable(version)}
+    items = {item.key: item for item in importable_items(version)}
     names = [_text(c).lower() for c in rows[0][1]]
     if all(name in names for name in LONG_COLUMNS):
         rows = _reshape_long(rows, plan)
@@ -438,7 +438,7 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
     jobs worker runs it (lms/jobs/tasks.py historical_import), not a request."""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
-    items = {item.key: item for item in _importable(version)}
+    items = {item.key: item for item in importable_items(version)}
     cohorts = _cohorts_for(plan, actor)
     users = _existing_users({row.username for row in plan.rows})
     new_users = {}
@@ -559,7 +559,7 @@ def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
 def example_row(version: SurveyVersion) -> list:
     """A filled-in row (skipped on import): a police trainee's survey before the training."""
     values = []
-    for item in _importable(version):
+    for item in importable_items(version):
         if item.audience not in ("all", "police"):
             values.append("")
         elif item.kind == "knowledge":
@@ -572,7 +572,7 @@ def example_row(version: SurveyVersion) -> list:
 
 def template_csv(version: SurveyVersion) -> bytes:
     """Every column and one example row (skipped on import), for people preparing an import."""
-    keys = [item.key for item in _importable(version)]
+    keys = [item.key for item in importable_items(version)]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*COLUMNS, *keys])
@@ -627,12 +627,12 @@ def template_xlsx(version: SurveyVersion) -> bytes:
     book = Workbook()
     wide = book.active
     wide.title = "wide"  # first: the platform reads the first sheet
-    wide.append([*COLUMNS, *(item.key for item in _importable(version))])
+    wide.append([*COLUMNS, *(item.key for item in importable_items(version))])
     wide.append(example_row(version))
     long = book.create_sheet("long")
     long.append([*COLUMNS, *LONG_COLUMNS])
     example = example_row(version)
-    for item, value in zip(_importable(version), example[len(COLUMNS):], strict=True):
+    for item, value in zip(importable_items(version), example[len(COLUMNS):], strict=True):
         if value != "":
             long.append([*example[:len(COLUMNS)], item.key, value])
     sheet = book.create_sheet("instructions")
@@ -644,7 +644,7 @@ def template_xlsx(version: SurveyVersion) -> bytes:
     items.append([_("ID"), _("Kind"), _("Subscale"), _("Audience"), _("Keying"),
                   _("Question (Vietnamese)"), _("Question (English)"),
                   _("Answer options (Vietnamese)"), _("Answer options (English)")])
-    for item in _importable(version):
+    for item in importable_items(version):
         items.append([item.key, item.kind, item.subscale or "", item.audience,
                       _("reverse") if item.reverse else _("normal"),
                       safe_cell(item.text_vi), safe_cell(item.text_en),
