@@ -29,10 +29,11 @@ def jobs_worker_command(workers):
 
     from huey.consumer import Consumer
 
+    from lms.jobs.queue import huey as job_queue
     from lms.jobs.runner import recover
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    huey = current_app.extensions["huey"]
+    huey = job_queue()
     if huey.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is on: jobs run inside requests, no worker")
     # Jobs a stopped worker left running, or that were never queued, are queued again; a

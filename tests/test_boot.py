@@ -9,7 +9,7 @@ import textwrap
 
 from lms.config import ROOT
 
-HEAVY = ("numpy", "scipy", "statsmodels", "reportlab", "PIL", "openpyxl")
+HEAVY = ("numpy", "scipy", "statsmodels", "reportlab", "PIL", "openpyxl", "huey", "redis")
 
 SCRIPT = textwrap.dedent("""
     import json, sys

@@ -4,15 +4,32 @@ The queue only carries job ids; what a job is and how far it got lives in the Jo
 Live progress goes to the queue's own key-value store (not the database, which the
 historical import keeps busy inside one transaction)."""
 
+from __future__ import annotations
+
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, SqliteHuey
+
+if TYPE_CHECKING:
+    from huey import Huey
+
+_building = threading.Lock()
+
+
+def init_queue(app: Flask, run_job: Callable[[int], None]) -> None:
+    """Remember how to build the queue; it is built on first use. huey (and redis, when
+    installed) stay out of the app servers' start-up and memory until a job is started."""
+    app.extensions.pop("huey", None)  # configured again (tests): built again on first use
+    app.extensions["huey_build"] = lambda: make_huey(app, run_job)
 
 
 def make_huey(app: Flask, run_job: Callable[[int], None]) -> Huey:
     """The huey instance for this app's configuration, with the one task that runs a job."""
+    from huey import MemoryHuey, SqliteHuey
+
     url = app.config["JOBS_URL"]
     immediate = app.config["JOBS_IMMEDIATE"]
     if url.startswith(("redis://", "rediss://", "unix://")):
@@ -37,10 +54,16 @@ def make_huey(app: Flask, run_job: Callable[[int], None]) -> Huey:
 
 
 def huey() -> Huey:
-    return current_app.extensions["huey"]
+    extensions = current_app.extensions
+    if "huey" not in extensions:
+        with _building:
+            if "huey" not in extensions:
+                extensions["huey_build"]()
+    return extensions["huey"]
 
 
 def enqueue(job_id: int) -> None:
+    huey()
     current_app.extensions["huey_run_job"](job_id)
 
 

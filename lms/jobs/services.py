@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.jobs.models import Job, JobState
-from lms.jobs.queue import enqueue, get_progress, make_huey
+from lms.jobs.queue import enqueue, get_progress, init_queue
 from lms.jobs.runner import run_job
 from lms.jobs.tasks import HANDLERS
 from lms.models import utcnow
@@ -21,7 +21,7 @@ PUBLIC_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def init_app(app: Flask) -> None:
-    make_huey(app, lambda job_id: run_job(job_id, HANDLERS))
+    init_queue(app, lambda job_id: run_job(job_id, HANDLERS))
 
 
 def start_job(owner, kind: str, payload: dict, return_to: str, total: int = 0,

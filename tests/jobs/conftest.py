@@ -5,6 +5,7 @@ import re
 import pytest
 
 from lms.extensions import db
+from lms.jobs.queue import huey as job_queue
 from lms.jobs.services import init_app
 from tests.certificates.conftest import (  # noqa: F401 (fixtures)
     certify,
@@ -37,7 +38,7 @@ def sqlite_queue(app, tmp_path):
     waits until a worker takes it."""
     app.config.update(JOBS_IMMEDIATE=False, JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}")
     init_app(app)
-    return app.extensions["huey"]
+    return job_queue()
 
 
 def job_url(response) -> str:
