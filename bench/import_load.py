@@ -88,6 +88,25 @@ def start_worker(url: str, instance: Path) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
 
 
+def wait_for_backlog(url: str, limit: float = 600.0) -> int:
+    """Let the worker finish the jobs earlier steps queued (their programme exports): the
+    scenario measures what one import does to trainees, not a backlog. Returns how many."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    waiting = "SELECT COUNT(*) FROM job WHERE state IN ('queued', 'running')"
+    with engine.connect() as connection:
+        backlog = connection.execute(sa.text(waiting)).scalar_one()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if not connection.execute(sa.text(waiting)).scalar_one():
+                break
+        time.sleep(0.5)
+    engine.dispose()
+    return backlog
+
+
 def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
             clients: int = 20, surveys: int = SURVEYS) -> dict:
     """Trainee latency while the import job runs; the worker must already be running."""

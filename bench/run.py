@@ -210,6 +210,8 @@ def run(args) -> dict:
         print(f"trainees while a {surveys:,}-survey import runs as a background job…", flush=True)
         worker = import_load.start_worker(url, server.instance_path)
         try:
+            backlog = import_load.wait_for_backlog(url)
+            print(f"  first the {backlog} job(s) earlier steps queued", flush=True)
             load = import_load.measure(server.port, url, seeded.staff[0], context.paced,
                                        context.lessons[1], surveys=surveys)
         finally:
