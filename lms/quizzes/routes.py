@@ -14,16 +14,12 @@ from lms.progress.states import PhaseState
 from lms.quizzes.blueprint import bp
 from lms.quizzes.models import (
     DONT_KNOW_LABEL,
-    LIKERT_LABELS,
-    NOT_APPLICABLE_LABEL,
-    PRACTICE_BANDS,
-    PRACTICE_NOT_APPLICABLE_LABEL,
     Phase,
 )
+from lms.quizzes.pages import survey_page
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
-    draft_answers,
     items_for,
     knowledge_review,
     pages,
@@ -120,21 +116,12 @@ def take(enrolment_id: int, phase: str):
             missing = error.items
         else:
             return done
-    answers = draft_answers(enrolment, phase)
-    numbers = {item.id: n for n, item in enumerate(items, start=1)}
-    item_pages = {item.id: p for p, group in enumerate(survey_pages, start=1) for item in group}
-    return render_template(
-        "quizzes/take.html", enrolment=enrolment, phase=phase, version=version,
-        title=Phase(phase).title, items=page_items, page=page, page_count=len(survey_pages),
-        answers=answers, numbers=numbers, item_pages=item_pages, missing=missing,
-        answered=sum(1 for i in items if i.id in answers), total=len(items),
-        likert_labels=LIKERT_LABELS, not_applicable_label=NOT_APPLICABLE_LABEL,
-        dont_know_label=DONT_KNOW_LABEL, practice_labels=PRACTICE_BANDS,
-        practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL,
-        code_elements=ELEMENTS if enrolment.cohort.anonymous else (), code_error=code_error,
+    return survey_page(
+        enrolment, phase, version, items, survey_pages, page, missing,
         page_url=lambda number: url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
                                         page=number),
-        autosave_url=url_for("quizzes.autosave", enrolment_id=enrolment.id, phase=phase)), \
+        autosave_url=url_for("quizzes.autosave", enrolment_id=enrolment.id, phase=phase),
+        code_elements=ELEMENTS if enrolment.cohort.anonymous else (), code_error=code_error), \
         422 if missing or code_error else 200
 
 
