@@ -12,21 +12,27 @@
   var lang = document.documentElement.lang;
   var SAVED = lang === "vi" ? "Đã lưu" : "Saved";
   var OFFLINE = lang === "vi" ? "Chưa lưu được — sẽ thử lại khi có mạng" : "Not saved yet — will retry when online";
+  var SAVING = lang === "vi" ? "Đang lưu…" : "Saving…";
 
   // Survey: save each answer as soon as it is chosen; retry what failed when back online.
   document.querySelectorAll("form[data-autosave-url]").forEach(function (form) {
     var status = form.querySelector(".save-status");
     var pending = {};
+    var sending = 0;  // "Saved" only once every answer sent has been stored, not the first
     function flush() {
       var names = Object.keys(pending);
       if (!names.length) return;
       var body = new FormData();
       names.forEach(function (n) { body.append(n, pending[n]); });
+      sending += 1;
+      show(status, SAVING);
       post(form.dataset.autosaveUrl, body).then(function (result) {
-        names.forEach(function (n) { delete pending[n]; });
+        sending -= 1;
+        names.forEach(function (n) { if (pending[n] === body.get(n)) delete pending[n]; });
         // Closed by the facilitator meanwhile: the answer is kept, and the trainee is told why.
-        show(status, result.paused ? result.message : SAVED);
-      }).catch(function () { show(status, OFFLINE); });
+        if (result.paused) show(status, result.message);
+        else if (!sending) show(status, SAVED);
+      }).catch(function () { sending -= 1; show(status, OFFLINE); });
     }
     form.addEventListener("change", function (e) {
       if (e.target.name && e.target.name.indexOf("item-") === 0) {
