@@ -22,14 +22,13 @@ from lms.permissions import public
 from lms.privacy.sgic import ELEMENTS, CodeError, programme_secret
 from lms.progress.clock import today
 from lms.quizzes.models import Phase
-from lms.quizzes.pages import survey_page
+from lms.quizzes.pages import answers_from_form, survey_page
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
     items_for,
     pages,
     save_draft,
-    valid_value,
 )
 
 PHASE_PATH = "<any(pre, post, 'follow-1', 'follow-2'):phase>"
@@ -115,15 +114,6 @@ def anonymous_start(code: str, phase: str):
                            code_error=code_error), 422 if code_error else 200
 
 
-def _answers_from_form(items) -> dict[int, int]:
-    answers = {}
-    for item in items:
-        value = valid_value(item, request.form.get(f"item-{item.id}"))
-        if value is not None:
-            answers[item.id] = value
-    return answers
-
-
 def _respondent_or_start(cohort, phase: str):
     respondent = _respondent(cohort, phase)
     if respondent is None or respondent.code_full is None:
@@ -148,7 +138,7 @@ def anonymous_survey(code: str, phase: str):
     version = cohort_version(cohort)
     items = items_for(enrolment, phase, version)
     if request.method == "POST" and not is_open:
-        save_draft(enrolment, phase, _answers_from_form(items))  # keep what the page carries
+        save_draft(enrolment, phase, answers_from_form(items))  # keep what the page carries
         db.session.commit()
     if not is_open:
         return _not_open(cohort, phase)
@@ -157,7 +147,7 @@ def anonymous_survey(code: str, phase: str):
     page_items = survey_pages[page - 1] if survey_pages else []
     missing = []
     if request.method == "POST":
-        save_draft(enrolment, phase, _answers_from_form(page_items))
+        save_draft(enrolment, phase, answers_from_form(page_items))
         action = request.form.get("action", "next")
         if action != "submit":
             db.session.commit()
@@ -202,7 +192,7 @@ def anonymous_autosave(code: str, phase: str):
         return {"saved": 0, "error": _("This survey is not open.")}, 409
     if respondent.response_id is not None:
         return {"saved": 0, "submitted": True}
-    saved = save_draft(respondent.enrolment, phase, _answers_from_form(
+    saved = save_draft(respondent.enrolment, phase, answers_from_form(
         items_for(respondent.enrolment, phase, cohort_version(cohort))))
     db.session.commit()
     return {"saved": saved}

@@ -3,7 +3,7 @@ set of answer labels, whichever route serves it."""
 
 from collections.abc import Callable
 
-from flask import render_template
+from flask import render_template, request
 
 from lms.quizzes.models import (
     DONT_KNOW_LABEL,
@@ -13,7 +13,7 @@ from lms.quizzes.models import (
     PRACTICE_NOT_APPLICABLE_LABEL,
     Phase,
 )
-from lms.quizzes.services import draft_answers
+from lms.quizzes.services import draft_answers, valid_value
 
 
 def survey_page(enrolment, phase: str, version, items: list, survey_pages: list[list],
@@ -34,3 +34,13 @@ def survey_page(enrolment, phase: str, version, items: list, survey_pages: list[
         practice_not_applicable_label=PRACTICE_NOT_APPLICABLE_LABEL,
         code_elements=code_elements, code_error=code_error, page_url=page_url,
         autosave_url=autosave_url)
+
+
+def answers_from_form(items) -> dict[int, int]:
+    """The valid answers the posted page holds for these items (blank or bad ones left out)."""
+    answers = {}
+    for item in items:
+        value = valid_value(item, request.form.get(f"item-{item.id}"))
+        if value is not None:
+            answers[item.id] = value
+    return answers

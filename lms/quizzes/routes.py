@@ -16,7 +16,7 @@ from lms.quizzes.models import (
     DONT_KNOW_LABEL,
     Phase,
 )
-from lms.quizzes.pages import survey_page
+from lms.quizzes.pages import answers_from_form, survey_page
 from lms.quizzes.services import (
     AlreadySubmitted,
     MissingAnswers,
@@ -27,7 +27,6 @@ from lms.quizzes.services import (
     save_draft,
     submit_survey,
     subscale_profile,
-    valid_value,
     version_for,
 )
 
@@ -40,15 +39,6 @@ def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
     if enrolment is None or enrolment.user_id != current_user.id:
         abort(404)  # someone else's survey: do not even confirm it exists
     return enrolment
-
-
-def _answers_from_form(items) -> dict[int, int]:
-    answers = {}
-    for item in items:
-        value = valid_value(item, request.form.get(f"item-{item.id}"))
-        if value is not None:
-            answers[item.id] = value
-    return answers
 
 
 def _identification_code(enrolment) -> dict[str, str] | None:
@@ -76,7 +66,7 @@ def take(enrolment_id: int, phase: str):
     if state == PhaseState.PAUSED and request.method == "POST":
         # Closed by the facilitator while this page was open: keep what it carries.
         version = version_for(enrolment, phase)
-        save_draft(enrolment, phase, _answers_from_form(items_for(enrolment, phase, version)))
+        save_draft(enrolment, phase, answers_from_form(items_for(enrolment, phase, version)))
         db.session.commit()
     if state != PhaseState.OPEN:
         return render_template("quizzes/not_open.html", enrolment=enrolment, phase=Phase(phase),
@@ -88,7 +78,7 @@ def take(enrolment_id: int, phase: str):
     page_items = survey_pages[page - 1] if survey_pages else []
     missing, code_error = [], None
     if request.method == "POST":
-        save_draft(enrolment, phase, _answers_from_form(page_items))
+        save_draft(enrolment, phase, answers_from_form(page_items))
         action = request.form.get("action", "next")
         if action != "submit":
             db.session.commit()
@@ -135,7 +125,7 @@ def autosave(enrolment_id: int, phase: str):
         return {"saved": 0, "submitted": True}
     if not state.accepts_answers:
         return {"saved": 0, "error": _("This survey is not open.")}, 409
-    saved = save_draft(enrolment, phase, _answers_from_form(items_for(enrolment, phase)))
+    saved = save_draft(enrolment, phase, answers_from_form(items_for(enrolment, phase)))
     db.session.commit()
     if state == PhaseState.PAUSED:
         # Kept, and the trainee is told why the survey cannot be finished now.
