@@ -16,7 +16,7 @@ from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
 
-CONTENT_TABLES = ("module", "lesson", "survey_version", "survey_item")
+CONTENT_TABLES = ("module", "lesson", "toolkit_version", "survey_version", "survey_item")
 PASSWORD = "correct horse"
 
 

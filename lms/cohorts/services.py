@@ -127,10 +127,9 @@ def enrol(cohort: Cohort, user) -> Enrolment:
     return enrolment
 
 
-def active_enrolments(user, with_modules: bool = False,
-                      with_follow_ups: bool = False) -> list[Enrolment]:
+def active_enrolments(user, with_follow_ups: bool = False) -> list[Enrolment]:
     """The trainee's enrolments in cohorts that are not closed, newest first, with their cohort
-    and its gates (with_modules: and its modules with their lessons) in the same query.
+    and its gates in the same query.
     with_follow_ups: closed cohorts that scheduled a follow-up wave count too (the trainee
     still has a survey to come back to)."""
     if not getattr(user, "id", None):
@@ -141,9 +140,6 @@ def active_enrolments(user, with_modules: bool = False,
             select(PhaseGate.cohort_id).where(PhaseGate.opens_on.is_not(None))))
     cohort = contains_eager(Enrolment.cohort)
     options = [cohort.joinedload(Cohort.phase_gates)]
-    if with_modules:
-        options.append(cohort.joinedload(Cohort.modules).joinedload(CohortModule.module)
-                       .joinedload(Module.lessons))
     return list(db.session.scalars(
         select(Enrolment).join(Cohort).where(Enrolment.user_id == user.id, current,
                                              Cohort.historical.is_(False))

@@ -18,7 +18,19 @@ class Bilingual:
         return getattr(self, f"{field}_{lang}", None) or getattr(self, f"{field}_vi")
 
 
-class Module(Bilingual, db.Model):
+class ModuleTraits(Bilingual):
+    """What a module row and its in-memory copy (lms.modules.toolkit) both answer."""
+
+    @property
+    def audience_list(self) -> list[str]:
+        return self.audiences.split(",")
+
+    @property
+    def minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+
+class Module(ModuleTraits, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)  # the stable ID in the files
     folder: Mapped[str] = mapped_column(String(120))
@@ -37,13 +49,6 @@ class Module(Bilingual, db.Model):
         primaryjoin="and_(Module.id == Lesson.module_id, Lesson.archived == False)",  # noqa: E712
         viewonly=True)
 
-    @property
-    def audience_list(self) -> list[str]:
-        return self.audiences.split(",")
-
-    @property
-    def minutes(self) -> int:
-        return sum(lesson.minutes for lesson in self.lessons)
 
 
 class Lesson(Bilingual, db.Model):
@@ -65,6 +70,14 @@ class Lesson(Bilingual, db.Model):
     archived: Mapped[bool] = mapped_column(default=False)
 
     module: Mapped[Module] = relationship()
+
+
+class ToolkitVersion(db.Model):
+    """One row whose `version` changes whenever a module or lesson row is written (see
+    lms.modules.toolkit): each process compares it with the toolkit it keeps in memory."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
 
 
 class LessonProgress(db.Model):

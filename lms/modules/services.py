@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import utcnow
+from lms.modules import toolkit  # noqa: F401  (its flush hook versions every toolkit write)
 from lms.modules.content import LANGUAGES, parse_toolkit, render_blocks, render_markdown
 from lms.modules.models import Lesson, LessonProgress, Module, Reflection
 from lms.signals import lesson_completed
@@ -96,7 +97,8 @@ _BLOCKS_MAX = 4000
 
 def lesson_blocks(lesson: Lesson, lang: str | None = None) -> list:
     """The lesson's blocks in `lang` (default: the page's language), from the process cache when
-    the lesson has a content version; otherwise read from the database."""
+    the lesson has a content version; otherwise read from the database. `lesson`: a Lesson or
+    a ToolkitLesson (lms.modules.toolkit), which carries no blocks."""
     lang = lang if lang in LANGUAGES else current_language()
     if not lesson.content_version:
         return lesson.text("blocks", lang)
@@ -105,7 +107,9 @@ def lesson_blocks(lesson: Lesson, lang: str | None = None) -> list:
     if blocks is None:
         if len(_BLOCKS) >= _BLOCKS_MAX:
             _BLOCKS.clear()
-        blocks = _BLOCKS[key] = lesson.text("blocks", lang)
+        vi, en = db.session.execute(select(Lesson.blocks_vi, Lesson.blocks_en)
+                                    .where(Lesson.id == lesson.id)).one()
+        blocks = _BLOCKS[key] = (en if lang == "en" else None) or vi
     return blocks
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -21,7 +22,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    inspect,
     literal,
     null,
     select,
@@ -33,18 +33,13 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortModule, Enrolment
 from lms.extensions import db
-from lms.modules.models import LessonProgress, Module
+from lms.modules.models import LessonProgress, ToolkitVersion
+from lms.modules.toolkit import Toolkit, ToolkitLesson, ToolkitModule, toolkit
 from lms.progress.clock import today
 from lms.progress.states import CertificateState, Completion, Missing, ModuleAccess, PhaseState
 from lms.quizzes.models import DraftAnswer, Phase, SurveyResponse, SurveyVersion
 
 # --- The rules ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LessonFacts:
-    id: int
-    required: bool
 
 
 def module_completion(lessons: list, completed: set[int],
@@ -100,7 +95,7 @@ def phase_state(phase: Phase, enrolment: Enrolment, *, submitted: bool, draft_st
     return PhaseState.OPEN
 
 
-def module_access(cohort: Cohort, cohort_module: CohortModule, pre: PhaseState) -> ModuleAccess:
+def module_access(cohort: Cohort, cohort_module, pre: PhaseState) -> ModuleAccess:
     """Modules wait for the pre-survey (unless it is done, waived or there is none to answer),
     then, in a facilitator-paced cohort, for the facilitator to unlock them."""
     if not (pre.settled or pre == PhaseState.NOT_DONE):
@@ -117,7 +112,7 @@ def module_access(cohort: Cohort, cohort_module: CohortModule, pre: PhaseState) 
 class ModuleStep:
     """One module of a cohort, for one trainee."""
 
-    module: Module
+    module: ToolkitModule
     required: bool  # the cohort requires it for the survey after the training and certificate
     access: ModuleAccess
     completion: Completion
@@ -252,8 +247,8 @@ def certificate_state(certificates: list[bool], rule: Eligibility) -> Certificat
 
 @dataclass
 class _Facts:
-    cohort_modules: dict[int, list[CohortModule]] = field(default_factory=lambda: defaultdict(list))
-    lessons: dict[int, list[LessonFacts]] = field(default_factory=lambda: defaultdict(list))
+    cohort_modules: dict[int, list[_CohortModule]] = field(default_factory=lambda: defaultdict(list))
+    lessons: dict[int, list[ToolkitLesson]] = field(default_factory=lambda: defaultdict(list))
     completed: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     visited: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     responses: dict[tuple[int, str], tuple] = field(default_factory=dict)
@@ -261,6 +256,17 @@ class _Facts:
     certificates: dict[int, list[bool]] = field(default_factory=lambda: defaultdict(list))
     last_viewed: dict[int, dict[int, object]] = field(default_factory=lambda: defaultdict(dict))
     instrument: bool = False
+    toolkit: Toolkit | None = None
+
+
+class _CohortModule(NamedTuple):
+    """A module of a cohort: the cohort's choices (lms.cohorts.models.CohortModule)."""
+
+    cohort_id: int
+    module_id: int
+    position: int
+    required: bool
+    unlocked: bool
 
 
 @dataclass(frozen=True)
@@ -276,10 +282,12 @@ def _percent(correct: int | None, total: int | None) -> float | None:
 
 @cache
 def _facts_query():
-    """Lesson progress, survey responses, drafts, certificates and whether an instrument exists,
-    as one UNION ALL: columns (kind, owner, lesson, phase, source, n1, n2, at). Built once per
-    process (parameters `user_ids`, `enrolment_ids`), compiled once per dialect."""
+    """Lesson progress, survey responses, drafts, certificates, whether an instrument exists, the
+    toolkit's version and the cohorts' modules, as one UNION ALL: columns (kind, owner, lesson,
+    phase, source, n1, n2, at). Built once per process (parameters `user_ids`, `enrolment_ids`,
+    `cohort_ids`), compiled once per dialect."""
     user_ids = bindparam("user_ids", expanding=True)
+    cohort_ids = bindparam("cohort_ids", expanding=True)
     enrolment_ids = bindparam("enrolment_ids", expanding=True)
     none_int, none_str = cast(null(), Integer), cast(null(), String)
     none_at = cast(null(), LessonProgress.last_viewed_at.type)
@@ -291,7 +299,8 @@ def _facts_query():
         select(literal("r"), SurveyResponse.enrolment_id, none_int, SurveyResponse.phase,
                SurveyResponse.source, SurveyResponse.knowledge_correct,
                SurveyResponse.knowledge_total, none_at)
-        .where(SurveyResponse.enrolment_id.in_(enrolment_ids)),
+        .where(SurveyResponse.enrolment_id.in_(enrolment_ids),
+               SurveyResponse.archived.is_(False)),  # an undone import's surveys are not done
         select(literal("d"), DraftAnswer.enrolment_id, none_int, DraftAnswer.phase, none_str,
                none_int, none_int, none_at).distinct()
         .where(DraftAnswer.enrolment_id.in_(enrolment_ids)),
@@ -300,34 +309,26 @@ def _facts_query():
         .where(Certificate.enrolment_id.in_(enrolment_ids)),
         select(literal("i"), none_int, none_int, none_str, none_str, func.count(SurveyVersion.id),
                none_int, none_at),
+        select(literal("v"), none_int, none_int, none_str, cast(ToolkitVersion.version, String),
+               none_int, none_int, none_at).where(ToolkitVersion.id == 1),
+        select(literal("m"), CohortModule.cohort_id, CohortModule.module_id, none_str, none_str,
+               CohortModule.position,
+               case((CohortModule.required, 1), else_=0) + case((CohortModule.unlocked, 2), else_=0),
+               none_at)
+        .where(CohortModule.cohort_id.in_(cohort_ids)),
     )
 
 
 def _load_facts(enrolments: list[Enrolment]) -> _Facts:
-    """Two queries: the cohorts' modules with their live lessons, then everything the
-    trainees did (see _facts_query)."""
+    """Everything the trainees did and their cohorts' modules in one query (see _facts_query);
+    the modules themselves from the toolkit in memory, for the version that query read."""
     facts = _Facts()
-    enrolment_ids = [e.id for e in enrolments]
-    user_ids = {e.user_id for e in enrolments}
-    cohort_ids = {e.cohort_id for e in enrolments}
-    cohorts = {e.cohort_id: e.cohort for e in enrolments}
-    if all("modules" not in inspect(cohort).unloaded for cohort in cohorts.values()):
-        # loaded with the enrolments (active_enrolments(with_modules=True)): ordered by position
-        cohort_modules = [cm for cohort in cohorts.values() for cm in cohort.modules
-                          if not cm.module.archived]
-    else:
-        cohort_modules = db.session.scalars(
-            select(CohortModule)
-            .options(joinedload(CohortModule.module).joinedload(Module.lessons))
-            .join(Module, Module.id == CohortModule.module_id)
-            .where(CohortModule.cohort_id.in_(cohort_ids), Module.archived.is_(False))
-            .order_by(CohortModule.cohort_id, CohortModule.position)).unique()
-    for cohort_module in cohort_modules:
-        facts.cohort_modules[cohort_module.cohort_id].append(cohort_module)
-        facts.lessons[cohort_module.module_id] = [
-            LessonFacts(lesson.id, lesson.required) for lesson in cohort_module.module.lessons]
+    parameters = {"user_ids": list({e.user_id for e in enrolments}),
+                  "enrolment_ids": [e.id for e in enrolments],
+                  "cohort_ids": list({e.cohort_id for e in enrolments})}
+    toolkit_version, cohort_modules = None, []
     for kind, owner, lesson_id, phase, source, n1, n2, at in db.session.execute(
-            _facts_query(), {"user_ids": list(user_ids), "enrolment_ids": enrolment_ids}):
+            _facts_query(), parameters):
         if kind == "p":
             facts.visited[owner].add(lesson_id)
             facts.last_viewed[owner][lesson_id] = at
@@ -339,8 +340,19 @@ def _load_facts(enrolments: list[Enrolment]) -> _Facts:
             facts.drafts.add((owner, phase))
         elif kind == "c":
             facts.certificates[owner].append(bool(n1))
+        elif kind == "v":
+            toolkit_version = source
+        elif kind == "m":
+            cohort_modules.append(_CohortModule(owner, lesson_id, n1, bool(n2 & 1), bool(n2 & 2)))
         else:
             facts.instrument = bool(n1)
+    facts.toolkit = toolkit(toolkit_version)
+    for cohort_module in sorted(cohort_modules, key=lambda cm: (cm.cohort_id, cm.position)):
+        module = facts.toolkit.modules.get(cohort_module.module_id)
+        if module is None:
+            continue  # archived
+        facts.cohort_modules[cohort_module.cohort_id].append(cohort_module)
+        facts.lessons[module.id] = list(module.lessons)
     return facts
 
 
@@ -376,7 +388,7 @@ def journeys(enrolments: list[Enrolment]) -> list[Journey]:
                 phase, state, response.source if response else None,
                 _percent(response.knowledge_correct, response.knowledge_total) if response else None,
                 cohort.wave_date(phase) if phase.is_follow_up else None)
-        modules = [ModuleStep(cm.module, cm.required,
+        modules = [ModuleStep(facts.toolkit.modules[cm.module_id], cm.required,
                               module_access(cohort, cm, phases[Phase.PRE].state),
                               *completions[cm.module_id], enrolment=enrolment)
                    for cm in facts.cohort_modules[enrolment.cohort_id]]

@@ -44,7 +44,7 @@ def merged_modules(trainee_journeys: list[Journey]) -> list[ModuleStep]:
 
 
 def trainee_modules(user: User) -> tuple[list[Journey], list[ModuleStep]]:
-    trainee_journeys = journeys(active_enrolments(user, with_modules=True, with_follow_ups=True))
+    trainee_journeys = journeys(active_enrolments(user, with_follow_ups=True))
     if not trainee_journeys:
         return [], _modules_without_cohort(user)
     return trainee_journeys, merged_modules(trainee_journeys)

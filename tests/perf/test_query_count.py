@@ -1,6 +1,7 @@
 """The trainee's two busiest pages run a bounded number of SQL statements, whatever the
 trainee has done: counted on the engine, through the app (a count, never a duration)."""
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -98,3 +99,52 @@ def test_reopening_the_latest_lesson_writes_nothing_and_resume_stays_right(clien
     assert len(writes(other)) == 2  # another lesson in between: both visits are written
     home = client.get("/").get_data(as_text=True)
     assert f'href="/lessons/{keys[0]}"' in home and f'href="/lessons/{keys[1]}"' not in home
+
+
+def _reads_the_toolkit(statement: str) -> bool:
+    return re.search(r"\b(FROM|JOIN)\s+(module|lesson)\b(?!_)", statement) is not None
+
+
+def test_the_toolkit_comes_from_memory_once_loaded(client, busy_trainee):
+    key = busy_trainee[1][2].key
+    client.get("/"), client.get(f"/lessons/{key}")  # the first requests load it
+    with counted() as statements:
+        assert client.get("/").status_code == 200
+        assert client.get(f"/lessons/{key}").status_code == 200
+        assert client.get("/modules").status_code == 200
+    assert statements and not [s for s in statements if _reads_the_toolkit(s)]
+
+
+def test_a_content_sync_changes_the_toolkit_every_page_shows(client, busy_trainee, content_copy):
+    """Titles and the required flag come from the toolkit kept in memory: a sync (even by
+    another process: the version is in the database) is seen by the next request."""
+    from lms.cli import sync_content
+
+    key = busy_trainee[1][0].key
+    client.get("/"), client.get(f"/lessons/{key}")
+    for lang in ("vi", "en"):
+        path = content_copy / lang / "modules/01-understanding-stigma/01-what-is-stigma.md"
+        text = path.read_text(encoding="utf-8")
+        title = re.search(r"^title: (.*)$", text, re.M).group(1)
+        path.write_text(text.replace(f"title: {title}", f"title: {title} (2027)", 1)
+                        .replace("required: true", "required: false", 1), encoding="utf-8")
+    sync_content(content_copy)
+    db.session.remove()  # as in another process: nothing of the sync kept in this session
+    lesson = client.get(f"/lessons/{key}").get_data(as_text=True)
+    assert "Kỳ thị là gì? (2027)</h1>" in lesson and "không bắt buộc" in lesson
+    assert "Kỳ thị là gì? (2027)" in client.get("/modules/understanding-stigma").get_data(
+        as_text=True)
+
+
+def test_archiving_a_lesson_through_the_database_is_seen_at_once(client, busy_trainee):
+    lessons = busy_trainee[1]
+    client.get("/modules")
+    before = client.get("/modules").get_data(as_text=True)
+    lesson = db.session.get(Lesson, lessons[-1].id)
+    count = len(lesson.module.lessons)
+    assert f"{count} bài" in before
+    lesson.archived = True
+    db.session.commit()
+    after = client.get("/modules").get_data(as_text=True)
+    assert f"{count - 1} bài" in after
+    assert client.get(f"/lessons/{lesson.key}").status_code == 404
