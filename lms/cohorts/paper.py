@@ -106,7 +106,7 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = 
                     + (practice_items(version, track) if follow_up else []))
     with force_locale(lang):
         labels = {"trainee_code": _("Trainee code"), "phase": _("Phase"),
-                  "before": _("Before the training"), "after": _("After the training"),
+                  "before": Phase.PRE.label, "after": Phase.POST.label,
                   "tick_one": _("Tick one box per row"), "item": _("ID"),
                   "statement": _("Statement"), "knowledge": _("Knowledge questions"),
                   "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}"),
