@@ -14,15 +14,18 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import delete, select
 
+from lms.certificates.models import Certificate
 from lms.cohorts.paper import allowed_answers
 from lms.cohorts.services import enrol, set_cohort_modules
 from lms.extensions import db
 from lms.modules.models import Module
 from lms.progress.journey import journey
+from lms.progress.matrix import completion_matrix
 from lms.progress.states import CertificateState, Completion, ModuleAccess, PhaseState
 from lms.quizzes.models import SurveyItem, SurveyVersion
 from lms.quizzes.services import items_for
 from tests.conftest import PASSWORD
+from tests.reports.helpers import html_table
 
 MODULE = "police-public-health"  # three required lessons and an optional one
 
@@ -271,3 +274,64 @@ def test_without_a_survey_instrument_nothing_waits_for_a_survey(
     assert (counts["pre"], counts["post"], counts[f"completed-{MODULE}"]) == (0, 0, 1)
     page = staff.get(f"/cohorts/{cohort.id}/certificates?lang=en").get_data(as_text=True)
     assert "Not yet eligible: 1" in page
+
+
+def test_the_report_funnel_counts_what_the_journeys_say(app, make_user, make_cohort,
+                                                        facilitator_client, answer_survey):
+    """The report counts surveys and certificates in SQL (fast over a programme); over one
+    cohort of trainees in every combination, its counts are the completion matrix's."""
+    app.config["REPORT_MIN_N"] = 1  # small counts shown: this compares, it publishes nothing
+    facilitator, staff = facilitator_client
+    module = db.session.scalar(select(Module).where(Module.key == MODULE))
+    cohort = make_cohort(facilitator=facilitator, audience="police", name="Lớp đối chiếu")
+    set_cohort_modules(cohort, [module.id], [module.id])
+    db.session.commit()
+    # (pre-survey, modules finished, post-survey): answered online, on paper, waived or not.
+    combinations = [(pre, True, post) for pre in ("online", "paper", "waived")
+                    for post in ("online", "paper", None)]
+    combinations += [(None, False, None), ("online", False, None), ("waived", False, None)]
+    enrolments = []
+    for pre, finished, post in combinations:
+        trainee = make_user("trainee", org_type="police", language="en")
+        enrolment = enrol(cohort, trainee)
+        db.session.commit()
+        enrolments.append(enrolment)
+        if pre == "waived":
+            staff.post(f"/cohorts/{cohort.id}/enrolments/{enrolment.id}/waive",
+                       data={"waived": "1"})
+        elif pre == "paper":
+            _paper(staff, cohort, enrolment, "pre")
+        elif pre == "online":
+            answer_survey(enrolment, "pre")
+        if finished:
+            browser = app.test_client()  # the trainee's own
+            browser.post("/login", data={"username": trainee.username, "password": PASSWORD})
+            for lesson in module.lessons:
+                if lesson.required:
+                    assert browser.post(f"/lessons/{lesson.key}/complete").status_code == 302
+        if post == "paper":
+            _paper(staff, cohort, enrolment, "post")
+        elif post == "online":
+            answer_survey(enrolment, "post")
+    # One certificate revoked: it no longer counts anywhere.
+    db.session.expire_all()
+    revoked = db.session.scalar(select(Certificate).where(
+        Certificate.enrolment_id.in_([e.id for e in enrolments])).limit(1))
+    assert staff.post(f"/cohorts/{cohort.id}/certificates/{revoked.code}/revoke",
+                      data={"reason": "Cấp nhầm, đã kiểm tra lại"}).status_code == 303
+    db.session.refresh(revoked)
+    assert revoked.is_revoked
+
+    db.session.expire_all()
+    totals = completion_matrix(cohort).totals()
+    matched = sum(j.phase("pre").state == PhaseState.DONE and j.phase("post").state == PhaseState.DONE
+                  for j in map(journey, enrolments))
+    assert (totals["trainees"], totals["pre"], totals["post"], matched,
+            totals["certificates"]) == (12, 7, 6, 4, 5)  # the combinations above, worked out
+    page = staff.get("/reports?lang=en").get_data(as_text=True)
+    (row,) = [r for r in html_table(page, "cohorts") if r["Cohort"] == cohort.name]
+    assert row["Enrolled"] == str(totals["trainees"])
+    assert row["Survey before done"] == str(totals["pre"])
+    assert row["Survey after done"] == str(totals["post"])
+    assert row["Both surveys (matched)"] == str(matched)
+    assert row["Certificates"] == str(totals["certificates"])
