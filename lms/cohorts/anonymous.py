@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
@@ -50,20 +49,6 @@ def anonymous_cohort(join_code: str) -> Cohort | None:
     if cohort is None or not cohort.anonymous or cohort.historical:
         return None
     return cohort
-
-
-def phase_open(cohort: Cohort, phase: Phase, today: date) -> bool:
-    """Whether the public link takes answers for this phase now: before and after the training
-    while the cohort is not closed (and, facilitator-paced, while the facilitator has it
-    open); a follow-up wave once the facilitator opens it or its scheduled date comes."""
-    if current_version() is None:
-        return False
-    if phase.is_follow_up:
-        opens_on = cohort.wave_date(phase)
-        return cohort.gate_open(phase) or (opens_on is not None and today >= opens_on)
-    if cohort.is_closed:
-        return False
-    return cohort.gate_open(phase) if cohort.facilitator_paced else True
 
 
 def cohort_version(cohort: Cohort) -> SurveyVersion | None:

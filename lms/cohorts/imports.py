@@ -19,8 +19,7 @@ from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.cohorts.services import CohortError, check_can_join, default_org_type, enrol
 from lms.extensions import db
 from lms.permissions import Permission, Role
-from lms.text import fold as fold_accents
-from lms.text import nfc
+from lms.text import fold, nfc
 from lms.uploads import UploadError, read_table
 from lms.vocab import ORG_TYPES, province_codes, province_name
 
@@ -70,9 +69,10 @@ class ImportCheck:
         return sum(row.action == action for row in self.rows)
 
 
-def fold(text) -> str:
-    """Lower-case, accent-free, single-spaced: "Tỉnh  Đồng Nai" -> "tinh dong nai"."""
-    return " ".join(fold_accents(str(text or "")).casefold().split())
+def match_key(text) -> str:
+    """lms.text.fold, case-folded and single-spaced, to match a header or a cell to a known
+    name: "Tỉnh  Đồng Nai" -> "tinh dong nai"."""
+    return " ".join(fold(str(text or "")).casefold().split())
 
 
 # --- Reading the file ----------------------------------------------------------------------
@@ -87,7 +87,7 @@ def records_from_table(table: list[list[str]]) -> list[dict]:
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
         raise UploadError(_("The file is empty."))
-    header = [fold(cell) for cell in table[0]]
+    header = [match_key(cell) for cell in table[0]]
     columns = {}
     for name, headings in HEADINGS.items():
         for index, heading in enumerate(header):
@@ -109,19 +109,19 @@ def records_from_table(table: list[list[str]]) -> list[dict]:
 # --- Checking the rows ---------------------------------------------------------------------
 
 def _org_type_lookup() -> dict[str, str]:
-    lookup = {fold(code): code for code in ORG_TYPES}
+    lookup = {match_key(code): code for code in ORG_TYPES}
     for lang in ("vi", "en"):
         with force_locale(lang):
-            lookup |= {fold(str(label)): code for code, label in ORG_TYPES.items()}
+            lookup |= {match_key(str(label)): code for code, label in ORG_TYPES.items()}
     return lookup
 
 
 def _province_lookup() -> dict[str, str]:
     lookup = {}
     for code in province_codes():
-        lookup[fold(code)] = code
+        lookup[match_key(code)] = code
         for lang in ("vi", "en"):
-            name = fold(province_name(code, lang))
+            name = match_key(province_name(code, lang))
             lookup[name] = code
             for prefix in ("thanh pho ", "tinh ", "tp "):
                 if name.startswith(prefix):
@@ -158,11 +158,11 @@ def check_records(cohort: Cohort, actor, records: list[dict]) -> ImportCheck:
             row.errors.append(_("The phone number is too long (at most %(n)s characters).",
                                 n=PHONE_LENGTH))
         raw_org = record.get("org_type", "")
-        row.org_type = org_types.get(fold(raw_org), "") if raw_org else default_org_type(cohort)
+        row.org_type = org_types.get(match_key(raw_org), "") if raw_org else default_org_type(cohort)
         if not row.org_type:
             row.errors.append(_("Unknown organisation type: %(value)s.", value=raw_org))
         raw_province = record.get("province", "")
-        row.province = provinces.get(fold(raw_province), "") if raw_province else cohort.province
+        row.province = provinces.get(match_key(raw_province), "") if raw_province else cohort.province
         if not row.province:
             row.errors.append(_("Unknown province: %(value)s.", value=raw_province))
         rows.append(row)

@@ -32,6 +32,7 @@ from lms.quizzes.models import (
 )
 from lms.quizzes.services import (
     AlreadySubmitted,
+    SurveyError,
     item_audience,
     items_for,
     practice_items,
@@ -105,7 +106,7 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = 
                     + (practice_items(version, track) if follow_up else []))
     with force_locale(lang):
         labels = {"trainee_code": _("Trainee code"), "phase": _("Phase"),
-                  "before": _("Before the training"), "after": _("After the training"),
+                  "before": Phase.PRE.label, "after": Phase.POST.label,
                   "tick_one": _("Tick one box per row"), "item": _("ID"),
                   "statement": _("Statement"), "knowledge": _("Knowledge questions"),
                   "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}"),
@@ -177,7 +178,7 @@ class GridColumn:
 class GridRow:
     enrolment: Enrolment
     items: dict[str, SurveyItem]  # the items this trainee answers, by key
-    state: str = "empty"  # done | empty | incomplete | invalid | saved
+    state: str = "empty"  # done | empty | incomplete | invalid | failed | held | saved
     values: dict[str, str] = field(default_factory=dict)  # as typed
     errors: set[str] = field(default_factory=set)
 
@@ -214,10 +215,13 @@ def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list,
     """Store every complete, valid row as a paper response (no commit); keep the others as typed.
 
     `typed` maps "cell-<enrolment id>-<item key>" to what was typed. Returns the grid
-    (columns, rows with their state) and the number of sheets saved.
+    (columns, rows with their state) and the number of sheets saved. The page is stored all
+    or nothing: if a complete row cannot be stored, none of the page's sheets is, and every
+    row keeps what was typed.
     """
     columns, rows = entry_grid(cohort, phase)
-    saved = 0
+    saved, failed = 0, False
+    page = db.session.begin_nested()
     for row in rows:
         if row.state == "done":
             continue
@@ -236,14 +240,27 @@ def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list,
             row.state = "invalid"
         elif len(answers) < len(row.items):
             row.state = "incomplete"
+        elif failed:
+            row.state = "held"  # complete, but the page is not stored
         else:
             try:
                 submit_survey(row.enrolment, phase, answers=answers, source="paper",
                               entered_by=actor)
             except AlreadySubmitted:
-                row.state = "done"  # typed by someone else meanwhile: theirs counts
+                row.state, row.values = "done", {}  # typed by someone else meanwhile: theirs counts
+            except SurveyError:
+                row.state, failed = "failed", True
             else:
                 row.state, saved = "saved", saved + 1
+    if failed:
+        page.rollback()
+        for row in rows:
+            if row.state == "saved":
+                row.state = "held"  # stored with the page or not at all
+        return columns, rows, 0
+    page.commit()
+    for row in rows:
+        if row.state == "saved":
             row.values = {}
     return columns, rows, saved
 

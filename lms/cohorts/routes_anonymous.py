@@ -10,7 +10,6 @@ from lms.cohorts.anonymous import (
     CodeTaken,
     anonymous_cohort,
     cohort_version,
-    phase_open,
     respondent_by_token,
     set_code,
     start_respondent,
@@ -21,6 +20,7 @@ from lms.extensions import db
 from lms.permissions import public
 from lms.privacy.sgic import ELEMENTS, CodeError, programme_secret
 from lms.progress.clock import today
+from lms.progress.respondents import phase_open
 from lms.quizzes.models import Phase
 from lms.quizzes.pages import answers_from_form, survey_page
 from lms.quizzes.services import (

@@ -62,7 +62,7 @@ def paper_entry(cohort_id: int, phase: str):
     if request.method == "POST":
         columns, rows, saved = enter_paper_answers(cohort, phase, request.form, current_user)
         db.session.commit()  # every complete sheet of this page, with what it earned, or none
-        waiting = [row for row in rows if row.state in ("invalid", "incomplete")]
+        waiting = [row for row in rows if row.state in ("invalid", "incomplete", "failed", "held")]
         if not waiting:
             flash(_("%(n)s sheets saved.", n=saved), "success")
             return redirect(url_for("cohorts.paper_entry", cohort_id=cohort.id, phase=phase))

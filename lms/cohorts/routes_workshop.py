@@ -16,7 +16,7 @@ from lms.cohorts.services import (
     qr_svg,
 )
 from lms.cohorts.tracking import group_results, respondents
-from lms.downloads import XLSX, download
+from lms.downloads import XLSX, download, name_part
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.permissions import Permission, require
@@ -122,5 +122,6 @@ def export_progress(cohort_id: int, fmt: str):
     audit(current_user, "export_progress", f"cohort:{cohort.id}",
           details=f"{fmt}, {len(rows)} trainees, filters {query}")
     db.session.commit()
-    return download(body, f"cohort-{cohort.id}-progress.{fmt}", mimetype)
+    name = name_part(cohort.name) or f"cohort-{cohort.id}"
+    return download(body, f"{name} - {_('Progress')}.{fmt}", mimetype)
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+
+from lms.text import fold
 
 # (name, label, kind): "letter" is one letter A-Z, "number" a number in the range given.
 ELEMENTS = (
@@ -42,8 +43,7 @@ class CodeError(ValueError):
 
 
 def _letter(value: str) -> str:
-    text = unicodedata.normalize("NFD", (value or "").strip().replace("đ", "d").replace("Đ", "D"))
-    letters = [c for c in text if c.isalpha() and unicodedata.category(c) != "Mn"]
+    letters = [c for c in fold((value or "").strip()) if c.isalpha()]
     if not letters or not letters[0].isascii():
         raise CodeError(_l("Please write one letter."))
     return letters[0].upper()

@@ -6,6 +6,7 @@ import io
 from flask_babel import gettext as _
 
 from lms.progress.matrix import Matrix, MatrixRow
+from lms.quizzes.models import Phase
 from lms.spreadsheets import safe_row
 from lms.vocab import ORG_TYPES, label, province_name
 
@@ -14,9 +15,9 @@ def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]
     """Header and rows with typed cells: numbers stay numbers, statuses are words, and no
     text (a trainee's name above all) is ever run as a formula."""
     header = [_("Full name"), _("Login name"), _("Trainee code"), _("Organisation type"),
-              _("Province or city"), _("Survey before the training"), _("Knowledge % before"),
+              _("Province or city"), Phase.PRE.title, _("Knowledge % before"),
               *[column.module.text("title") for column in matrix.columns],
-              _("Survey after the training"), _("Knowledge % after"),
+              Phase.POST.title, _("Knowledge % after"),
               *[phase.title for phase in matrix.follow_ups],
               _("Certificate of completion"), _("Progress %")]
     body = []

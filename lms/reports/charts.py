@@ -6,12 +6,13 @@ import hashlib
 import math
 import re
 import textwrap
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
+
+from lms.text import clean
 
 if TYPE_CHECKING:  # ReportLab loads with the first PDF chart, not at start-up
     from reportlab.graphics.shapes import Drawing
@@ -32,7 +33,7 @@ PAD = 12.0
 LABEL, VALUE, TICK = 14.0, 13.0, 12.0  # font sizes in viewBox units
 CHAR_EM = 0.56  # average glyph width of Noto Sans in ems, for wrapping without font metrics
 # XML 1.0 forbids most control characters; one in a label would make the page unparsable.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -337,8 +338,8 @@ def _num(v: float) -> str:
 
 
 def _clean(text: str) -> str:
-    """NFC-normalise and drop characters XML cannot carry."""
-    return _XML_BAD.sub("", unicodedata.normalize("NFC", text))
+    """lms.text.clean, and drop the characters XML cannot carry."""
+    return _XML_NONCHARACTERS.sub("", clean(text))  # XML also refuses U+FFFE and U+FFFF
 
 
 def _attrs(**kwargs: object) -> str:

@@ -10,19 +10,21 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.quizzes.models import NOT_APPLICABLE, Answer, SurveyItem, SurveyResponse, SurveyVersion
+from lms.i18n import current_language
+from lms.quizzes.models import (
+    NOT_APPLICABLE,
+    Answer,
+    Phase,
+    SurveyItem,
+    SurveyResponse,
+    SurveyVersion,
+)
 from lms.reports import figures, queries
 from lms.reports.figures import OVERALL
 from lms.reports.privacy import visible
 from lms.reports.queries import Filters
 from lms.reports.stats import item_analysis
 from lms.reports.tables import SMALL, Column, Table
-
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "vi")
 
 
 def versions_in_scope(f: Filters) -> list[SurveyVersion]:
@@ -42,7 +44,7 @@ def attitude_filters(f: Filters, versions: list[SurveyVersion]) -> Filters:
 
 
 def subscale_titles(version: SurveyVersion) -> list[tuple[str, str]]:
-    return [(s["id"], s.get(f"title_{_lang()}") or s["title_vi"])
+    return [(s["id"], s.get(f"title_{current_language()}") or s["title_vi"])
             for s in version.subscales or []]
 
 
@@ -95,8 +97,7 @@ def item_analysis_table(f: Filters, min_n: int) -> Table:
         if item.in_subscale:
             keys[item.subscale].append(item.key)
     rows, warnings = [], []
-    for phase, phase_label in (("pre", _("Before the training")),
-                               ("post", _("After the training"))):
+    for phase, phase_label in (("pre", Phase.PRE.label), ("post", Phase.POST.label)):
         answers = subscale_answers(f, phase)
         for subscale, item_keys in keys.items():
             complete = [[by_key[k] for k in item_keys]
@@ -197,8 +198,7 @@ def policy_table(f: Filters, items: dict, min_n: int) -> Table:
             cell["sum"] += n * keyed[key].score(value)
     rows = []
     for key in sorted(keyed):
-        for phase, label in (("pre", _("Before the training")),
-                             ("post", _("After the training"))):
+        for phase, label in (("pre", Phase.PRE.label), ("post", Phase.POST.label)):
             cell = tally.get((key, phase), {"n": 0, "na": 0, "sum": 0.0})
             answered = cell["n"] - cell["na"]
             info = items.get(key)

@@ -18,7 +18,7 @@ from lms.i18n import current_language
 from lms.models import utcnow
 from lms.permissions import Permission
 from lms.quizzes.instrument import current_version
-from lms.quizzes.models import SurveyVersion
+from lms.quizzes.models import Phase, SurveyVersion
 from lms.reports import charts, disclosure, figures, queries
 from lms.reports import items as report_items
 from lms.reports.figures import OVERALL, ItemInfo
@@ -228,7 +228,7 @@ def _charts(tables: dict[str, Table]) -> dict[str, charts.Chart]:
     def count(n):
         return number_text(n, "count")
 
-    before, after = _("Before the training"), _("After the training")
+    before, after = Phase.PRE.label, Phase.POST.label
     total = tables["overview"].rows[0]
     steps = [(c.label, _chart_value(total[c.key])) for c in tables["overview"].columns[2:]]
     bars = [(r["label"], *(_chart_value(r[k]) for k in (

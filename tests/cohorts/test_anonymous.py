@@ -1,5 +1,7 @@
 """Anonymous mode: the cohort switch, answering without an account, and pairing by code."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from lms.cohorts.anonymous import cohort_version
@@ -201,6 +203,31 @@ def test_a_facilitator_paced_survey_waits_for_its_gate(client, make_cohort):
     cohort.pre_survey_open = True
     db.session.commit()
     assert client.get(f"/a/{cohort.join_code}/pre").status_code == 200
+
+
+def test_the_public_link_opens_each_phase_by_the_journeys_rule(app, client, make_cohort):
+    """Before and after the training: not once the cohort is closed. A follow-up wave: on its
+    scheduled date or once the facilitator opens it, closed cohort or not. Asking stores nothing."""
+    cohort = make_cohort(anonymous=True)
+    opens_on = cohort.end_date + timedelta(days=30)
+    cohort.schedule_wave("follow-1", opens_on)
+    db.session.commit()
+    app.config["TODAY"] = (opens_on - timedelta(days=1)).isoformat()
+    assert client.get(f"/a/{cohort.join_code}/pre").status_code == 200
+    assert client.get(f"/a/{cohort.join_code}/post").status_code == 200
+    assert client.get(f"/a/{cohort.join_code}/follow-1").status_code == 409
+    cohort.status = "closed"
+    db.session.commit()
+    assert client.get(f"/a/{cohort.join_code}/pre").status_code == 409
+    assert client.get(f"/a/{cohort.join_code}/follow-1").status_code == 409
+    app.config["TODAY"] = opens_on.isoformat()
+    assert client.get(f"/a/{cohort.join_code}/follow-1").status_code == 200
+    app.config["TODAY"] = (opens_on - timedelta(days=1)).isoformat()
+    cohort.set_gate("follow-1", True)
+    db.session.commit()
+    assert client.get(f"/a/{cohort.join_code}/follow-1").status_code == 200
+    assert db.session.scalar(select(func.count(Enrolment.id))
+                             .where(Enrolment.cohort_id == cohort.id)) == 0
 
 
 # --- Pairing by code ------------------------------------------------------------------------------

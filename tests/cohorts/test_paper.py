@@ -111,6 +111,40 @@ def test_invalid_cells_keep_what_was_typed_and_save_only_complete_rows(
     assert stored == {good.id}
 
 
+def test_a_page_of_sheets_is_saved_all_or_nothing(client, auth, make_cohort, enrolments,
+                                                  monkeypatch):
+    """One sheet that cannot be stored: none of the page is, and every row keeps what was typed."""
+    from lms.cohorts import paper
+    from lms.quizzes.services import MissingAnswers
+
+    cohort = make_cohort(trainees=3)
+    # the grid lists rows by trainee code: the last one fails, after two were stored
+    first, third, second = sorted(enrolments(cohort), key=lambda e: e.trainee_code)
+    auth.login(cohort.facilitators[0])
+    form = full_row(first) | full_row(second, likert="5") | full_row(third, likert="2")
+    real_submit = paper.submit_survey
+
+    def second_fails(enrolment, *args, **kwargs):
+        if enrolment.id == second.id:
+            raise MissingAnswers([])
+        return real_submit(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(paper, "submit_survey", second_fails)
+    response = client.post(f"/cohorts/{cohort.id}/paper/pre", data=form)
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.scalars(select(SurveyResponse)).all() == []
+    page = response.text
+    for enrolment, likert in ((first, "4"), (second, "5"), (third, "2")):
+        assert f'name="cell-{enrolment.id}-A01" value="{likert}"' in page
+    assert "Saved just now" not in page
+    assert "nothing of this page was" in page
+    monkeypatch.undo()
+    assert client.post(f"/cohorts/{cohort.id}/paper/pre", data=form).status_code == 302
+    stored = {r.enrolment_id for r in db.session.scalars(select(SurveyResponse))}
+    assert stored == {first.id, second.id, third.id}
+
+
 def test_rows_already_submitted_are_read_only_without_answers(client, auth, make_cohort,
                                                                enrolments, answer_survey):
     cohort = make_cohort(trainees=2)

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from openpyxl import load_workbook
 from sqlalchemy import event, select
@@ -129,6 +130,23 @@ def test_csv_export_has_a_bom_and_vietnamese_and_is_audited(client, auth, make_c
     assert rows[1][0] == "Nguyễn Thị Hương"
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export_progress",
                                                       AuditEvent.target == f"cohort:{cohort.id}"))
+
+
+def test_the_exports_are_named_after_the_cohort_in_vietnamese_with_an_ascii_fallback(
+        client, auth, make_cohort, make_user):
+    """RFC 6266: filename* carries the UTF-8 name, filename an ASCII one for old browsers."""
+    facilitator = make_user("facilitator", language="vi")
+    cohort = make_cohort(facilitator=facilitator, name='Lớp Đà Nẵng/2026 "Công an"')
+    auth.login(facilitator)
+    response = client.get(f"/cohorts/{cohort.id}/progress.xlsx")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; ")
+    assert 'filename="lop da nang 2026 cong an - tien do.xlsx"' in disposition
+    encoded = disposition.split("filename*=", 1)[1]
+    assert encoded.startswith("UTF-8''") and encoded.isascii() and " " not in encoded
+    assert unquote(encoded.removeprefix("UTF-8''")) == "Lớp Đà Nẵng 2026 Công an - Tiến độ.xlsx"
+    assert response.headers["Cache-Control"] == "no-store, private"
 
 
 def test_xlsx_export_has_numbers_and_a_frozen_bold_header(client, auth, make_cohort,

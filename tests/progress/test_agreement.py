@@ -12,16 +12,20 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from lms.certificates.models import Certificate
 from lms.cohorts.paper import allowed_answers
 from lms.cohorts.services import enrol, set_cohort_modules
 from lms.extensions import db
 from lms.modules.models import Module
 from lms.progress.journey import journey
+from lms.progress.matrix import completion_matrix
 from lms.progress.states import CertificateState, Completion, ModuleAccess, PhaseState
+from lms.quizzes.models import SurveyItem, SurveyVersion
 from lms.quizzes.services import items_for
 from tests.conftest import PASSWORD
+from tests.reports.helpers import html_table
 
 MODULE = "police-public-health"  # three required lessons and an optional one
 
@@ -161,17 +165,173 @@ def test_every_view_agrees(case, client, auth, make_user, make_cohort, facilitat
 
 
 def test_a_historical_cohort_has_no_journey_to_take(make_user, make_cohort, answer_survey,
-                                                   client, auth):
-    cohort = make_cohort(audience="police", historical=True, status="closed")
+                                                   client, auth, facilitator_client):
+    """Imported answers only: the phase nobody answered is "not done" on every view, never
+    locked or open, and no certificate is due."""
+    facilitator, staff = facilitator_client
+    module = db.session.scalar(select(Module).where(Module.key == MODULE))
+    cohort = make_cohort(facilitator=facilitator, audience="police", historical=True,
+                         status="closed")
+    set_cohort_modules(cohort, [module.id], [module.id])
     trainee = make_user("trainee", org_type="police", language="en")
     enrolment = enrol(cohort, trainee)
     db.session.commit()
     answer_survey(enrolment, "pre", source="imported")
     state = journey(enrolment)
     assert state.phase("pre").state == PhaseState.DONE
-    assert state.phase("post").state in (PhaseState.NOT_DONE, PhaseState.LOCKED)
+    assert state.phase("post").state == PhaseState.NOT_DONE
     assert state.certificate == CertificateState.NOT_ELIGIBLE
+    row = _csv_row(staff, cohort, trainee.username)
+    assert row["Survey before the training"] == PhaseState.DONE.label
+    assert row["Survey after the training"] == PhaseState.NOT_DONE.label
+    assert row["Certificate of completion"] == CertificateState.NOT_ELIGIBLE.label
+    counts = staff.get(f"/cohorts/{cohort.id}/room/state").get_json()["counts"]
+    assert (counts["pre"], counts["post"]) == (1, 0)
+    page = staff.get(f"/cohorts/{cohort.id}/certificates?lang=en").get_data(as_text=True)
+    assert "Not yet eligible: 1" in page and "Issued: 1" not in page
     auth.login(trainee)
     assert cohort.name not in client.get("/").get_data(as_text=True)
     assert client.get(f"/surveys/{enrolment.id}/post").status_code == 200
     assert 'name="action"' not in client.get(f"/surveys/{enrolment.id}/post").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lock", [ModuleAccess.NEEDS_PRE_SURVEY, ModuleAccess.LOCKED])
+def test_a_locked_module_is_locked_on_every_view(lock, make_user, make_cohort, client, auth,
+                                                 facilitator_client, answer_survey):
+    """Self-paced before the pre-survey, or facilitator-paced before the facilitator unlocks the
+    module: the lesson is refused, completing it stores nothing, and the matrix agrees."""
+    facilitator, staff = facilitator_client
+    module = db.session.scalar(select(Module).where(Module.key == MODULE))
+    pacing = "self" if lock == ModuleAccess.NEEDS_PRE_SURVEY else "facilitator"
+    cohort = make_cohort(facilitator=facilitator, audience="police", pacing=pacing)
+    set_cohort_modules(cohort, [module.id], [module.id])
+    trainee = make_user("trainee", org_type="police", language="en")
+    enrolment = enrol(cohort, trainee)
+    db.session.commit()
+    if lock == ModuleAccess.LOCKED:
+        staff.post(f"/cohorts/{cohort.id}/pacing", data={"action": "open-pre"})
+        answer_survey(enrolment, "pre")
+    lesson = next(lesson for lesson in module.lessons if lesson.required)
+    auth.login(trainee)
+
+    assert journey(enrolment).modules[0].access == lock
+    page = client.get(f"/lessons/{lesson.key}")
+    assert page.status_code == 302
+    where = f"/surveys/{enrolment.id}/pre" if lock == ModuleAccess.NEEDS_PRE_SURVEY else "/modules"
+    assert page.headers["Location"].split("?")[0].endswith(where)
+    client.post(f"/lessons/{lesson.key}/complete")
+    db.session.expire_all()
+    assert journey(enrolment).modules[0].completion == Completion.NOT_STARTED
+    row = _csv_row(staff, cohort, trainee.username)
+    assert row[module.title_en] == Completion.NOT_STARTED.label
+    counts = staff.get(f"/cohorts/{cohort.id}/room/state").get_json()["counts"]
+    assert counts[f"completed-{MODULE}"] == 0
+
+    if lock == ModuleAccess.NEEDS_PRE_SURVEY:
+        answer_survey(enrolment, "pre")
+    else:
+        staff.post(f"/cohorts/{cohort.id}/pacing", data={"action": "unlock",
+                                                          "module_id": module.id})
+    db.session.expire_all()
+    assert journey(enrolment).modules[0].access == ModuleAccess.OPEN
+    assert client.get(f"/lessons/{lesson.key}").status_code == 200
+
+
+def test_without_a_survey_instrument_nothing_waits_for_a_survey(
+        make_user, make_cohort, client, auth, facilitator_client):
+    """No instrument loaded: no survey can be answered, so none is open or blocks a module;
+    both phases are "not done", and the certificate, which needs the post-survey, is not due."""
+    db.session.execute(delete(SurveyItem))
+    db.session.execute(delete(SurveyVersion))
+    db.session.commit()
+    facilitator, staff = facilitator_client
+    module = db.session.scalar(select(Module).where(Module.key == MODULE))
+    cohort = make_cohort(facilitator=facilitator, audience="police")
+    set_cohort_modules(cohort, [module.id], [module.id])
+    trainee = make_user("trainee", org_type="police", language="en")
+    enrolment = enrol(cohort, trainee)
+    db.session.commit()
+    auth.login(trainee)
+    for lesson in module.lessons:
+        if lesson.required:
+            assert client.post(f"/lessons/{lesson.key}/complete").status_code == 302
+
+    db.session.expire_all()
+    state = journey(enrolment)
+    assert state.modules[0].access == ModuleAccess.OPEN
+    assert state.modules[0].completion == Completion.COMPLETED
+    assert state.phase("pre").state == state.phase("post").state == PhaseState.NOT_DONE
+    assert state.certificate == CertificateState.NOT_ELIGIBLE
+    for phase in ("pre", "post"):
+        survey = client.get(f"/surveys/{enrolment.id}/{phase}")
+        assert 'name="action"' not in survey.get_data(as_text=True)
+    row = _csv_row(staff, cohort, trainee.username)
+    assert row["Survey before the training"] == PhaseState.NOT_DONE.label
+    assert row["Survey after the training"] == PhaseState.NOT_DONE.label
+    assert row[module.title_en] == Completion.COMPLETED.label
+    assert row["Certificate of completion"] == CertificateState.NOT_ELIGIBLE.label
+    counts = staff.get(f"/cohorts/{cohort.id}/room/state").get_json()["counts"]
+    assert (counts["pre"], counts["post"], counts[f"completed-{MODULE}"]) == (0, 0, 1)
+    page = staff.get(f"/cohorts/{cohort.id}/certificates?lang=en").get_data(as_text=True)
+    assert "Not yet eligible: 1" in page
+
+
+def test_the_report_funnel_counts_what_the_journeys_say(app, make_user, make_cohort,
+                                                        facilitator_client, answer_survey):
+    """The report counts surveys and certificates in SQL (fast over a programme); over one
+    cohort of trainees in every combination, its counts are the completion matrix's."""
+    app.config["REPORT_MIN_N"] = 1  # small counts shown: this compares, it publishes nothing
+    facilitator, staff = facilitator_client
+    module = db.session.scalar(select(Module).where(Module.key == MODULE))
+    cohort = make_cohort(facilitator=facilitator, audience="police", name="Lớp đối chiếu")
+    set_cohort_modules(cohort, [module.id], [module.id])
+    db.session.commit()
+    # (pre-survey, modules finished, post-survey): answered online, on paper, waived or not.
+    combinations = [(pre, True, post) for pre in ("online", "paper", "waived")
+                    for post in ("online", "paper", None)]
+    combinations += [(None, False, None), ("online", False, None), ("waived", False, None)]
+    enrolments = []
+    for pre, finished, post in combinations:
+        trainee = make_user("trainee", org_type="police", language="en")
+        enrolment = enrol(cohort, trainee)
+        db.session.commit()
+        enrolments.append(enrolment)
+        if pre == "waived":
+            staff.post(f"/cohorts/{cohort.id}/enrolments/{enrolment.id}/waive",
+                       data={"waived": "1"})
+        elif pre == "paper":
+            _paper(staff, cohort, enrolment, "pre")
+        elif pre == "online":
+            answer_survey(enrolment, "pre")
+        if finished:
+            browser = app.test_client()  # the trainee's own
+            browser.post("/login", data={"username": trainee.username, "password": PASSWORD})
+            for lesson in module.lessons:
+                if lesson.required:
+                    assert browser.post(f"/lessons/{lesson.key}/complete").status_code == 302
+        if post == "paper":
+            _paper(staff, cohort, enrolment, "post")
+        elif post == "online":
+            answer_survey(enrolment, "post")
+    # One certificate revoked: it no longer counts anywhere.
+    db.session.expire_all()
+    revoked = db.session.scalar(select(Certificate).where(
+        Certificate.enrolment_id.in_([e.id for e in enrolments])).limit(1))
+    assert staff.post(f"/cohorts/{cohort.id}/certificates/{revoked.code}/revoke",
+                      data={"reason": "Cấp nhầm, đã kiểm tra lại"}).status_code == 303
+    db.session.refresh(revoked)
+    assert revoked.is_revoked
+
+    db.session.expire_all()
+    totals = completion_matrix(cohort).totals()
+    matched = sum(j.phase("pre").state == PhaseState.DONE and j.phase("post").state == PhaseState.DONE
+                  for j in map(journey, enrolments))
+    assert (totals["trainees"], totals["pre"], totals["post"], matched,
+            totals["certificates"]) == (12, 7, 6, 4, 5)  # the combinations above, worked out
+    page = staff.get("/reports?lang=en").get_data(as_text=True)
+    (row,) = [r for r in html_table(page, "cohorts") if r["Cohort"] == cohort.name]
+    assert row["Enrolled"] == str(totals["trainees"])
+    assert row["Survey before done"] == str(totals["pre"])
+    assert row["Survey after done"] == str(totals["post"])
+    assert row["Both surveys (matched)"] == str(matched)
+    assert row["Certificates"] == str(totals["certificates"])
