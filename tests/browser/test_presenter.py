@@ -58,6 +58,17 @@ def test_presenter_console_opens_the_survey_with_nothing_personal_on_screen(
     assert console.locator("button[value=close-pre]").is_visible()
     assert console.locator("[data-count=joined]").inner_text() == "1"
 
+    # Readable from the back of a room: a large QR, fully on the projected screen without
+    # scrolling, and a join code in large type.
+    console.evaluate("window.scrollTo(0, 0)")
+    qr = console.locator(".qr svg").bounding_box()
+    assert qr["width"] >= 400
+    assert qr["x"] >= 0 and qr["x"] + qr["width"] <= 1280
+    assert qr["y"] >= 0 and qr["y"] + qr["height"] <= 720
+    code_size = console.locator(".join-code").evaluate(
+        "element => parseFloat(getComputedStyle(element).fontSize)")
+    assert code_size >= 48
+
     # The trainee's waiting page reloads by itself once the survey is open.
     trainee_page.locator("a[href$='/pre']").wait_for(timeout=20_000)
     html = console.content()
