@@ -61,7 +61,7 @@ def test_three_filter_tracker(staff, tracker_cohorts, order):
     assert "Not shown: these trainees differ by fewer than 5 people" in page
 
 
-def test_a_fourth_filter_that_isolates_no_one_is_still_shown(staff, tracker_cohorts):
+def test_three_filters_that_isolate_no_one_are_all_shown(staff, tracker_cohorts):
     x = tracker_cohorts.id
     for query in (f"cohort={x}", f"cohort={x}&org_type=police", "org_type=ngo"):
         # X's NGO workers (5) + the victim + Z (10): every part of it is 5 or more
