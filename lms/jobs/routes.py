@@ -33,7 +33,18 @@ def show(public_id: str):
     done, total = job_progress(job)
     return render_template("jobs/job.html", job=job, state=job.job_state, done=done, total=total,
                            title=TITLES[job.kind], state_label=STATES[job.job_state],
-                           error=ERRORS.get(job.error or "", ERRORS["failed"]))
+                           error=_error(job))
+
+
+def _error(job) -> str:
+    """Why a failed job stopped, with its figures (a date, a number) filled in."""
+    message = str(ERRORS.get(job.error or "", ERRORS["failed"]))
+    if job.error in ERRORS and isinstance(job.outcome, dict):
+        try:
+            return message % job.outcome
+        except (KeyError, TypeError, ValueError):
+            return str(ERRORS["failed"])
+    return message
 
 
 @bp.get("/jobs/<public_id>.json")

@@ -23,15 +23,22 @@ ERRORS = {
     "import_changed": _l("The data changed since the preview (for example, another import "
                          "was made). Nothing was imported. Please upload the file again."),
     "no_certificates": _l("No certificates have been issued in this cohort yet."),
+    "research_overlap": _l(
+        "Not exported: these trainees differ by fewer than %(n)s people from a file you "
+        "exported on %(date)s, so comparing the two files would reveal individual answers. "
+        "Export the same trainees again, or wait until at least %(n)s more have answered."),
 }
 
 
 class JobError(Exception):
-    """The job cannot be done; key is one of ERRORS."""
+    """The job cannot be done; key is one of ERRORS, whose %(name)s places are filled from
+    outcome. `keep` is called after what the job wrote is dropped, and what it adds (an
+    audit event of the refusal) is committed with the failure."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, outcome: dict | None = None,
+                 keep: Callable[[], None] | None = None):
         super().__init__(key)
-        self.key = key
+        self.key, self.outcome, self.keep = key, outcome, keep
 
 
 class Progress:
@@ -64,7 +71,7 @@ def run_job(job_id: int, handlers: dict[str, Handler]) -> None:
         try:
             handlers[job.kind](job, Progress(job))
         except JobError as error:
-            _fail(job_id, attempt, error.key)
+            _fail(job_id, attempt, error.key, error.outcome, error.keep)
         except Exception:
             current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
             _fail(job_id, attempt, "failed")
@@ -89,9 +96,12 @@ def _mark(job_id: int, attempt: int, **values) -> bool:
     return marked.rowcount == 1
 
 
-def _fail(job_id: int, attempt: int, key: str) -> None:
+def _fail(job_id: int, attempt: int, key: str, outcome: dict | None = None,
+          keep: Callable[[], None] | None = None) -> None:
     db.session.rollback()  # nothing the job wrote is kept
-    _mark(job_id, attempt, state=JobState.FAILED, error=key, payload=None)
+    if keep is not None:
+        keep()
+    _mark(job_id, attempt, state=JobState.FAILED, error=key, payload=None, outcome=outcome)
     db.session.commit()
 
 

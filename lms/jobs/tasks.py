@@ -85,12 +85,23 @@ def report_export(job: Job, progress: Progress) -> None:
 
 def research_export(job: Job, progress: Progress) -> None:
     """The de-identified respondent-level CSV, audited with its purpose."""
-    from lms.reports.exports import CSV_MIMETYPE, research_csv
+    from flask_babel import format_date
 
-    payload = job.payload
+    from lms.reports.exports import CSV_MIMETYPE, ExportRefused, research_csv
+
+    payload, owner = job.payload, _owner(job)
     progress(0, 1)
-    data, rows = research_csv(payload_filters(payload["filters"]), payload["k"])
-    audit(_owner(job), "research_export", "reports", reason=payload["purpose"],
+    try:
+        data, rows = research_csv(payload_filters(payload["filters"]), payload["k"],
+                                  viewer_id=owner.id)
+    except ExportRefused as refused:
+        since = refused.verdict.since
+        raise JobError("research_overlap", outcome={
+            "n": payload["k"], "date": format_date(since, "medium") if since else "?"},
+            keep=lambda: audit(owner, "research_export_refused", "reports",
+                               reason=payload["purpose"],
+                               details=f"overlap; {payload['audit']}"[:2000])) from None
+    audit(owner, "research_export", "reports", reason=payload["purpose"],
           details=f"rows={rows}; {payload['audit']}"[:2000])
     job.result, job.result_mimetype = data, CSV_MIMETYPE
     job.result_name = f"research-data-{date.today().isoformat()}.csv"

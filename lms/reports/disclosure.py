@@ -118,7 +118,8 @@ class Guard:
 
     def check(self, members: frozenset[int], quantities, larger=()) -> Verdict:
         verdict = disclosure.check(members, self.min_n, larger=larger, quantities=quantities,
-                                   viewer_id=self.viewer_id, history=self.viewer_id is not None)
+                                   viewer_id=self.viewer_id, history=self.viewer_id is not None,
+                                   pending=self.released)
         if verdict:
             self.released.append((members, tuple(quantities)))
         return verdict

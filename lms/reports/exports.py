@@ -19,6 +19,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from lms.privacy.anonymity import k_anonymise
+from lms.privacy.disclosure import RESEARCH, RESEARCH_PHASES, check_rows, record
 from lms.quizzes.models import Answer, SurveyItem, SurveyResponse, SurveyVersion
 from lms.reports import queries
 from lms.reports.queries import Filters
@@ -194,8 +195,20 @@ def report_xlsx(report: Report) -> bytes:
 NOT_APPLICABLE_CELL = "n/a"  # a policy item answered "not my role / not applicable"
 
 
-def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
+class ExportRefused(Exception):
+    """The file would let its reader pick out fewer than k trainees against an earlier file."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.reason)
+        self.verdict = verdict
+
+
+def research_csv(f: Filters, k: int = 5, viewer_id: int | None = None) -> tuple[bytes, int]:
     """One row per survey answered, keyed scores by item; returns (file, rows).
+
+    With a viewer, the file is first checked against the files they were already given
+    (lms.privacy.disclosure.check_rows; ExportRefused if it fails), then its trainees are
+    written to the release log.
 
     Trainees and cohorts appear only as pseudonyms: an HMAC of their id with a random salt
     made for this export and then forgotten, so IDs are stable within the file and cannot be
@@ -238,6 +251,17 @@ def research_csv(f: Filters, k: int = 5) -> tuple[bytes, int]:
              "cohort", "audience", "province", "org_type")), r.phase, r.source, r.number,
              people[r.enrolment_id]["period"], *(scores[r.id].get(key, "") for key in keys)]
             for r in responses if r.enrolment_id in people]
+    if viewer_id is not None:
+        units = {RESEARCH: frozenset(people)}
+        for r in responses:
+            if r.enrolment_id in people:
+                units.setdefault(RESEARCH_PHASES[r.phase], set()).add(r.enrolment_id)
+        units = {category: frozenset(members) for category, members in units.items()}
+        verdict = check_rows(units, k, viewer_id)
+        if not verdict:
+            raise ExportRefused(verdict)
+        for category, members in units.items():
+            record(members, (category,), viewer_id)
     rows.sort(key=lambda row: (row[0], row[5] != "pre"))  # random order, pre before post
     out = io.StringIO()
     writer = csv.writer(out)

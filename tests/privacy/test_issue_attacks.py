@@ -141,3 +141,27 @@ def test_the_promise_is_true_in_both_languages(client, auth, enrolment, lang, tr
     client.get(f"/lang/{lang}")
     join = client.get("/join").text
     assert 'href="/privacy"' in join and false_word not in _text(join).lower()
+
+
+@pytest.mark.parametrize("lang, true_word, false_word", [
+    ("en", "confidential", "anonymous"), ("vi", "bảo mật", "ẩn danh")])
+def test_the_promise_is_true_for_a_signed_in_trainee_of_an_anonymous_cohort(
+        client, auth, make_cohort, make_user, lang, true_word, false_word):
+    """The cohort takes answers without accounts too, but this trainee's survey is kept with
+    their account: the code section must not call it anonymous."""
+    from lms.cohorts.services import enrol
+    from lms.extensions import db
+
+    cohort = make_cohort(anonymous=True)
+    trainee = make_user("trainee", org_type="police")
+    enrolment = enrol(cohort, trainee)
+    db.session.commit()
+    assert enrolment.user_id == trainee.id
+    auth.login(trainee)
+    client.get(f"/lang/{lang}")
+    first = client.get(f"/surveys/{enrolment.id}/pre").text
+    last = client.get(f"/surveys/{enrolment.id}/pre?page=99").text
+    assert 'name="sgic-' in last  # the page with the personal code
+    for page in (first, last):
+        assert true_word in _text(page).lower() and false_word not in _text(page).lower()
+    assert ("kept with your account" if lang == "en" else "lưu cùng tài khoản") in last
