@@ -133,20 +133,25 @@ def test_reminders_reach_those_who_have_not_answered_once(app, client, auth, smt
 
 
 def test_a_job_started_again_emails_nobody_twice(app, client, auth, smtp_server, wave_cohort):
-    """A restarted worker runs the job's handler again: the reminders already written stop it."""
-    from lms.jobs.models import Job
-    from lms.jobs.tasks import follow_up_reminders
+    """A worker stopped before the job was marked done: at its restart the job runs again
+    (lms.jobs.runner.recover), and the reminders written with each batch stop every email."""
+    from sqlalchemy import update
 
-    cohort, enrolments = wave_cohort
+    from lms.jobs.models import Job, JobState
+    from lms.jobs.runner import recover
+
+    cohort, _enrolments = wave_cohort
     auth.login(cohort.facilitators[0])
-    job_page = client.get(_send(client, cohort).location)
-    assert job_page.status_code == 200
+    assert client.get(_send(client, cohort).location).status_code == 200
     assert len(smtp_server.take()) == 2
-    job = db.session.scalar(select(Job).where(Job.kind == "follow_up_reminders"))
-    job.payload = {"cohort_id": cohort.id, "phase": "follow-1"}
-    with app.test_request_context("/"):
-        follow_up_reminders(job, lambda done, total: None)
+    db.session.execute(update(Job).values(state=JobState.RUNNING, outcome=None,
+                                          payload={"cohort_id": cohort.id, "phase": "follow-1"}))
+    db.session.commit()
+    assert recover() == 1  # queued again, and run at once (immediate mode)
     assert smtp_server.take() == {}
+    job = db.session.scalar(select(Job).where(Job.kind == "follow_up_reminders"))
+    db.session.refresh(job)
+    assert job.state == JobState.DONE
     assert job.outcome["already"] == 2 and job.outcome["sent"] == 0
 
 
