@@ -159,6 +159,8 @@ class Reminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
     phase: Mapped[str] = mapped_column(String(20))
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None: claimed by a job that stopped before the mail server took the email (sent again)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("enrolment_id", "phase"),)

@@ -1,11 +1,11 @@
-"""Follow-up reminders: an email to every trainee of a cohort who has not answered a wave yet,
-sent by a background job (kind "follow_up_reminders").
+"""Follow-up reminders: an email to every trainee of a cohort who may answer a wave and has
+not yet, sent by a background job (kind "follow_up_reminders").
 
-Each trainee is reminded at most once per wave: a `Reminder` row is written, under its unique
-(enrolment, wave), in the same transaction as the batch of emails it stands for, and the
-batch is committed as soon as its emails are handed over. A restarted job, a second click or
-two jobs at once find those rows and email nobody twice. Unlike other jobs, this one commits
-batch by batch: an email once sent cannot be taken back by a rollback.
+Each trainee is reminded at most once per wave. A batch first claims its trainees (a
+`Reminder` row under the unique (enrolment, wave)) and commits, then talks to the mail server
+outside any transaction (trainees' writes never wait on it), then records what was sent and
+commits again. A second click or a second job finds the claims; a job restarted after a crash
+sends again only to claims it never confirmed: better one reminder twice than none.
 
 The email says nothing sensitive: no answers, and a neutral "training follow-up survey"
 wording, in the trainee's language."""
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.cohorts.models import Cohort, Enrolment, Reminder
 from lms.extensions import db
 from lms.mail import Mailer
+from lms.models import utcnow
 from lms.progress.clock import today
 from lms.progress.journey import cohort_journeys
 from lms.progress.states import PhaseState
@@ -57,7 +58,8 @@ def reminders_due(cohort: Cohort, phase: str, on: date | None = None) -> bool:
 def wave_reminders(cohort: Cohort) -> list[WaveReminders]:
     counts = dict(db.session.execute(
         select(Reminder.phase, func.count()).join(Enrolment, Enrolment.id == Reminder.enrolment_id)
-        .where(Enrolment.cohort_id == cohort.id).group_by(Reminder.phase)).all())
+        .where(Enrolment.cohort_id == cohort.id, Reminder.sent_at.is_not(None))
+        .group_by(Reminder.phase)).all())
     on = today()
     return [WaveReminders(phase, cohort.wave_date(phase), reminders_due(cohort, phase, on),
                           counts.get(phase.value, 0))
@@ -105,42 +107,47 @@ def reminder_email(enrolment: Enrolment, phase: Phase, opens_on: date) -> tuple[
 
 def send_reminders(cohort: Cohort, phase: str,
                    progress: Callable[[int, int], None]) -> dict[str, int]:
-    """Email every trainee of the cohort who has not answered the wave, once. Returns the
-    counts shown on the job's page: sent, skipped (no email address), already reminded,
-    failed (refused by the mail server; never named), and total."""
+    """Email every trainee of the cohort who may answer the wave (the survey after the training
+    done) and has not, once. Returns the counts shown on the job's page: sent, skipped (no
+    email address), already reminded, failed (refused by the mail server; never named), total."""
     wave = Phase(phase)
     opens_on = cohort.wave_date(wave)
-    pending = [j.enrolment for j in cohort_journeys(cohort)
-               if wave in j.phases and j.phases[wave].state != PhaseState.DONE]
-    reminded = set(db.session.scalars(
-        select(Reminder.enrolment_id).where(
-            Reminder.phase == wave.value,
-            Reminder.enrolment_id.in_([e.id for e in pending] or [0]))))
+    pending = [j.enrolment for j in cohort_journeys(cohort) if wave in j.phases
+               and j.phases[wave].state not in (PhaseState.DONE, PhaseState.LOCKED)]
+    claims = {r.enrolment_id: r for r in db.session.scalars(select(Reminder).where(
+        Reminder.phase == wave.value,
+        Reminder.enrolment_id.in_([e.id for e in pending] or [0])))}
     outcome = {"sent": 0, "skipped": 0, "already": 0, "failed": 0, "total": len(pending)}
     to_send = []
     for enrolment in pending:
-        if enrolment.id in reminded:
+        claim = claims.get(enrolment.id)
+        if claim is not None and claim.sent_at is not None:
             outcome["already"] += 1
         elif not (enrolment.user.active and "@" in (enrolment.user.email or "")):
             outcome["skipped"] += 1
         else:
-            to_send.append(enrolment)
+            to_send.append((enrolment, claim))
     done = len(pending) - len(to_send)
     progress(done, len(pending))
     for batch in _chunks(to_send, BATCH):
-        messages = [(enrolment, *reminder_email(enrolment, wave, opens_on))
-                    for enrolment in batch]
+        messages = []
+        for enrolment, claim in batch:
+            claim = claim or _claim(enrolment, wave.value)
+            if claim is None:
+                outcome["already"] += 1  # claimed by another job meanwhile
+                continue
+            messages.append((claim, enrolment.user.email.strip(),
+                             *reminder_email(enrolment, wave, opens_on)))
+        db.session.commit()  # the claims: a short write, before the mail server is reached
         with Mailer() as mailer:
-            for enrolment, subject, body in messages:
-                claim = _claim(enrolment, wave.value)
-                if claim is None:
-                    outcome["already"] += 1
-                elif mailer.send(enrolment.user.email.strip(), subject, body):
+            for claim, address, subject, body in messages:
+                if mailer.send(address, subject, body):
+                    claim.sent_at = utcnow()
                     outcome["sent"] += 1
                 else:
                     outcome["failed"] += 1
                     db.session.delete(claim)  # not reminded: a later click tries again
-                done += 1
+        done += len(batch)
         progress(done, len(pending))
-        db.session.commit()  # the batch's reminders, with the job's progress
+        db.session.commit()  # what was sent, with the job's progress
     return outcome

@@ -21,7 +21,8 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('enrolment_id', sa.Integer(), nullable=False),
         sa.Column('phase', sa.String(length=20), nullable=False),
-        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['enrolment_id'], ['enrolment.id'], ),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('enrolment_id', 'phase'))

@@ -196,3 +196,42 @@ def test_only_the_cohorts_facilitators_and_staff_may_send(app, client, auth, mak
     auth.login(make_user("staff", language="en"))
     assert "/jobs/" in _send(client, cohort).location
     assert len(smtp_server.take()) == 2
+
+
+def test_a_trainee_who_cannot_answer_the_wave_yet_gets_no_reminder(
+        client, auth, smtp_server, make_cohort, make_user, answer_survey):
+    """The follow-up stays locked until the survey after the training is done: no email
+    leading to a locked page."""
+    cohort = make_cohort()
+    set_cohort_modules(cohort, [], [])
+    ready = enrol(cohort, make_user("trainee", email="ready@example.org"))
+    not_yet = enrol(cohort, make_user("trainee", email="notyet@example.org"))
+    db.session.commit()
+    answer_survey(ready, "pre"), answer_survey(ready, "post"), answer_survey(not_yet, "pre")
+    cohort.schedule_wave("follow-1", date.today() + timedelta(days=3))
+    db.session.commit()
+    auth.login(cohort.facilitators[0])
+    job_page = client.get(_send(client, cohort).location).get_data(as_text=True)
+    assert _counts(job_page)["sent"] == 1
+    assert set(smtp_server.take()) == {"ready@example.org"}
+
+
+def test_claims_are_committed_before_the_mail_server_is_reached(
+        app, client, auth, smtp_server, wave_cohort, monkeypatch):
+    """Trainees' writes never wait on the mail server: when it is reached, this batch's
+    claims are already committed (another connection sees them) and the write is over."""
+    from lms import mail
+
+    cohort, _ = wave_cohort
+    seen = []
+    send = mail.Mailer.send
+
+    def send_and_look(self, *args):
+        with db.engine.connect() as other:  # another connection, as another request's
+            seen.append(other.scalar(select(func.count()).select_from(Reminder)))
+        return send(self, *args)
+
+    monkeypatch.setattr(mail.Mailer, "send", send_and_look)
+    auth.login(cohort.facilitators[0])
+    client.get(_send(client, cohort).location)
+    assert seen and all(count == 3 for count in seen)  # the batch's three claims, committed
