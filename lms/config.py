@@ -104,6 +104,14 @@ class Config:
     # report export of at most this many named cohorts. Anything larger becomes a job.
     JOBS_DIRECT_CERTIFICATES = int(os.environ.get("JOBS_DIRECT_CERTIFICATES", "20"))
     JOBS_DIRECT_COHORTS = int(os.environ.get("JOBS_DIRECT_COHORTS", "1"))
+    # Email (follow-up reminders), sent with smtplib. Without MAIL_SERVER nothing is emailed:
+    # the follow-up page points to the printed come-back slips instead.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)  # STARTTLS after connecting
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")  # blank: MAIL_USERNAME
     TESTING = False
 
     @classmethod
@@ -125,3 +133,4 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 (a method name, not a password)
     JOBS_IMMEDIATE = True  # a job runs inside the request that starts it: deterministic tests
+    MAIL_SERVER = ""  # no email unless a test starts its own SMTP server

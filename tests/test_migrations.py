@@ -145,5 +145,7 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                 assert connection.scalar(text("SELECT COUNT(*) FROM job")) == 0
             if revision == "cf4455023940":  # the toolkit held gets a version at once
                 assert connection.scalar(text("SELECT COUNT(*) FROM toolkit_version")) == 1
+            if revision == "d5f7a9b1c3e5":  # follow-up reminders: a new, empty table
+                assert connection.scalar(text("SELECT COUNT(*) FROM reminder")) == 0
         db.engine.dispose()
     assert after == before  # every table is still there, with every row

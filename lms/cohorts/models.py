@@ -150,3 +150,17 @@ class AnonymousRespondent(db.Model):
 
     cohort: Mapped[Cohort] = relationship()
     enrolment: Mapped[Enrolment] = relationship()
+
+
+class Reminder(db.Model):
+    """A follow-up reminder emailed to a trainee for one wave: at most one per enrolment and
+    wave, so a restarted job or a second click never emails anyone twice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    phase: Mapped[str] = mapped_column(String(20))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None: claimed by a job that stopped before the mail server took the email (sent again)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("enrolment_id", "phase"),)

@@ -39,8 +39,10 @@ from lms.cohorts.services import (
 )
 from lms.extensions import db
 from lms.i18n import current_language
+from lms.mail import mail_configured
 from lms.modules.services import active_modules
 from lms.permissions import Permission, public, require
+from lms.progress.reminders import wave_reminders
 from lms.progress.trainee import waiting_state
 from lms.text import nfc
 from lms.vocab import province_choices
@@ -142,7 +144,8 @@ def show(cohort_id: int):
     return render_template("cohorts/show.html", cohort=cohort, enrolments=roster(cohort),
                            join_url=join_url(cohort), status_labels=STATUS_LABELS,
                            anonymous_urls=anonymous_urls(cohort),
-                           pacing_labels=PACING_LABELS)
+                           pacing_labels=PACING_LABELS, waves=wave_reminders(cohort),
+                           mail_ready=mail_configured())
 
 
 @bp.post("/cohorts/<int:cohort_id>/status")

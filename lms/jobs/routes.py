@@ -17,6 +17,7 @@ TITLES = {
     "report_export": _l("Report export"),
     "research_export": _l("De-identified data for researchers"),
     "historical_import": _l("Historical import"),
+    "follow_up_reminders": _l("Follow-up reminders by email"),
 }
 STATES = {
     JobState.QUEUED: _l("Waiting to start"),

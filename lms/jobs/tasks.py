@@ -131,9 +131,18 @@ def historical_import(job: Job, progress: Progress) -> None:
     progress(summary["rows"], summary["rows"])
 
 
+def follow_up_reminders(job: Job, progress: Progress) -> None:
+    """Email the trainees who have not answered a follow-up wave (lms/progress/reminders.py)."""
+    from lms.progress.reminders import send_reminders
+
+    cohort = db.session.get(Cohort, job.payload["cohort_id"])
+    job.outcome = send_reminders(cohort, job.payload["phase"], progress)
+
+
 HANDLERS: dict[str, Handler] = {
     "certificate_zip": certificate_zip,
     "report_export": report_export,
     "research_export": research_export,
     "historical_import": historical_import,
+    "follow_up_reminders": follow_up_reminders,
 }
