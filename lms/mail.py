@@ -3,12 +3,15 @@ MAIL_PASSWORD, MAIL_USE_TLS and MAIL_FROM. Without MAIL_SERVER, email is not set
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-from email.message import EmailMessage
-from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from flask import current_app
+
+if TYPE_CHECKING:
+    import smtplib
+
+# smtplib and the email package are imported by the methods that send: app servers that never
+# send mail do not load them (the reminders job runs in the jobs worker).
 
 TIMEOUT = 20  # seconds to wait for the mail server on each step
 
@@ -40,6 +43,9 @@ class Mailer:
         self.smtp: smtplib.SMTP | None = None
 
     def connect(self) -> None:
+        import smtplib
+        import ssl
+
         smtp = smtplib.SMTP(self.server, self.port, timeout=TIMEOUT)
         try:
             if self.use_tls:
@@ -52,6 +58,8 @@ class Mailer:
         self.smtp = smtp
 
     def __enter__(self) -> Mailer:
+        import smtplib
+
         try:
             self.connect()
         except (smtplib.SMTPException, OSError):
@@ -60,6 +68,8 @@ class Mailer:
         return self
 
     def __exit__(self, *exc) -> None:
+        import smtplib
+
         if self.smtp is not None:
             try:
                 self.smtp.quit()
@@ -68,6 +78,10 @@ class Mailer:
             self.smtp = None
 
     def send(self, to: str, subject: str, body: str) -> bool:
+        import smtplib
+        from email.message import EmailMessage
+        from email.utils import make_msgid
+
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)

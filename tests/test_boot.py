@@ -9,7 +9,8 @@ import textwrap
 
 from lms.config import ROOT
 
-HEAVY = ("numpy", "scipy", "statsmodels", "reportlab", "PIL", "openpyxl", "huey", "redis")
+HEAVY = ("numpy", "scipy", "statsmodels", "reportlab", "PIL", "openpyxl", "huey", "redis",
+         "smtplib")
 
 SCRIPT = textwrap.dedent("""
     import json, sys
