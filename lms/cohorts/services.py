@@ -3,10 +3,11 @@
 import hashlib
 import re
 import secrets
+from functools import cache
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User, audit
@@ -134,16 +135,22 @@ def active_enrolments(user, with_follow_ups: bool = False) -> list[Enrolment]:
     still has a survey to come back to)."""
     if not getattr(user, "id", None):
         return []
+    return list(db.session.scalars(_active_enrolments_query(with_follow_ups),
+                                   {"user_id": user.id}).unique())
+
+
+@cache
+def _active_enrolments_query(with_follow_ups: bool):
+    # Built once per process: every trainee page runs it (parameter `user_id`).
     current = Cohort.status != "closed"
     if with_follow_ups:
         current = or_(current, Cohort.id.in_(
             select(PhaseGate.cohort_id).where(PhaseGate.opens_on.is_not(None))))
-    cohort = contains_eager(Enrolment.cohort)
-    options = [cohort.joinedload(Cohort.phase_gates)]
-    return list(db.session.scalars(
-        select(Enrolment).join(Cohort).where(Enrolment.user_id == user.id, current,
-                                             Cohort.historical.is_(False))
-        .options(*options).order_by(Enrolment.joined_at.desc())).unique())
+    return (select(Enrolment).join(Cohort)
+            .where(Enrolment.user_id == bindparam("user_id"), current,
+                   Cohort.historical.is_(False))
+            .options(contains_eager(Enrolment.cohort).joinedload(Cohort.phase_gates))
+            .order_by(Enrolment.joined_at.desc()))
 
 
 # --- Joining -------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.extensions import db
 from lms.i18n import current_language
@@ -152,12 +153,29 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _reflections_json(dialect: str, user, lesson: Lesson):
-    """The trainee's reflections on the lesson as one JSON object {block key: answer}."""
+@cache
+def _visit_statements(dialect: str):
+    """(read, upsert) for visit_lesson, built once per process and dialect (parameters
+    `user_id`, `lesson_id`, `now`): the trainee's completion of the lesson and their
+    reflections on it as one JSON object {block key: answer}."""
+    user_id, lesson_id = bindparam("user_id"), bindparam("lesson_id")
     answers = (func.json_object_agg if dialect == "postgresql" else func.json_group_object)(
         Reflection.block_key, Reflection.answer)
-    return select(answers).where(Reflection.user_id == user.id,
-                                 Reflection.lesson_id == lesson.id).scalar_subquery()
+    reflections = select(answers).where(Reflection.user_id == user_id,
+                                        Reflection.lesson_id == lesson_id).scalar_subquery()
+    read = select(LessonProgress.completed_at, reflections).where(
+        LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = bindparam("now", type_=LessonProgress.last_viewed_at.type)
+    upsert = (insert(LessonProgress).values(user_id=user_id, lesson_id=lesson_id,
+                                            last_viewed_at=now)
+              .on_conflict_do_update(index_elements=["user_id", "lesson_id"],
+                                     set_={"last_viewed_at": now})
+              .returning(LessonProgress.completed_at, reflections))
+    return read, upsert
 
 
 def visit_lesson(user, lesson: Lesson, last_viewed: dict[int, datetime] | None = None
@@ -172,24 +190,14 @@ def visit_lesson(user, lesson: Lesson, last_viewed: dict[int, datetime] | None =
         progress = record_visit(user, lesson)
         db.session.flush()
         return progress.completed_at, reflections_for(user, lesson)
-    reflections = _reflections_json(dialect, user, lesson)
+    read, upsert = _visit_statements(dialect)
+    now = utcnow()
     seen = (last_viewed or {}).get(lesson.id)
-    if seen is not None and seen == max(last_viewed.values()) \
-            and utcnow() - _aware(seen) < VISIT_REFRESH:
-        statement = select(LessonProgress.completed_at, reflections).where(
-            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    else:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        now = utcnow()
-        statement = (
-            insert(LessonProgress).values(user_id=user.id, lesson_id=lesson.id, last_viewed_at=now)
-            .on_conflict_do_update(index_elements=["user_id", "lesson_id"],
-                                   set_={"last_viewed_at": now})
-            .returning(LessonProgress.completed_at, reflections))
-    completed_at, answers = db.session.execute(statement).one()
+    recent = seen is not None and seen == max(last_viewed.values()) \
+        and now - _aware(seen) < VISIT_REFRESH
+    completed_at, answers = db.session.execute(
+        read if recent else upsert,
+        {"user_id": user.id, "lesson_id": lesson.id, "now": now}).one()
     if isinstance(answers, str):
         answers = json.loads(answers)
     return completed_at, dict(answers or {})
