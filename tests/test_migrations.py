@@ -61,7 +61,18 @@ def _seed_every_table(connection, rows_per_table: int = 2) -> dict[str, int]:
     from each column's type, foreign keys pointing at the same row number of their table."""
     from datetime import UTC, date, datetime
 
-    from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, String, Text, insert
+    from sqlalchemy import (
+        JSON,
+        Boolean,
+        Date,
+        DateTime,
+        Integer,
+        LargeBinary,
+        MetaData,
+        String,
+        Text,
+        insert,
+    )
 
     metadata = MetaData()
     metadata.reflect(connection)
@@ -86,6 +97,8 @@ def _seed_every_table(connection, rows_per_table: int = 2) -> dict[str, int]:
                     row[column.name] = date(2026, 1, n)
                 elif isinstance(kind, JSON):
                     row[column.name] = []
+                elif isinstance(kind, LargeBinary):
+                    row[column.name] = str(n).encode()
                 elif isinstance(kind, String | Text):
                     length = getattr(kind, "length", None) or 20
                     row[column.name] = f"{column.name[:length - 2]}{n}"[-length:]
@@ -130,5 +143,8 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                     "SELECT count(*) FROM cohort WHERE anonymous_certificates")) == 0
             if revision == "b2bc64b20261":  # background jobs: a new, empty table
                 assert connection.scalar(text("SELECT COUNT(*) FROM job")) == 0
+            if revision == "a7e1c9d3f5b8":  # imports made before chunks were all complete
+                assert connection.scalar(text(
+                    "SELECT COUNT(*) FROM import_batch WHERE complete")) == 2
         db.engine.dispose()
     assert after == before  # every table is still there, with every row
