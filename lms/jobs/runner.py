@@ -3,7 +3,8 @@
 A job runs only from "queued": a second copy of its task (re-enqueued after a restart, or a
 double delivery) finds it taken and does nothing. The job's writes, its audit event and its
 state are one transaction, so a crash before the commit leaves nothing, and a job that
-committed is never run again."""
+committed is never run again. (The historical import commits chunks out of sight on the way,
+and makes them live in that last transaction: lms/jobs/tasks.py historical_import.)"""
 
 from collections.abc import Callable
 

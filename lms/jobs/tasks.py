@@ -169,8 +169,8 @@ def historical_import(job: Job, progress: Progress) -> None:
 
 
 def _discard(batch_id: int, job_id: int, attempt: int) -> None:
-    """Delete a failed run's chunks. Should that fail too, they stay out of sight, and are
-    deleted when this job runs again."""
+    """Delete a failed run's chunks. Should that fail too, they stay archived in an unfinished
+    batch: in no report, list or count."""
     from lms.reports.importer import discard_import
 
     try:

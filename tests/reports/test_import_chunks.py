@@ -195,3 +195,28 @@ def test_a_worker_stopped_after_the_first_chunk_shows_nothing_and_its_rerun_impo
     data = {"batch": str(batch.id)} | ({"csrf_token": token} if token else {})
     assert client.post("/reports/imports/archive", data=data).status_code == 302
     assert imported_in_report(app) == 0
+
+
+def test_a_run_overtaken_by_a_restarted_worker_after_a_chunk_leaves_one_import(
+        app, client, staff, small_chunks, sqlite_queue):  # noqa: F811
+    url = job_url(confirm(client, upload(client, to_csv(history_rows()))))
+    overtaken = []
+
+    def worker_restarts(done, total):
+        if done == 4 and not overtaken:  # the first run's first chunk is committed
+            overtaken.append(True)
+            with app.app_context():  # the restarted worker queues the job again and runs it
+                assert recover() == 1
+                assert work(sqlite_queue) == 1
+
+    small_chunks.append(worker_restarts)
+    assert work(sqlite_queue) == 1  # the first run goes on, then stops: the job is not its own
+    db.session.expire_all()
+    job = db.session.scalar(select(Job))
+    assert job.state == JobState.DONE and job.attempts == 2
+    assert counts() == ONCE
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "historical_import")) == 1
+    assert imported_in_report(app) == 6
+    assert "Imported 12 surveys of 6 trainees." in client.get(url).get_data(as_text=True)
