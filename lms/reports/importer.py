@@ -440,9 +440,17 @@ def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str
 class _Writer:
     """What the chunks of one import share: its cohorts, trainees and enrolments so far."""
 
-    def __init__(self, plan: ImportPlan, version: SurveyVersion, actor, batch: ImportBatch):
-        self.plan, self.version_id, self.actor, self.batch_id = plan, version.id, actor, batch.id
+    def __init__(self, plan: ImportPlan, version: SurveyVersion, actor):
+        """Everything read up front, before the first write holds the write lock: the
+        placeholder trainees and the cohorts of earlier imports, with their enrolments."""
+        self.plan, self.version_id, self.actor_id = plan, version.id, actor.id
+        self.batch_id: int | None = None
+        # Plain values: a commit expires the ORM objects, and reading them again would mean
+        # one query per item while a chunk holds the lock.
         self.items = {item.key: item for item in importable_items(version)}
+        self.item_ids = {key: item.id for key, item in self.items.items()}
+        self.kinds = {key: item.kind for key, item in self.items.items()}
+        self.scores: dict[tuple[str, int], int | None] = {}
         self.users = _existing_users({row.username for row in plan.rows})
         self.cohorts: dict[tuple, int] = {}
         self.enrolled: dict[tuple[int, int], int] = {}
@@ -450,35 +458,38 @@ class _Writer:
         self.ends: dict[tuple, date] = {}
         for row in plan.rows:
             self.ends[row.cohort_key] = max(self.ends.get(row.cohort_key, row.date), row.date)
+            if row.cohort_key in self.cohorts or (cohort := _historical_cohort(row)) is None:
+                continue
+            self.cohorts[row.cohort_key] = cohort.id
+            self.codes[cohort.id] = set(db.session.scalars(
+                select(Enrolment.trainee_code).where(Enrolment.cohort_id == cohort.id)))
+            self.enrolled |= {(cohort.id, user_id): enrolment_id
+                              for enrolment_id, user_id in db.session.execute(
+                                  select(Enrolment.id, Enrolment.user_id)
+                                  .where(Enrolment.cohort_id == cohort.id))}
 
     def cohort(self, row: ImportRow) -> int:
         """The row's historical cohort: an earlier import's, or made (closed) by the chunk
         with its first trainee, so that a chunk rolled back or discarded takes it along."""
         if row.cohort_key not in self.cohorts:
-            cohort = _historical_cohort(row)
-            if cohort is None:
-                cohort = Cohort(name=row.cohort_name, audience=row.audience,
-                                province=row.province, start_date=row.start_date,
-                                end_date=max(self.ends[row.cohort_key], row.start_date),
-                                status="closed", historical=True, join_code=unique_join_code(),
-                                pre_survey_open=False, created_by_id=self.actor.id)
-                db.session.add(cohort)
-                db.session.flush()
-                self.codes[cohort.id] = set()
-            else:
-                self.codes[cohort.id] = set(db.session.scalars(
-                    select(Enrolment.trainee_code).where(Enrolment.cohort_id == cohort.id)))
-                self.enrolled |= {(cohort.id, user_id): enrolment_id
-                                  for enrolment_id, user_id in db.session.execute(
-                                      select(Enrolment.id, Enrolment.user_id)
-                                      .where(Enrolment.cohort_id == cohort.id))}
-            self.cohorts[row.cohort_key] = cohort.id
+            cohort = Cohort(name=row.cohort_name, audience=row.audience,
+                            province=row.province, start_date=row.start_date,
+                            end_date=max(self.ends[row.cohort_key], row.start_date),
+                            status="closed", historical=True, join_code=unique_join_code(),
+                            pre_survey_open=False, created_by_id=self.actor_id)
+            db.session.add(cohort)
+            db.session.flush()
+            self.cohorts[row.cohort_key], self.codes[cohort.id] = cohort.id, set()
         return self.cohorts[row.cohort_key]
+
+    def score(self, key: str, value: int) -> int | None:
+        if (key, value) not in self.scores:
+            self.scores[(key, value)] = self.items[key].score(value)
+        return self.scores[(key, value)]
 
     def write(self, rows: list[ImportRow]) -> None:
         """One chunk: its new trainees and enrolments, then its surveys (archived, so in no
         report, list or count yet), their link to the batch and their answers."""
-        items = self.items
         new_users = {}
         for row in rows:
             if row.username not in self.users and row.username not in new_users:
@@ -511,13 +522,13 @@ class _Writer:
                                   list(new_enrolments.values()))}
         responses = []
         for row in rows:
-            knowledge = [k for k in row.answers if items[k].kind == "knowledge"]
+            knowledge = [k for k in row.answers if self.kinds[k] == "knowledge"]
             responses.append({
                 "enrolment_id": self.enrolled[(self.cohort(row), self.users[row.username])],
                 "phase": row.phase, "version_id": self.version_id, "source": "imported",
-                "submitted_at": _noon(row.date), "entered_by_id": self.actor.id,
+                "submitted_at": _noon(row.date), "entered_by_id": self.actor_id,
                 "archived": True, "knowledge_total": len(knowledge) or None,
-                "knowledge_correct": sum(items[k].score(row.answers[k]) for k in knowledge)
+                "knowledge_correct": sum(self.score(k, row.answers[k]) for k in knowledge)
                 if knowledge else None})
         # One survey per enrolment and phase (checked), so that pair finds its new id.
         response_ids = {(enrolment_id, phase): response_id
@@ -531,7 +542,7 @@ class _Writer:
             for (enrolment_id, _phase), response_id in response_ids.items()])
         db.session.execute(insert(Answer), [
             {"response_id": response_ids[(response["enrolment_id"], row.phase)],
-             "item_id": items[key].id, "value": value, "score": items[key].score(value)}
+             "item_id": self.item_ids[key], "value": value, "score": self.score(key, value)}
             for response, row in zip(responses, rows, strict=True)
             for key, value in row.answers.items()])
 
@@ -549,11 +560,12 @@ def write_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str,
     meanwhile wait a moment at most. progress(surveys written, surveys) follows each chunk."""
     if not plan.ok:
         raise ValueError("only a plan without problems can be imported")
+    writer = _Writer(plan, version, actor)
     batch = ImportBatch(filename=filename[:300], version_id=version.id, created_by_id=actor.id,
                         surveys=len(plan.rows), trainees=plan.trainees, complete=False)
     db.session.add(batch)
     db.session.flush()
-    writer = _Writer(plan, version, actor, batch)
+    writer.batch_id = batch.id
     for start in range(0, len(plan.rows), CHUNK_SURVEYS):
         writer.write(plan.rows[start:start + CHUNK_SURVEYS])
         if commit is not None:
