@@ -134,6 +134,13 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
 
     samples: list[float] = []
     misses: list[str] = []
+    clock = {"confirm": 0.0}  # when the confirm was sent: a miss says how long after
+
+    def _since() -> str:
+        if not clock["confirm"]:
+            return "before the confirm"
+        return f"{time.perf_counter() - clock['confirm']:.1f} s after the confirm"
+
     running = threading.Event()
     running.set()
     lock = threading.Lock()
@@ -163,7 +170,7 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
             with lock:
                 samples.append(seconds)
                 if status != 200 or seconds > SLOW:
-                    misses.append(f"{path}: {status}, {seconds * 1000:.0f} ms")
+                    misses.append(f"{path}: {status}, {seconds * 1000:.0f} ms, {_since()}")
             time.sleep(0.1)
         browser.close()
 
@@ -191,7 +198,8 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
                 samples.append(seconds)
                 submitted.append(person.enrolment_id)
                 if status not in REDIRECT or seconds > SLOW:
-                    misses.append(f"submit {path}: {status}, {seconds * 1000:.0f} ms")
+                    misses.append(f"submit {path}: {status}, {seconds * 1000:.0f} ms, "
+                                  f"{_since()}")
             browser.close()
             time.sleep(SUBMIT_PAUSE)
 
@@ -201,7 +209,7 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
     for thread in threads:
         thread.start()
     admin.close()  # its kept-alive connection idled through the preview: a new one
-    started = time.perf_counter()
+    started = clock["confirm"] = time.perf_counter()
     state = "not started"
     try:
         confirm = admin.post("/reports/import/commit", {"token": token.group(1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post",
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
 CHUNK_SURVEYS = 500  # surveys written per transaction by the jobs worker; its bar moves then
+# After each chunk the worker waits this long (SQLite only): a writer waiting for the lock
+# retries every 100 ms at most, and would otherwise miss the moment between two chunks.
+CHUNK_PAUSE = 0.15
 NO_PASSWORD = "!"  # noqa: S105 (not a hash: check_password_hash rejects every password)
 
 
@@ -572,6 +576,8 @@ def write_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str,
             commit(batch)
         if progress is not None:
             progress(min(start + CHUNK_SURVEYS, len(plan.rows)), len(plan.rows))
+        if commit is not None and db.engine.dialect.name == "sqlite":
+            time.sleep(CHUNK_PAUSE)  # trainees' survey submits waiting meanwhile get in
     return batch
 
 
