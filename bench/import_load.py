@@ -3,8 +3,9 @@
 A jobs worker (`flask --app wsgi jobs worker`) runs beside the benchmark's gunicorn, on the same
 database and queue. Programme staff upload and preview a file of 10,000 trainees before and
 after (20,000 surveys), then confirm: the import becomes a job. From the confirm until the job
-is finished, trainees keep opening a lesson and their home page; every request slower than 1 s or
-not answered 200 counts against the target (0).
+is finished, trainees keep opening a lesson and their home page, and others submit their
+post-survey one after another (the import writes while they do); every request slower than 1 s,
+a page not answered 200 or a submit not redirected counts against the target (0).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import http.client
 import io
 import os
+import random
 import re
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from bench.server import HOST, ROOT
 
 SURVEYS = 20_000
 SLOW = 1.0  # seconds: a trainee request slower than this counts as a miss
+SUBMIT_PAUSE = 0.5  # seconds between two trainees' survey submits during the import
 
 
 def history_csv(url: str, surveys: int = SURVEYS) -> tuple[bytes, int]:
@@ -108,8 +111,13 @@ def wait_for_backlog(url: str, limit: float = 600.0) -> int:
 
 
 def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
-            clients: int = 20, surveys: int = SURVEYS) -> dict:
-    """Trainee latency while the import job runs; the worker must already be running."""
+            clients: int = 20, surveys: int = SURVEYS, submitters: list = (),
+            items: dict | None = None) -> dict:
+    """Trainee latency while the import job runs; the worker must already be running.
+    submitters: trainees whose post-survey is still open (bench.seed.SeededTrainee), who submit
+    it one at a time during the import; items: item id -> (kind, options), for their answers."""
+    from bench.scenarios import REDIRECT, _answer, survey_url
+
     data, version_id = history_csv(url, surveys)
     admin = Browser(HOST, port, timeout=600)
     admin.sign_in(staff, STAFF_PASSWORD)
@@ -126,6 +134,13 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
 
     samples: list[float] = []
     misses: list[str] = []
+    clock = {"confirm": 0.0}  # when the confirm was sent: a miss says how long after
+
+    def _since() -> str:
+        if not clock["confirm"]:
+            return "before the confirm"
+        return f"{time.perf_counter() - clock['confirm']:.1f} s after the confirm"
+
     running = threading.Event()
     running.set()
     lock = threading.Lock()
@@ -155,15 +170,46 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
             with lock:
                 samples.append(seconds)
                 if status != 200 or seconds > SLOW:
-                    misses.append(f"{path}: {status}, {seconds * 1000:.0f} ms")
+                    misses.append(f"{path}: {status}, {seconds * 1000:.0f} ms, {_since()}")
             time.sleep(0.1)
         browser.close()
 
+    # Each signed in before the clock starts too; one submits, then the next, until the end.
+    waiting = []
+    for person in submitters:
+        browser = Browser(HOST, port, timeout=30)
+        browser.sign_in(person.username, TRAINEE_PASSWORD)
+        browser.close()  # its idle kept-alive connection would be closed by the server
+        waiting.append((person, browser))
+    submitted: list[int] = []
+
+    def submit_load() -> None:
+        rng = random.Random(1)
+        while running.is_set() and waiting:
+            person, browser = waiting.pop(0)
+            path = survey_url(person, person.page_count)
+            form = [(f"item-{i}", _answer(rng, items[i])) for i in person.last_page_items]
+            try:
+                response = browser.post(path, form + [("action", "submit")])
+                seconds, status = response.seconds, response.status
+            except OSError as error:
+                seconds, status = SLOW, repr(error)
+            with lock:
+                samples.append(seconds)
+                submitted.append(person.enrolment_id)
+                if status not in REDIRECT or seconds > SLOW:
+                    misses.append(f"submit {path}: {status}, {seconds * 1000:.0f} ms, "
+                                  f"{_since()}")
+            browser.close()
+            time.sleep(SUBMIT_PAUSE)
+
     threads = [threading.Thread(target=trainee_load, args=pair) for pair in browsers]
+    if waiting and items:
+        threads.append(threading.Thread(target=submit_load))
     for thread in threads:
         thread.start()
     admin.close()  # its kept-alive connection idled through the preview: a new one
-    started = time.perf_counter()
+    started = clock["confirm"] = time.perf_counter()
     state = "not started"
     try:
         confirm = admin.post("/reports/import/commit", {"token": token.group(1),
@@ -183,8 +229,8 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
         admin.close()
     return {"surveys": surveys, "job_state": state, "job_seconds": round(job_seconds, 1),
             "preview_seconds": round(preview_seconds, 1),
-            "confirm_ms": round(confirm.seconds * 1000, 1), "trainee_clients": len(threads),
-            "trainee_requests": len(samples),
+            "confirm_ms": round(confirm.seconds * 1000, 1), "trainee_clients": len(browsers),
+            "trainee_requests": len(samples), "survey_submits": len(submitted),
             "trainee_p99_ms": round(1000 * (percentile(samples, 99) or 0), 1),
             "trainee_max_ms": round(1000 * max(samples, default=0), 1),
             "misses": len(misses), "first_misses": misses[:5]}

@@ -212,15 +212,22 @@ def run(args) -> dict:
         try:
             backlog = import_load.wait_for_backlog(url)
             print(f"  first the {backlog} job(s) earlier steps queued", flush=True)
+            # Trainees no earlier step signed in as: their post-survey is still to submit.
+            used = {t.enrolment_id for t in (context.probe, *context.submitters,
+                                             *context.saturating, *context.paced)}
+            fresh = [t for t in seeded.live_trainees if t.enrolment_id not in used
+                     and t.cohort_id != context.matrix_cohort]
             load = import_load.measure(server.port, url, seeded.staff[0], context.paced,
-                                       context.lessons[1], surveys=surveys)
+                                       context.lessons[1], surveys=surveys, submitters=fresh,
+                                       items=context.items)
         finally:
             worker.terminate()
             worker.wait(30)
         results["import_load"] = load
         results["import_interference"] = load["misses"] if load["job_state"] == "done" else None
         print(f"  import job {load['job_state']} in {load['job_seconds']} s; "
-              f"{load['trainee_requests']} trainee requests: p99 {load['trainee_p99_ms']} ms, "
+              f"{load['trainee_requests']} trainee requests "
+              f"({load['survey_submits']} survey submits): p99 {load['trainee_p99_ms']} ms, "
               f"max {load['trainee_max_ms']} ms, {load['misses']} over 1 s or failed "
               f"(target 0)", flush=True)
         server.cleanup()

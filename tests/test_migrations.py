@@ -147,5 +147,8 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
                 assert connection.scalar(text("SELECT COUNT(*) FROM toolkit_version")) == 1
             if revision == "d5f7a9b1c3e5":  # follow-up reminders: a new, empty table
                 assert connection.scalar(text("SELECT COUNT(*) FROM reminder")) == 0
+            if revision == "a7e1c9d3f5b8":  # imports made before chunks were all complete
+                assert connection.scalar(text(
+                    "SELECT COUNT(*) FROM import_batch WHERE complete")) == 2
         db.engine.dispose()
     assert after == before  # every table is still there, with every row

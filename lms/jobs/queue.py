@@ -1,8 +1,8 @@
 """The job queue (huey): SQLite in instance/ by default, Redis when JOBS_URL says so.
 
 The queue only carries job ids; what a job is and how far it got lives in the Job table.
-Live progress goes to the queue's own key-value store (not the database, which the
-historical import keeps busy inside one transaction)."""
+Live progress goes to the queue's own key-value store, so that a page polling it never
+touches the database."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 A job runs only from "queued": a second copy of its task (re-enqueued after a restart, or a
 double delivery) finds it taken and does nothing. The job's writes, its audit event and its
 state are one transaction, so a crash before the commit leaves nothing, and a job that
-committed is never run again."""
+committed is never run again. (The historical import commits chunks out of sight on the way,
+and makes them live in that last transaction: lms/jobs/tasks.py historical_import.)"""
 
 from collections.abc import Callable
 
@@ -45,11 +46,13 @@ class Progress:
     """Called by a job as it goes: progress(done, total)."""
 
     def __init__(self, job: Job):
-        self.job = job
+        # Its id kept: reading a job expired by a commit (a chunk of an import) would flush
+        # the new figures and hold the database's write lock until the next commit.
+        self.job, self.job_id = job, job.id
 
     def __call__(self, done: int, total: int) -> None:
-        self.job.done, self.job.total = done, total  # committed with the result
-        put_progress(self.job.id, done, total)  # seen by its page meanwhile
+        self.job.done, self.job.total = done, total  # committed with the result (or a chunk)
+        put_progress(self.job_id, done, total)  # seen by its page meanwhile
 
 
 Handler = Callable[[Job, Progress], None]

@@ -7,13 +7,14 @@ loads them when a job needs them, the web process never does for a queued job.""
 from dataclasses import asdict, fields
 from datetime import date
 
-from flask import g
+from flask import current_app, g
+from sqlalchemy import update
 
 from lms.auth.models import User, audit
 from lms.certificates.services import audit_download, valid_certificates
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from lms.jobs.models import Job
+from lms.jobs.models import Job, JobState
 from lms.jobs.runner import Handler, JobError, Progress
 from lms.reports.queries import Filters
 
@@ -109,23 +110,70 @@ def research_export(job: Job, progress: Progress) -> None:
     progress(1, 1)
 
 
-def historical_import(job: Job, progress: Progress) -> None:
-    """A checked historical import, written in one transaction with the job's "done"."""
-    from lms.quizzes.models import SurveyVersion
-    from lms.reports.importer import Coding, check_table, commit_import
+class TakenOver(Exception):
+    """A restarted worker queued and claimed the job again: this run stops, writing nothing
+    more; the new run deletes what this one committed."""
 
-    if job.result_ref:  # its batch committed already (with "done"): never import twice
-        return
+
+def historical_import(job: Job, progress: Progress) -> None:
+    """A checked historical import, written CHUNK_SURVEYS surveys per transaction out of sight
+    (archived, in an unfinished batch), then made live in one short transaction with the
+    job's "done". A failed run deletes its chunks; a restarted one deletes its earlier run's
+    chunks before writing again, so nothing is imported twice and nothing half."""
+    from lms.quizzes.models import SurveyVersion
+    from lms.reports.importer import (
+        Coding,
+        check_table,
+        discard_import,
+        publish_import,
+        write_import,
+    )
+    from lms.reports.models import ImportBatch
+
+    if job.result_ref:  # a batch of an earlier run of this job
+        batch = db.session.get(ImportBatch, int(job.result_ref.removeprefix("import_batch:")))
+        if batch is not None and batch.complete:  # committed already, with "done"
+            return
+        if batch is not None:  # left unfinished by a stopped worker
+            discard_import(batch.id)
+        job.result_ref = None
+        db.session.commit()
     payload = job.payload
     version = db.session.get(SurveyVersion, payload["version_id"])
     if version is None:
         raise JobError("import_changed")
-    # Checked again (the bar has no total yet), then written 500 surveys at a time.
+    # Checked again (the bar has no total yet), then written chunk by chunk.
     plan = check_table(payload["table"], version, Coding(*payload.get("coding", ("raw", "option"))))
     if not plan.ok:  # something changed since the preview, e.g. another import
         raise JobError("import_changed")
     progress(0, len(plan.rows))
-    summary = commit_import(plan, version, _owner(job), payload["filename"], progress=progress)
+    job_id, attempt, owner = job.id, job.attempts, _owner(job)
+    written: list[int] = []  # the batch this run wrote, once a chunk of it is committed
+
+    def commit(batch: ImportBatch) -> None:
+        job.result_ref = f"import_batch:{batch.id}"  # a restarted run finds it
+        db.session.flush()
+        ours = db.session.execute(  # last, so the job's row stays ours until the commit
+            update(Job).where(Job.id == job_id, Job.attempts == attempt,
+                              Job.state == JobState.RUNNING).values(done=job.done))
+        if ours.rowcount != 1:
+            db.session.rollback()
+            raise TakenOver
+        db.session.commit()
+        written[:] = [batch.id]
+
+    try:
+        batch = write_import(plan, version, owner, payload["filename"], progress=progress,
+                             commit=commit)
+        summary = publish_import(batch, plan, owner)
+        db.session.flush()  # a clash with surveys made live meanwhile fails here, not later
+    except TakenOver:
+        raise
+    except Exception:
+        db.session.rollback()
+        if written:  # nothing of it was ever shown; the runner marks the job failed
+            _discard(written[0], job_id, attempt)
+        raise
     job.result_ref = f"import_batch:{summary['batch']}"
     job.outcome = {"rows": summary["rows"], "trainees": summary["trainees"]}
     progress(summary["rows"], summary["rows"])
@@ -137,6 +185,22 @@ def follow_up_reminders(job: Job, progress: Progress) -> None:
 
     cohort = db.session.get(Cohort, job.payload["cohort_id"])
     job.outcome = send_reminders(cohort, job.payload["phase"], progress)
+
+
+def _discard(batch_id: int, job_id: int, attempt: int) -> None:
+    """Delete a failed run's chunks. Should that fail too, they stay archived in an unfinished
+    batch: in no report, list or count."""
+    from lms.reports.importer import discard_import
+
+    try:
+        discard_import(batch_id)
+        db.session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt,
+                                             Job.state == JobState.RUNNING)
+                           .values(result_ref=None))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("the unfinished import batch %s was not deleted", batch_id)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,10 +1,12 @@
-"""Historical pre/post results from CSV or Excel: check every row, then write all or nothing."""
+"""Historical pre/post results from CSV or Excel: check every row, then write all or nothing:
+chunk by chunk, out of sight, then made live at once."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from lms.auth.models import User, audit
 from lms.cohorts.models import Cohort, Enrolment
@@ -37,7 +39,10 @@ PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post",
                "sau": "post"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
-PROGRESS_ROWS = 500  # answers written per statement, then the job's progress bar moves
+CHUNK_SURVEYS = 500  # surveys written per transaction by the jobs worker; its bar moves then
+# After each chunk the worker waits this long (SQLite only): a writer waiting for the lock
+# retries every 100 ms at most, and would otherwise miss the moment between two chunks.
+CHUNK_PAUSE = 0.15
 NO_PASSWORD = "!"  # noqa: S105 (not a hash: check_password_hash rejects every password)
 
 
@@ -429,105 +434,226 @@ def _existing_users(usernames: set[str]) -> dict[str, int]:
 
 def commit_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str,
                   progress: Callable[[int, int], None] | None = None) -> dict:
-    """Write a checked plan: historical cohorts (closed), inactive placeholder trainees without
-    a usable password, and their surveys marked source="imported". The caller commits once;
-    progress(surveys written, surveys) is called every PROGRESS_ROWS surveys' answers.
+    """Write a checked plan and make it live, all in the caller's one transaction (the
+    caller commits). The jobs worker instead commits each chunk of write_import on its own
+    and publishes at the end (lms/jobs/tasks.py historical_import)."""
+    batch = write_import(plan, version, actor, filename, progress=progress)
+    return publish_import(batch, plan, actor)
 
-    A few queries up front, then one bulk insert per table: SQLite's write lock is held
-    briefly, so trainees submitting surveys meanwhile wait a moment instead of failing. The
-    jobs worker runs it (lms/jobs/tasks.py historical_import), not a request."""
-    if not plan.ok:
-        raise ValueError("only a plan without problems can be imported")
-    items = {item.key: item for item in importable_items(version)}
-    cohorts = _cohorts_for(plan, actor)
-    users = _existing_users({row.username for row in plan.rows})
-    new_users = {}
-    for row in plan.rows:
-        if row.username not in users and row.username not in new_users:
-            new_users[row.username] = {
-                "username": row.username, "full_name": row.trainee_ref,
-                "password_hash": NO_PASSWORD, "role": "trainee", "org_type": row.org_type,
-                "province": row.province, "active": False, "language": "vi",
-                "must_change_password": False, "session_version": 0,
-                "search_key": fold(f"{row.trainee_ref} {row.username}")}
-    if new_users:
-        users |= dict((name, user_id) for user_id, name in db.session.execute(
-            insert(User).returning(User.id, User.username), list(new_users.values())))
-    enrolled = {(cohort_id, user_id): enrolment_id
-                for enrolment_id, cohort_id, user_id in db.session.execute(
-                    select(Enrolment.id, Enrolment.cohort_id, Enrolment.user_id).where(
-                        Enrolment.cohort_id.in_([c.id for c in cohorts.values()])))}
-    codes = {cohort.id: set(db.session.scalars(select(Enrolment.trainee_code).where(
-        Enrolment.cohort_id == cohort.id))) for cohort in cohorts.values()}
-    new_enrolments = {}
-    for row in plan.rows:
-        cohort_id, user_id = cohorts[row.cohort_key].id, users[row.username]
-        if (cohort_id, user_id) in enrolled or (cohort_id, user_id) in new_enrolments:
-            continue
-        code = new_code(6)
-        while code in codes[cohort_id]:
+
+class _Writer:
+    """What the chunks of one import share: its cohorts, trainees and enrolments so far."""
+
+    def __init__(self, plan: ImportPlan, version: SurveyVersion, actor):
+        """Everything read up front, before the first write holds the write lock: the
+        placeholder trainees and the cohorts of earlier imports, with their enrolments."""
+        self.plan, self.version_id, self.actor_id = plan, version.id, actor.id
+        self.batch_id: int | None = None
+        # Plain values: a commit expires the ORM objects, and reading them again would mean
+        # one query per item while a chunk holds the lock.
+        self.items = {item.key: item for item in importable_items(version)}
+        self.item_ids = {key: item.id for key, item in self.items.items()}
+        self.kinds = {key: item.kind for key, item in self.items.items()}
+        self.scores: dict[tuple[str, int], int | None] = {}
+        self.users = _existing_users({row.username for row in plan.rows})
+        self.cohorts: dict[tuple, int] = {}
+        self.enrolled: dict[tuple[int, int], int] = {}
+        self.codes: dict[int, set[str]] = {}
+        self.ends: dict[tuple, date] = {}
+        for row in plan.rows:
+            self.ends[row.cohort_key] = max(self.ends.get(row.cohort_key, row.date), row.date)
+            if row.cohort_key in self.cohorts or (cohort := _historical_cohort(row)) is None:
+                continue
+            self.cohorts[row.cohort_key] = cohort.id
+            self.codes[cohort.id] = set(db.session.scalars(
+                select(Enrolment.trainee_code).where(Enrolment.cohort_id == cohort.id)))
+            self.enrolled |= {(cohort.id, user_id): enrolment_id
+                              for enrolment_id, user_id in db.session.execute(
+                                  select(Enrolment.id, Enrolment.user_id)
+                                  .where(Enrolment.cohort_id == cohort.id))}
+
+    def cohort(self, row: ImportRow) -> int:
+        """The row's historical cohort: an earlier import's, or made (closed) by the chunk
+        with its first trainee, so that a chunk rolled back or discarded takes it along."""
+        if row.cohort_key not in self.cohorts:
+            cohort = Cohort(name=row.cohort_name, audience=row.audience,
+                            province=row.province, start_date=row.start_date,
+                            end_date=max(self.ends[row.cohort_key], row.start_date),
+                            status="closed", historical=True, join_code=unique_join_code(),
+                            pre_survey_open=False, created_by_id=self.actor_id)
+            db.session.add(cohort)
+            db.session.flush()
+            self.cohorts[row.cohort_key], self.codes[cohort.id] = cohort.id, set()
+        return self.cohorts[row.cohort_key]
+
+    def score(self, key: str, value: int) -> int | None:
+        if (key, value) not in self.scores:
+            self.scores[(key, value)] = self.items[key].score(value)
+        return self.scores[(key, value)]
+
+    def write(self, rows: list[ImportRow]) -> None:
+        """One chunk: its new trainees and enrolments, then its surveys (archived, so in no
+        report, list or count yet), their link to the batch and their answers."""
+        new_users = {}
+        for row in rows:
+            if row.username not in self.users and row.username not in new_users:
+                new_users[row.username] = {
+                    "username": row.username, "full_name": row.trainee_ref,
+                    "password_hash": NO_PASSWORD, "role": "trainee", "org_type": row.org_type,
+                    "province": row.province, "active": False, "language": "vi",
+                    "must_change_password": False, "session_version": 0,
+                    "search_key": fold(f"{row.trainee_ref} {row.username}")}
+        if new_users:
+            self.users |= dict((name, user_id) for user_id, name in db.session.execute(
+                insert(User).returning(User.id, User.username), list(new_users.values())))
+        new_enrolments = {}
+        for row in rows:
+            cohort_id, user_id = self.cohort(row), self.users[row.username]
+            if (cohort_id, user_id) in self.enrolled or (cohort_id, user_id) in new_enrolments:
+                continue
             code = new_code(6)
-        codes[cohort_id].add(code)
-        new_enrolments[(cohort_id, user_id)] = {
-            "cohort_id": cohort_id, "user_id": user_id, "trainee_code": code,
-            "joined_at": _noon(row.start_date), "pre_survey_waived": False}
-    if new_enrolments:
-        enrolled |= {(cohort_id, user_id): enrolment_id
-                     for enrolment_id, cohort_id, user_id in db.session.execute(
-                         insert(Enrolment).returning(Enrolment.id, Enrolment.cohort_id,
-                                                     Enrolment.user_id),
-                         list(new_enrolments.values()))}
-    responses = []
-    for row in plan.rows:
-        knowledge = [k for k in row.answers if items[k].kind == "knowledge"]
-        enrolment_id = enrolled[(cohorts[row.cohort_key].id, users[row.username])]
-        responses.append({
-            "enrolment_id": enrolment_id, "phase": row.phase, "version_id": version.id,
-            "source": "imported", "submitted_at": _noon(row.date), "entered_by_id": actor.id,
-            "knowledge_total": len(knowledge) or None,
-            "knowledge_correct": sum(items[k].score(row.answers[k]) for k in knowledge)
-            if knowledge else None})
-    # One survey per enrolment and phase (checked above), so that pair finds its new id.
-    response_ids = {(enrolment_id, phase): response_id
-                    for response_id, enrolment_id, phase in db.session.execute(
-                        insert(SurveyResponse).returning(SurveyResponse.id,
-                                                         SurveyResponse.enrolment_id,
-                                                         SurveyResponse.phase), responses)}
-    batch = ImportBatch(filename=filename[:300], version_id=version.id, created_by_id=actor.id,
-                        surveys=len(plan.rows), trainees=plan.trainees)
-    db.session.add(batch)
-    db.session.flush()
-    db.session.execute(insert(ImportBatchResponse), [
-        {"batch_id": batch.id, "response_id": response_id, "enrolment_id": enrolment_id}
-        for (enrolment_id, _phase), response_id in response_ids.items()])
-    surveys = list(zip(responses, plan.rows, strict=True))
-    for start in range(0, len(surveys), PROGRESS_ROWS):
+            while code in self.codes[cohort_id]:
+                code = new_code(6)
+            self.codes[cohort_id].add(code)
+            new_enrolments[(cohort_id, user_id)] = {
+                "cohort_id": cohort_id, "user_id": user_id, "trainee_code": code,
+                "joined_at": _noon(row.start_date), "pre_survey_waived": False}
+        if new_enrolments:
+            self.enrolled |= {(cohort_id, user_id): enrolment_id
+                              for enrolment_id, cohort_id, user_id in db.session.execute(
+                                  insert(Enrolment).returning(Enrolment.id, Enrolment.cohort_id,
+                                                              Enrolment.user_id),
+                                  list(new_enrolments.values()))}
+        responses = []
+        for row in rows:
+            knowledge = [k for k in row.answers if self.kinds[k] == "knowledge"]
+            responses.append({
+                "enrolment_id": self.enrolled[(self.cohort(row), self.users[row.username])],
+                "phase": row.phase, "version_id": self.version_id, "source": "imported",
+                "submitted_at": _noon(row.date), "entered_by_id": self.actor_id,
+                "archived": True, "knowledge_total": len(knowledge) or None,
+                "knowledge_correct": sum(self.score(k, row.answers[k]) for k in knowledge)
+                if knowledge else None})
+        # One survey per enrolment and phase (checked), so that pair finds its new id.
+        response_ids = {(enrolment_id, phase): response_id
+                        for response_id, enrolment_id, phase in db.session.execute(
+                            insert(SurveyResponse).returning(SurveyResponse.id,
+                                                             SurveyResponse.enrolment_id,
+                                                             SurveyResponse.phase), responses)}
+        db.session.execute(insert(ImportBatchResponse), [
+            {"batch_id": self.batch_id, "response_id": response_id,
+             "enrolment_id": enrolment_id}
+            for (enrolment_id, _phase), response_id in response_ids.items()])
         db.session.execute(insert(Answer), [
             {"response_id": response_ids[(response["enrolment_id"], row.phase)],
-             "item_id": items[key].id, "value": value, "score": items[key].score(value)}
-            for response, row in surveys[start:start + PROGRESS_ROWS]
+             "item_id": self.item_ids[key], "value": value, "score": self.score(key, value)}
+            for response, row in zip(responses, rows, strict=True)
             for key, value in row.answers.items()])
+
+
+def write_import(plan: ImportPlan, version: SurveyVersion, actor, filename: str,
+                 progress: Callable[[int, int], None] | None = None,
+                 commit: Callable[[ImportBatch], None] | None = None) -> ImportBatch:
+    """Write a checked plan as an unfinished batch: historical cohorts (closed), inactive
+    placeholder trainees without a usable password, and their surveys marked
+    source="imported" and archived, CHUNK_SURVEYS surveys at a time. Nothing of it is in a
+    report, list or count until publish_import.
+
+    commit(batch), when given, is called after each chunk: the jobs worker commits there, so
+    SQLite's write lock is held for one chunk at a time and trainees submitting surveys
+    meanwhile wait a moment at most. progress(surveys written, surveys) follows each chunk."""
+    if not plan.ok:
+        raise ValueError("only a plan without problems can be imported")
+    writer = _Writer(plan, version, actor)
+    batch = ImportBatch(filename=filename[:300], version_id=version.id, created_by_id=actor.id,
+                        surveys=len(plan.rows), trainees=plan.trainees, complete=False)
+    db.session.add(batch)
+    db.session.flush()
+    writer.batch_id = batch.id
+    for start in range(0, len(plan.rows), CHUNK_SURVEYS):
+        writer.write(plan.rows[start:start + CHUNK_SURVEYS])
+        if commit is not None:
+            commit(batch)
         if progress is not None:
-            progress(min(start + PROGRESS_ROWS, len(surveys)), len(surveys))
+            progress(min(start + CHUNK_SURVEYS, len(plan.rows)), len(plan.rows))
+        if commit is not None and db.engine.dialect.name == "sqlite":
+            time.sleep(CHUNK_PAUSE)  # trainees' survey submits waiting meanwhile get in
+    return batch
+
+
+def publish_import(batch: ImportBatch, plan: ImportPlan, actor) -> dict:
+    """Make an unfinished batch live: its surveys join the reports, it joins the list of
+    imports, and the import is audited; one short write, committed by the caller (the jobs
+    worker commits it with the job's "done")."""
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.id.in_(
+        select(ImportBatchResponse.response_id).where(ImportBatchResponse.batch_id == batch.id)))
+        .values(archived=False))
+    batch.complete = True
     summary = {"batch": batch.id, "rows": len(plan.rows), "new_cohorts": plan.new_cohorts,
                "trainees": plan.trainees, "pre": plan.phases["pre"],
                "post": plan.phases["post"]}
-    audit(actor, "historical_import", f"survey_version:{version.id}", details=(
-        f"batch={batch.id}; file={filename}; rows={summary['rows']}; new cohorts={summary['new_cohorts']}; "
-        f"trainees={summary['trainees']}; pre={summary['pre']}; post={summary['post']}"))
+    audit(actor, "historical_import", f"survey_version:{batch.version_id}", details=(
+        f"batch={batch.id}; file={batch.filename}; rows={summary['rows']}; "
+        f"new cohorts={summary['new_cohorts']}; trainees={summary['trainees']}; "
+        f"pre={summary['pre']}; post={summary['post']}"))
     return summary
 
 
+def discard_import(batch_id: int) -> None:
+    """Delete what an unfinished batch wrote (shown nowhere): its answers and surveys, then
+    the enrolments, placeholder trainees and historical cohorts it made, which have nothing
+    else. A restarted job calls it before writing again, and a failed one on its way out;
+    the caller commits."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.complete:
+        return
+    links = db.session.execute(select(ImportBatchResponse.response_id,
+                                      ImportBatchResponse.enrolment_id)
+                               .where(ImportBatchResponse.batch_id == batch_id)).all()
+    responses = [response_id for response_id, _enrolment in links]
+    enrolments = sorted({enrolment_id for _response, enrolment_id in links})
+    db.session.execute(delete(ImportBatchResponse).where(
+        ImportBatchResponse.batch_id == batch_id))
+    for part in _parts(responses):
+        db.session.execute(delete(Answer).where(Answer.response_id.in_(part)))
+        db.session.execute(delete(SurveyResponse).where(SurveyResponse.id.in_(part)))
+    users, cohorts = set(), set()
+    for part in _parts(enrolments):
+        empty = db.session.execute(select(Enrolment.id, Enrolment.user_id, Enrolment.cohort_id)
+                                   .where(Enrolment.id.in_(part), ~select(SurveyResponse.id)
+                                          .where(SurveyResponse.enrolment_id == Enrolment.id)
+                                          .exists())).all()
+        users |= {user_id for _id, user_id, _cohort in empty}
+        cohorts |= {cohort_id for _id, _user, cohort_id in empty}
+        db.session.execute(delete(Enrolment).where(Enrolment.id.in_([e.id for e in empty])))
+    for part in _parts(sorted(users)):
+        db.session.execute(delete(User).where(
+            User.id.in_(part), User.password_hash == NO_PASSWORD, User.username.like("hist-%"),
+            ~select(Enrolment.id).where(Enrolment.user_id == User.id).exists()))
+    for cohort_id in sorted(cohorts):
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is not None and cohort.historical and db.session.scalar(
+                select(Enrolment.id).where(Enrolment.cohort_id == cohort_id).limit(1)) is None:
+            db.session.delete(cohort)
+    db.session.delete(batch)
+    db.session.flush()
+
+
+def _parts(ids: list[int]) -> list[list[int]]:
+    """IN lists of a size every database accepts."""
+    return [ids[start:start + 500] for start in range(0, len(ids), 500)]
+
+
 def import_batches() -> list[ImportBatch]:
-    """Every historical import, newest first."""
-    return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(),
-                                                                ImportBatch.id.desc())))
+    """Every historical import, newest first; not one still being written."""
+    return list(db.session.scalars(select(ImportBatch).where(ImportBatch.complete).order_by(
+        ImportBatch.created_at.desc(), ImportBatch.id.desc())))
 
 
 def archive_import(batch: ImportBatch, actor) -> None:
     """Undo an import: its surveys (and trainees with nothing else) leave every report.
     Nothing is deleted, so the audit trail and the data stay; the caller commits."""
-    if batch.archived_at is not None:
+    if batch.archived_at is not None or not batch.complete:
         return
     batch.archived_at, batch.archived_by_id = datetime.now(UTC), actor.id
     db.session.execute(update(SurveyResponse).where(SurveyResponse.id.in_(
@@ -535,25 +661,6 @@ def archive_import(batch: ImportBatch, actor) -> None:
         .values(archived=True))
     audit(actor, "historical_import_archived", f"import_batch:{batch.id}",
           details=f"file={batch.filename}; surveys={batch.surveys}; trainees={batch.trainees}")
-
-
-def _cohorts_for(plan: ImportPlan, actor) -> dict[tuple, Cohort]:
-    """The plan's historical cohorts, created (closed) when they do not exist yet."""
-    cohorts: dict[tuple, Cohort] = {}
-    for row in plan.rows:
-        if row.cohort_key in cohorts:
-            continue
-        cohort = _historical_cohort(row)
-        if cohort is None:
-            end = max(r.date for r in plan.rows if r.cohort_key == row.cohort_key)
-            cohort = Cohort(name=row.cohort_name, audience=row.audience, province=row.province,
-                            start_date=row.start_date, end_date=max(end, row.start_date),
-                            status="closed", historical=True, join_code=unique_join_code(),
-                            pre_survey_open=False, created_by_id=actor.id)
-            db.session.add(cohort)
-            db.session.flush()
-        cohorts[row.cohort_key] = cohort
-    return cohorts
 
 
 def example_row(version: SurveyVersion) -> list:

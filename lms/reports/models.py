@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -23,6 +23,9 @@ class ImportBatch(db.Model):
     trainees: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # False while the jobs worker writes it chunk by chunk (its surveys archived meanwhile):
+    # listed nowhere until one short transaction makes its surveys live and sets it True.
+    complete: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class ImportBatchResponse(db.Model):

@@ -276,7 +276,7 @@ def import_commit():
             return redirect(url_for("jobs.show", public_id=started.public_id))
         flash(_("This preview has expired. Please upload the file again."), "error")
         return redirect(url_for("reports.import_results"))
-    # The worker checks the rows again and writes them in one transaction (lms/jobs/tasks.py).
+    # The worker checks the rows again and writes them chunk by chunk (lms/jobs/tasks.py).
     job = start_job(current_user, "historical_import", {
         "filename": kept["filename"], "version_id": version.id, "table": kept["table"],
         "coding": kept.get("coding", ["raw", "option"])},
@@ -314,7 +314,9 @@ def archive():
     form = ImportBatchForm()
     if not form.validate_on_submit():
         abort(400)
-    batch = db.session.get(ImportBatch, int(form.batch.data)) or abort(404)
+    batch = db.session.get(ImportBatch, int(form.batch.data))
+    if batch is None or not batch.complete:  # one still being written is not listed
+        abort(404)
     archive_import(batch, current_user)
     db.session.commit()
     flash(_("The import of %(file)s is undone: its surveys are no longer in any report.",
