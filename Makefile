@@ -47,14 +47,17 @@ test-postgres: $(VENV)/.test-installed compile-translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(PY) -m pytest
 
-# Style and errors (ruff), then the direction of imports (import-linter, see pyproject.toml).
+# Errors and style (ruff check), layout (ruff format), then the direction of imports
+# (import-linter, see pyproject.toml).
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/lint-imports
 
-# Fix what can be fixed automatically: import order, modern syntax, unused imports.
+# Fix what can be fixed automatically (import order, modern syntax, unused imports), then format.
 fmt: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check --fix $(LINTED)
+	$(VENV)/bin/ruff format $(LINTED)
 
 # Extract UI strings, merge them into the catalogues, compile.
 translations: $(VENV)/.installed

@@ -78,12 +78,19 @@ class Browser:
             self._connection.close()
             self._connection = None
 
-    def request(self, method: str, path: str, form: dict | list | None = None,
-                headers: dict[str, str] | None = None, timeout: float | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | list | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Response:
         """Send one request on the kept-alive connection; any network error closes it."""
         if self._connection is None:
-            self._connection = http.client.HTTPConnection(self.host, self.port,
-                                                          timeout=timeout or self.timeout)
+            self._connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=timeout or self.timeout
+            )
         elif timeout is not None:
             self._connection.timeout = timeout
             if self._connection.sock is not None:
@@ -127,8 +134,11 @@ class Browser:
 
     def get(self, path: str, **kwargs) -> Response:
         response = self.request("GET", path, **kwargs)
-        token = response.csrf_token() if response.headers.get(
-            "content-type", "").startswith("text/html") else None
+        token = (
+            response.csrf_token()
+            if response.headers.get("content-type", "").startswith("text/html")
+            else None
+        )
         if token:
             self.csrf = token
         return response
@@ -182,8 +192,7 @@ class _References(HTMLParser):
         attrs = dict(attrs)
         if tag == "link" and attrs.get("href"):
             rel = (attrs.get("rel") or "").lower()
-            if any(r in rel for r in ("stylesheet", "icon", "preload", "modulepreload",
-                                      "manifest")):
+            if any(r in rel for r in ("stylesheet", "icon", "preload", "modulepreload", "manifest")):
                 self.urls.append(("css" if "stylesheet" in rel else "other", attrs["href"]))
         elif tag == "script" and attrs.get("src"):
             self.urls.append(("js", attrs["src"]))
@@ -219,8 +228,7 @@ class PageWeight:
         return kinds
 
 
-def page_weight(browser: Browser, path: str,
-                cache: dict[str, dict[str, str]] | None = None) -> PageWeight:
+def page_weight(browser: Browser, path: str, cache: dict[str, dict[str, str]] | None = None) -> PageWeight:
     """Body bytes a visit transfers (no compression is configured): the page and everything it
     references, followed through stylesheets. Without `cache` it is a first visit; with one,
     resources already seen are revalidated as a browser does (a 304 carries no body). Other
@@ -245,20 +253,30 @@ def page_weight(browser: Browser, path: str,
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         validators = {}
         if cache is not None and target in cache:
-            validators = {name: value for name, value in (
-                ("If-None-Match", cache[target].get("etag")),
-                ("If-Modified-Since", cache[target].get("last-modified"))) if value}
+            validators = {
+                name: value
+                for name, value in (
+                    ("If-None-Match", cache[target].get("etag")),
+                    ("If-Modified-Since", cache[target].get("last-modified")),
+                )
+                if value
+            }
         response = browser.request("GET", target, headers=validators)
         if cache is not None and response.status == 200:
             cache[target] = response.headers
         header_bytes += response.header_bytes
-        resources.append({"url": target, "kind": kind, "bytes": len(response.body),
-                          "status": response.status})
-        if response.status == 200 and (kind == "css" or response.headers.get(
-                "content-type", "").startswith("text/css")):
+        resources.append(
+            {"url": target, "kind": kind, "bytes": len(response.body), "status": response.status}
+        )
+        if response.status == 200 and (
+            kind == "css" or response.headers.get("content-type", "").startswith("text/css")
+        ):
             css = response.text
             for ref in CSS_URL_PATTERN.findall(css) + CSS_IMPORT_PATTERN.findall(css):
-                ref_kind = "css" if ref.endswith(".css") else (
-                    "font" if re.search(r"\.(woff2?|ttf|otf)(\?|$)", ref) else "img")
+                ref_kind = (
+                    "css"
+                    if ref.endswith(".css")
+                    else ("font" if re.search(r"\.(woff2?|ttf|otf)(\?|$)", ref) else "img")
+                )
                 queue.append((ref_kind, urljoin(url, ref)))
     return PageWeight(path, page.status, len(page.body), resources, third_party, header_bytes)

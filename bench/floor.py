@@ -20,8 +20,11 @@ PAGE = """<!doctype html>
 <body><main><h1>{{ title }}</h1>
 {% for paragraph in paragraphs %}<p>{{ paragraph }}</p>
 {% endfor %}</main></body></html>"""
-PARAGRAPHS = ["Kỳ thị không phải một hành vi đơn lẻ mà là một quá trình, thường qua bốn bước: "
-              f"dán nhãn, định kiến, tách biệt và mất vị thế ({n})." for n in range(27)]
+PARAGRAPHS = [
+    "Kỳ thị không phải một hành vi đơn lẻ mà là một quá trình, thường qua bốn bước: "
+    f"dán nhãn, định kiến, tách biệt và mất vị thế ({n})."
+    for n in range(27)
+]
 
 app = Flask(__name__)
 
@@ -51,9 +54,13 @@ def sequential(browser: Browser, path: str, count: int, warmup: int = 20) -> dic
         response = browser.get(path)
         samples.append(response.seconds)
         bad += response.status != 200
-    return {"n": count, "p50_ms": round(percentile(samples, 50) * 1000, 2),
-            "p99_ms": round(percentile(samples, 99) * 1000, 2), "not_200": bad,
-            "bytes": len(response.body)}
+    return {
+        "n": count,
+        "p50_ms": round(percentile(samples, 50) * 1000, 2),
+        "p99_ms": round(percentile(samples, 99) * 1000, 2),
+        "not_200": bad,
+        "bytes": len(response.body),
+    }
 
 
 def throughput(browsers: list[Browser], path: str, seconds: float = 5.0) -> dict:
@@ -83,10 +90,14 @@ def throughput(browsers: list[Browser], path: str, seconds: float = 5.0) -> dict
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    return {"connections": len(browsers), "requests": len(samples),
-            "rps": round(len(samples) / elapsed, 1),
-            "p50_ms": round(percentile(samples, 50) * 1000, 2),
-            "p99_ms": round(percentile(samples, 99) * 1000, 2), "failed": bad[0]}
+    return {
+        "connections": len(browsers),
+        "requests": len(samples),
+        "rps": round(len(samples) / elapsed, 1),
+        "p50_ms": round(percentile(samples, 50) * 1000, 2),
+        "p99_ms": round(percentile(samples, 99) * 1000, 2),
+        "failed": bad[0],
+    }
 
 
 def memory(server: GunicornServer) -> dict:
@@ -94,19 +105,23 @@ def memory(server: GunicornServer) -> dict:
     pids = [server.process.pid, *server.worker_pids()]
     rss = [memory_kb(pid, "VmRSS") or 0 for pid in pids]
     pss = [memory_pss_kb(pid) or 0 for pid in pids]
-    return {"processes": len(pids), "rss_mib": round(sum(rss) / 1024, 1),
-            "pss_mib": round(sum(pss) / 1024, 1),
-            "pss_by_process_mib": [round(v / 1024, 1) for v in pss]}
+    return {
+        "processes": len(pids),
+        "rss_mib": round(sum(rss) / 1024, 1),
+        "pss_mib": round(sum(pss) / 1024, 1),
+        "pss_by_process_mib": [round(v / 1024, 1) for v in pss],
+    }
 
 
 def measure_floor(url: str, quick: bool = False) -> dict:
-    server = GunicornServer(url, workers=2, threads=4, app="bench.floor:app",
-                            options=("--preload",))
+    server = GunicornServer(url, workers=2, threads=4, app="bench.floor:app", options=("--preload",))
     try:
         boot = start_timed(server)
         browser = Browser(HOST, server.port)
-        result = {"start_to_first_200_s": round(boot, 2),
-                  "sequential": sequential(browser, "/", 100 if quick else 500)}
+        result = {
+            "start_to_first_200_s": round(boot, 2),
+            "sequential": sequential(browser, "/", 100 if quick else 500),
+        }
         browser.close()
         browsers = [Browser(HOST, server.port) for _ in range(20)]
         result["concurrent_20"] = throughput(browsers, "/", 2.0 if quick else 5.0)
@@ -118,8 +133,9 @@ def measure_floor(url: str, quick: bool = False) -> dict:
         server.cleanup()
 
 
-def measure_lesson(server: GunicornServer, people: list[str], password: str, lesson: str,
-                   quick: bool = False) -> dict:
+def measure_lesson(
+    server: GunicornServer, people: list[str], password: str, lesson: str, quick: bool = False
+) -> dict:
     """The lesson page as a signed-in trainee: sequential on one connection, then 20
     connections (20 trainees) at once; memory of master + workers after that load."""
     path = f"/lessons/{lesson}"

@@ -43,8 +43,11 @@ def history_csv(url: str, surveys: int = SURVEYS) -> tuple[bytes, int]:
     app = create_app(type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
         version = current_version()
-        items = [(i.key, i.kind, i.answer or 0) for i in importable_items(version)
-                 if i.audience in ("all", "police")]
+        items = [
+            (i.key, i.kind, i.answer or 0)
+            for i in importable_items(version)
+            if i.audience in ("all", "police")
+        ]
         version_id = version.id
     out = io.StringIO()
     writer = csv.writer(out)
@@ -52,10 +55,19 @@ def history_csv(url: str, surveys: int = SURVEYS) -> tuple[bytes, int]:
     for n in range(surveys // 2):
         cohort = f"Tập huấn công an lịch sử {n // 40 + 1:03d}"
         for phase, score in (("pre", 2 + n % 2), ("post", 4)):
-            writer.writerow([cohort, "police", "ha-noi", "2018-03-05", f"LS-{n:05d}", "police",
-                             phase, "2018-03-05" if phase == "pre" else "2018-03-07",
-                             *(answer + 1 if kind == "knowledge" else score
-                               for _key, kind, answer in items)])
+            writer.writerow(
+                [
+                    cohort,
+                    "police",
+                    "ha-noi",
+                    "2018-03-05",
+                    f"LS-{n:05d}",
+                    "police",
+                    phase,
+                    "2018-03-05" if phase == "pre" else "2018-03-07",
+                    *(answer + 1 if kind == "knowledge" else score for _key, kind, answer in items),
+                ]
+            )
     return out.getvalue().encode("utf-8-sig"), version_id
 
 
@@ -63,18 +75,32 @@ def _upload(browser: Browser, data: bytes, version_id: int) -> http.client.HTTPR
     """POST the file as a browser form does (multipart), with the session and CSRF token."""
     boundary = uuid.uuid4().hex
     parts = []
-    for name, value in (("csrf_token", browser.csrf or ""), ("version", str(version_id)),
-                        ("reverse_coding", "raw"), ("knowledge_coding", "option")):
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                     f"{value}\r\n".encode())
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                 f'filename="history.csv"\r\nContent-Type: text/csv\r\n\r\n'.encode() + data +
-                 b"\r\n")
+    for name, value in (
+        ("csrf_token", browser.csrf or ""),
+        ("version", str(version_id)),
+        ("reverse_coding", "raw"),
+        ("knowledge_coding", "option"),
+    ):
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="history.csv"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+        + data
+        + b"\r\n"
+    )
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     connection = http.client.HTTPConnection(HOST, browser.port, timeout=600)
-    connection.request("POST", "/reports/import", body=body, headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())})
+    connection.request(
+        "POST",
+        "/reports/import",
+        body=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()),
+        },
+    )
     response = connection.getresponse()
     response.body = response.read()
     connection.close()
@@ -82,13 +108,23 @@ def _upload(browser: Browser, data: bytes, version_id: int) -> http.client.HTTPR
 
 
 def start_worker(url: str, instance: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "LMS_INSTANCE_PATH": str(instance),
-           "JOBS_URL": f"sqlite:///{instance / 'jobs.db'}", "PRODUCTION": "1",
-           "SECRET_KEY": os.environ.get("SECRET_KEY") or uuid.uuid4().hex}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker",
-                             "--workers", "1"], cwd=ROOT, env=env, start_new_session=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LMS_INSTANCE_PATH": str(instance),
+        "JOBS_URL": f"sqlite:///{instance / 'jobs.db'}",
+        "PRODUCTION": "1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or uuid.uuid4().hex,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_for_backlog(url: str, limit: float = 600.0) -> int:
@@ -110,9 +146,17 @@ def wait_for_backlog(url: str, limit: float = 600.0) -> int:
     return backlog
 
 
-def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
-            clients: int = 20, surveys: int = SURVEYS, submitters: list = (),
-            items: dict | None = None) -> dict:
+def measure(
+    port: int,
+    url: str,
+    staff: str,
+    trainees: list,
+    lesson: str,
+    clients: int = 20,
+    surveys: int = SURVEYS,
+    submitters: list = (),
+    items: dict | None = None,
+) -> dict:
     """Trainee latency while the import job runs; the worker must already be running.
     submitters: trainees whose post-survey is still open (bench.seed.SeededTrainee), who submit
     it one at a time during the import; items: item id -> (kind, options), for their answers."""
@@ -198,8 +242,7 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
                 samples.append(seconds)
                 submitted.append(person.enrolment_id)
                 if status not in REDIRECT or seconds > SLOW:
-                    misses.append(f"submit {path}: {status}, {seconds * 1000:.0f} ms, "
-                                  f"{_since()}")
+                    misses.append(f"submit {path}: {status}, {seconds * 1000:.0f} ms, {_since()}")
             browser.close()
             time.sleep(SUBMIT_PAUSE)
 
@@ -212,8 +255,7 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
     started = clock["confirm"] = time.perf_counter()
     state = "not started"
     try:
-        confirm = admin.post("/reports/import/commit", {"token": token.group(1),
-                                                         "version": str(version_id)})
+        confirm = admin.post("/reports/import/commit", {"token": token.group(1), "version": str(version_id)})
         job = re.search(r"/jobs/[0-9a-f]{32}", confirm.location or "")
         while job is not None and time.perf_counter() - started < 1800:
             state = admin.get(f"{job.group(0)}.json").text.partition('"state":"')[2]
@@ -227,10 +269,17 @@ def measure(port: int, url: str, staff: str, trainees: list, lesson: str,
         for thread in threads:
             thread.join()
         admin.close()
-    return {"surveys": surveys, "job_state": state, "job_seconds": round(job_seconds, 1),
-            "preview_seconds": round(preview_seconds, 1),
-            "confirm_ms": round(confirm.seconds * 1000, 1), "trainee_clients": len(browsers),
-            "trainee_requests": len(samples), "survey_submits": len(submitted),
-            "trainee_p99_ms": round(1000 * (percentile(samples, 99) or 0), 1),
-            "trainee_max_ms": round(1000 * max(samples, default=0), 1),
-            "misses": len(misses), "first_misses": misses[:5]}
+    return {
+        "surveys": surveys,
+        "job_state": state,
+        "job_seconds": round(job_seconds, 1),
+        "preview_seconds": round(preview_seconds, 1),
+        "confirm_ms": round(confirm.seconds * 1000, 1),
+        "trainee_clients": len(browsers),
+        "trainee_requests": len(samples),
+        "survey_submits": len(submitted),
+        "trainee_p99_ms": round(1000 * (percentile(samples, 99) or 0), 1),
+        "trainee_max_ms": round(1000 * max(samples, default=0), 1),
+        "misses": len(misses),
+        "first_misses": misses[:5],
+    }

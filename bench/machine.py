@@ -37,24 +37,31 @@ class CpuWatch:
         self._start: tuple[float, float, float, float] | None = None
 
     def __enter__(self) -> CpuWatch:
-        self._start = (time.monotonic(), machine_busy_seconds(),
-                       workers_cpu(self.server_pids()), own_seconds())
+        self._start = (
+            time.monotonic(),
+            machine_busy_seconds(),
+            workers_cpu(self.server_pids()),
+            own_seconds(),
+        )
         return self
 
     def __exit__(self, *exc) -> None:
-        self._end = (time.monotonic(), machine_busy_seconds(),
-                     workers_cpu(self.server_pids()), own_seconds())
+        self._end = (time.monotonic(), machine_busy_seconds(), workers_cpu(self.server_pids()), own_seconds())
 
     def summary(self) -> dict:
         wall, busy, server, client = (b - a for a, b in zip(self._start, self._end, strict=True))
         cores = lambda seconds: round(seconds / wall, 2) if wall > 0 else None  # noqa: E731
-        return {"seconds": round(wall, 1), "server_cores": cores(server),
-                "client_cores": cores(client),
-                "other_cores": cores(max(0.0, busy - server - client))}
+        return {
+            "seconds": round(wall, 1),
+            "server_cores": cores(server),
+            "client_cores": cores(client),
+            "other_cores": cores(max(0.0, busy - server - client)),
+        }
 
 
-def wait_until_quiet(server_pids: Callable[[], list[int]], *, threshold: float = 0.3,
-                     longest: float = 20.0) -> float:
+def wait_until_quiet(
+    server_pids: Callable[[], list[int]], *, threshold: float = 0.3, longest: float = 20.0
+) -> float:
     """Wait (at most `longest` s) for a second in which other processes use less than
     `threshold` cores; returns what they used in the last second sampled."""
     deadline = time.monotonic() + longest

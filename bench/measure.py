@@ -39,31 +39,42 @@ class Timing:
 
     @property
     def unexpected(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status not in self.expected) + \
-            len(self.errors)
+        return sum(n for status, n in self.statuses.items() if status not in self.expected) + len(self.errors)
 
     def ms(self, pct: float) -> float | None:
         value = percentile(self.samples, pct)
         return None if value is None else value * 1000
 
     def summary(self) -> dict:
-        return {"n": len(self.samples), "p50_ms": _round(self.ms(50)),
-                "p95_ms": _round(self.ms(95)), "max_ms": _round(self.ms(100)),
-                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-                "unexpected": self.unexpected,
-                "bytes": max(self.sizes) if self.sizes else None,
-                "server_cpu_ms": _round(1000 * self.cpu_seconds / len(self.samples))
-                if self.cpu_seconds is not None and self.samples else None,
-                "errors": self.errors[:5]}
+        return {
+            "n": len(self.samples),
+            "p50_ms": _round(self.ms(50)),
+            "p95_ms": _round(self.ms(95)),
+            "max_ms": _round(self.ms(100)),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "unexpected": self.unexpected,
+            "bytes": max(self.sizes) if self.sizes else None,
+            "server_cpu_ms": _round(1000 * self.cpu_seconds / len(self.samples))
+            if self.cpu_seconds is not None and self.samples
+            else None,
+            "errors": self.errors[:5],
+        }
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def sequential(name: str, send: Callable[[int], Response], *, count: int = 200,
-               warmup: int = 20, budget: float = 20.0, expected=(200,),
-               cpu: Callable[[], float] | None = None) -> Timing:
+def sequential(
+    name: str,
+    send: Callable[[int], Response],
+    *,
+    count: int = 200,
+    warmup: int = 20,
+    budget: float = 20.0,
+    expected=(200,),
+    cpu: Callable[[], float] | None = None,
+) -> Timing:
     """Warm up, then time up to `count` sequential requests or until `budget` seconds pass;
     `cpu()` (the server's CPU seconds so far) is read around the timed requests."""
     timing = Timing(name, expected=tuple(expected))
@@ -103,8 +114,15 @@ class WorkloadResult:
         return sum(n for t in self.timings.values() for s, n in t.statuses.items() if s >= 500)
 
 
-def run_concurrently(clients: int, jobs: Sequence, prepare: Callable, session: Callable, *,
-                     deadline_s: float = 90.0, timeout: float = 30.0) -> WorkloadResult:
+def run_concurrently(
+    clients: int,
+    jobs: Sequence,
+    prepare: Callable,
+    session: Callable,
+    *,
+    deadline_s: float = 90.0,
+    timeout: float = 30.0,
+) -> WorkloadResult:
     """`clients` threads share the jobs round-robin. Each thread first runs prepare(job) for all
     of its jobs (untimed: signing in), then all threads start together and run
     session(prepared, record) job after job; past `deadline_s` no new job starts."""
@@ -148,8 +166,9 @@ def run_concurrently(clients: int, jobs: Sequence, prepare: Callable, session: C
             except Exception as error:  # noqa: BLE001 (counted and reported)
                 fail(error)
 
-    threads = [threading.Thread(target=worker, args=(list(jobs[n::clients]),), daemon=True)
-               for n in range(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(list(jobs[n::clients]),), daemon=True) for n in range(clients)
+    ]
     for thread in threads:
         thread.start()
     start_line.wait()

@@ -25,8 +25,7 @@ DOMAIN_ENDPOINTS = [
     ("trainee waiting-page poll", "trainee", ["cohorts.trainee_state"], 200, 10),
     ("programme report (all trainees)", "staff", ["reports.index"], 20, 2),
     ("certificate PDF", "finished trainee", ["certificates.download"], 50, 5),
-    ("XLSX export, cohort progress (40 trainees)", "facilitator", ["cohorts.export_progress"],
-     50, 5),
+    ("XLSX export, cohort progress (40 trainees)", "facilitator", ["cohorts.export_progress"], 50, 5),
     ("XLSX export, programme report (all trainees)", "staff", ["reports.export"], 20, 2),
 ]
 
@@ -52,13 +51,16 @@ class Context:
 
     def snapshot_memory(self, step: str) -> None:
         """Each worker's peak RSS so far (VmHWM), MB, after a step of the run."""
-        self.memory[step] = {str(pid): round((memory_kb(pid, "VmHWM") or 0) / 1024, 1)
-                             for pid in self.server_pids()}
+        self.memory[step] = {
+            str(pid): round((memory_kb(pid, "VmHWM") or 0) / 1024, 1) for pid in self.server_pids()
+        }
 
     def memory_now(self) -> dict:
         pids = self.server_pids()
-        return {"rss_mb": {str(p): round((memory_kb(p, "VmRSS") or 0) / 1024, 1) for p in pids},
-                "pss_mb": {str(p): round((memory_pss_kb(p) or 0) / 1024, 1) for p in pids}}
+        return {
+            "rss_mb": {str(p): round((memory_kb(p, "VmRSS") or 0) / 1024, 1) for p in pids},
+            "pss_mb": {str(p): round((memory_pss_kb(p) or 0) / 1024, 1) for p in pids},
+        }
 
 
 def _url(app: Flask, endpoints: list[str], **values) -> str | None:
@@ -88,14 +90,26 @@ def prepare(app: Flask, seeded: Seeded) -> Context:
         by_cohort.setdefault(trainee.cohort_id, []).append(trainee)
     others = [t for c in live_cohorts[1:] for t in by_cohort[c.id]]
     certificate_trainee, certificate_code = next(iter(seeded.certificate_codes.items()))
-    context = Context(lessons=lessons, probe=by_cohort[matrix.id][0], submitters=others[:100],
-                      saturating=others[100:250], paced=others[250:450],
-                      matrix_cohort=matrix.id, matrix_facilitator=matrix.facilitator,
-                      certificate_trainee=certificate_trainee, certificate_code=certificate_code,
-                      items=items)
+    context = Context(
+        lessons=lessons,
+        probe=by_cohort[matrix.id][0],
+        submitters=others[:100],
+        saturating=others[100:250],
+        paced=others[250:450],
+        matrix_cohort=matrix.id,
+        matrix_facilitator=matrix.facilitator,
+        certificate_trainee=certificate_trainee,
+        certificate_code=certificate_code,
+        items=items,
+    )
     for name, _who, endpoints, _count, _warmup in DOMAIN_ENDPOINTS:
-        context.urls[name] = _url(app, endpoints, cohort_id=matrix.id, code=certificate_code,
-                                  enrolment_id=context.probe.enrolment_id)
+        context.urls[name] = _url(
+            app,
+            endpoints,
+            cohort_id=matrix.id,
+            code=certificate_code,
+            enrolment_id=context.probe.enrolment_id,
+        )
     return context
 
 
@@ -116,14 +130,14 @@ def latencies(port: int, seeded: Seeded, context: Context, quick: bool = False) 
     results: dict[str, dict | None] = {}
 
     def timed(name: str, send, count: int, note: str = "", **kwargs) -> None:
-        timing = measure.sequential(name, send, count=max(5, int(count * scale)),
-                                    cpu=context.cpu, **kwargs)
+        timing = measure.sequential(name, send, count=max(5, int(count * scale)), cpu=context.cpu, **kwargs)
         summary = timing.summary()
         summary["note"] = note
         results[name] = summary
         context.snapshot_memory(name)
-        print(f"  {name}: p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms "
-              f"(n={summary['n']})", flush=True)
+        print(
+            f"  {name}: p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms (n={summary['n']})", flush=True
+        )
 
     anonymous = Browser(HOST, port)
     timed("bare route /healthz", lambda n: anonymous.get("/healthz"), 300)
@@ -133,10 +147,13 @@ def latencies(port: int, seeded: Seeded, context: Context, quick: bool = False) 
     trainee = Browser(HOST, port)
     trainee.sign_in(context.probe.username, TRAINEE_PASSWORD)
     lesson = context.lessons[1]
-    timed("lesson page", lambda n: trainee.get(f"/lessons/{lesson}"), 200,
-          note=f"/lessons/{lesson}; records the visit (one write)")
-    timed("survey page", lambda n: trainee.get(survey_url(context.probe)), 200,
-          note="post-survey, page 1")
+    timed(
+        "lesson page",
+        lambda n: trainee.get(f"/lessons/{lesson}"),
+        200,
+        note=f"/lessons/{lesson}; records the visit (one write)",
+    )
+    timed("survey page", lambda n: trainee.get(survey_url(context.probe)), 200, note="post-survey, page 1")
     autosave = survey_url(context.probe) + "/autosave"
 
     def save(n):
@@ -146,7 +163,7 @@ def latencies(port: int, seeded: Seeded, context: Context, quick: bool = False) 
     timed("survey autosave", save, 200, note="one answer, JSON reply")
     trainee.close()
 
-    submitters = context.submitters[:max(10, int(len(context.submitters) * scale))]
+    submitters = context.submitters[: max(10, int(len(context.submitters) * scale))]
     submitter = Browser(HOST, port)
 
     def submit(n):
@@ -154,11 +171,16 @@ def latencies(port: int, seeded: Seeded, context: Context, quick: bool = False) 
         submitter.cookies.clear()
         submitter.sign_in(person.username, TRAINEE_PASSWORD)  # not timed (server CPU: counted)
         form = [(f"item-{i}", _answer(rng, context.items[i])) for i in person.last_page_items]
-        return submitter.post(survey_url(person, person.page_count),
-                              form + [("action", "submit")])
+        return submitter.post(survey_url(person, person.page_count), form + [("action", "submit")])
 
-    timed("survey submit", submit, len(submitters) - 5, warmup=5, expected=REDIRECT,
-          note="last page + submit, a new trainee each time (server CPU incl. their sign-in)")
+    timed(
+        "survey submit",
+        submit,
+        len(submitters) - 5,
+        warmup=5,
+        expected=REDIRECT,
+        note="last page + submit, a new trainee each time (server CPU incl. their sign-in)",
+    )
     submitter.close()
 
     for name, who, _endpoints, count, warmup in DOMAIN_ENDPOINTS:
@@ -177,9 +199,15 @@ def latencies(port: int, seeded: Seeded, context: Context, quick: bool = False) 
         else:
             browser.sign_in(context.certificate_trainee, TRAINEE_PASSWORD)
         # A programme-wide export is a background job now: the figure is asking for it.
-        timed(name, lambda n, p=path, b=browser: b.get(p), count, warmup=warmup,
-              budget=60 if count <= 20 else 20, note=f"{path} as {who}",
-              expected=(200, *REDIRECT))
+        timed(
+            name,
+            lambda n, p=path, b=browser: b.get(p),
+            count,
+            warmup=warmup,
+            budget=60 if count <= 20 else 20,
+            note=f"{path} as {who}",
+            expected=(200, *REDIRECT),
+        )
         browser.close()
     return results
 
@@ -195,20 +223,32 @@ def weights(port: int, context: Context) -> dict:
     anonymous.close()
     trainee = Browser(HOST, port)
     trainee.sign_in(context.probe.username, TRAINEE_PASSWORD)
-    for name, path in (("lesson page", f"/lessons/{context.lessons[1]}"),
-                       ("survey page", survey_url(context.probe))):
+    for name, path in (
+        ("lesson page", f"/lessons/{context.lessons[1]}"),
+        ("survey page", survey_url(context.probe)),
+    ):
         pages[name] = page_weight(trainee, path)
         journey[name] = page_weight(trainee, path, cache=cache)
-    heaviest = max((page_weight(trainee, f"/lessons/{key}") for key in context.lessons),
-                   key=lambda page: page.total_bytes)
+    heaviest = max(
+        (page_weight(trainee, f"/lessons/{key}") for key in context.lessons),
+        key=lambda page: page.total_bytes,
+    )
     trainee.close()
     third_party = sorted({url for page in pages.values() for url in page.third_party})
     return {
-        "pages": {name: {"path": page.path, "status": page.status, "requests": page.requests,
-                         "total_bytes": page.total_bytes, "header_bytes": page.header_bytes,
-                         "by_kind": page.by_kind(), "resources": page.resources,
-                         "third_party": page.third_party}
-                  for name, page in pages.items()},
+        "pages": {
+            name: {
+                "path": page.path,
+                "status": page.status,
+                "requests": page.requests,
+                "total_bytes": page.total_bytes,
+                "header_bytes": page.header_bytes,
+                "by_kind": page.by_kind(),
+                "resources": page.resources,
+                "third_party": page.third_party,
+            }
+            for name, page in pages.items()
+        },
         "total_bytes": sum(page.total_bytes for page in pages.values()),
         "requests": sum(page.requests for page in pages.values()),
         "journey_bytes": sum(page.total_bytes for page in journey.values()),
@@ -220,8 +260,14 @@ def weights(port: int, context: Context) -> dict:
     }
 
 
-def concurrent(port: int, context: Context, crowd: list[SeededTrainee], clients: int = 50,
-               think: tuple[float, float] = (0.0, 0.0), deadline_s: float = 120) -> dict:
+def concurrent(
+    port: int,
+    context: Context,
+    crowd: list[SeededTrainee],
+    clients: int = 50,
+    think: tuple[float, float] = (0.0, 0.0),
+    deadline_s: float = 120,
+) -> dict:
     """Every trainee signs in first (untimed); then each client plays its trainees one after
     another: home, three lessons, the survey with autosaves, submit, the thank-you page (a
     workshop's last session). `think` is the pause between two requests of one client
@@ -260,8 +306,11 @@ def concurrent(port: int, context: Context, crowd: list[SeededTrainee], clients:
             record("survey page", browser.get(survey_url(trainee, trainee.page_count)))
             form = [(f"item-{i}", _answer(rng, context.items[i])) for i in trainee.last_page_items]
             pause()
-            response = record("survey submit", browser.post(
-                survey_url(trainee, trainee.page_count), form + [("action", "submit")]), REDIRECT)
+            response = record(
+                "survey submit",
+                browser.post(survey_url(trainee, trainee.page_count), form + [("action", "submit")]),
+                REDIRECT,
+            )
             answers.update((i, v) for (_, v), i in zip(form, trainee.last_page_items, strict=True))
             if response.status in REDIRECT:
                 sent[trainee.enrolment_id] = answers
@@ -271,19 +320,22 @@ def concurrent(port: int, context: Context, crowd: list[SeededTrainee], clients:
             browser.close()
 
     cpu_before = context.cpu()
-    result = measure.run_concurrently(clients, crowd, prepare_trainee, session,
-                                      deadline_s=deadline_s)
+    result = measure.run_concurrently(clients, crowd, prepare_trainee, session, deadline_s=deadline_s)
     cpu = context.cpu() - cpu_before
     samples = result.all_samples()
     return {
-        "clients": clients, "think_s": list(think), "trainees": result.sessions,
-        "requests": result.requests, "seconds": round(result.seconds, 1),
+        "clients": clients,
+        "think_s": list(think),
+        "trainees": result.sessions,
+        "requests": result.requests,
+        "seconds": round(result.seconds, 1),
         "throughput_rps": round(result.throughput, 1),
         "p50_ms": round(measure.percentile(samples, 50) * 1000, 1),
         "p95_ms": round(measure.percentile(samples, 95) * 1000, 1),
         "server_cpu_ms_per_request": round(1000 * cpu / max(result.requests, 1), 2),
         "server_errors": result.server_errors(),
-        "failed_sessions": len(result.failures), "failures": result.failures[:5],
+        "failed_sessions": len(result.failures),
+        "failures": result.failures[:5],
         "by_kind": {kind: timing.summary() for kind, timing in result.timings.items()},
         "submitted_enrolments": sent,
     }
@@ -311,8 +363,10 @@ def sign_in_burst(port: int, usernames: list[str], password: str) -> dict:
         finally:
             browser.close()
 
-    threads = [threading.Thread(target=sign_in, args=pair, daemon=True)
-               for pair in zip(browsers, usernames, strict=True)]
+    threads = [
+        threading.Thread(target=sign_in, args=pair, daemon=True)
+        for pair in zip(browsers, usernames, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -338,8 +392,8 @@ def lost_submissions(url: str, sent: dict[int, dict[int, int]]) -> int:
         rows = db.session.execute(
             select(SurveyResponse.enrolment_id, Answer.item_id, Answer.value)
             .join(Answer, Answer.response_id == SurveyResponse.id)
-            .where(SurveyResponse.phase == "post",
-                   SurveyResponse.enrolment_id.in_(list(sent) or [0])))
+            .where(SurveyResponse.phase == "post", SurveyResponse.enrolment_id.in_(list(sent) or [0]))
+        )
         for enrolment_id, item_id, value in rows:
             stored.setdefault(enrolment_id, {})[item_id] = value
         for enrolment_id, answers in sent.items():

@@ -29,18 +29,73 @@ STAFF_PASSWORD = "staff-pass-2026"
 # what each page costs; `slow_hash_users` get the production default (scrypt) to measure it.
 FAST_HASH_METHOD = "pbkdf2:sha256:1000"
 
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-          "Đỗ", "Hồ", "Ngô", "Dương", "Lý")
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+)
 MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Thu", "Quốc", "Ngọc", "Hữu", "Thanh", "Xuân")
-GIVEN = ("Hương", "Dũng", "Hà", "Việt", "Lan", "Tuấn", "Hải", "Mai", "Hùng", "Linh", "Nam",
-         "Trang", "Phương", "Sơn", "Thảo", "Long", "Yến", "Khoa", "Hạnh", "Bình")
-PROVINCES = ("ha-noi", "ho-chi-minh", "hai-phong", "da-nang", "can-tho", "nghe-an",
-             "thanh-hoa", "dien-bien", "son-la", "lao-cai", "quang-ninh", "an-giang")
-AUDIENCE_NAMES = {"police": "Công an phường", "centre_staff": "Cán bộ cơ sở cai nghiện",
-                  "ngo_cbo": "Nhóm cộng đồng", "mixed": "Liên ngành"}
-AUDIENCE_ORG_TYPES = {"police": ("police",), "centre_staff": ("centre_staff",),
-                      "ngo_cbo": ("ngo", "cbo"),
-                      "mixed": ("police", "centre_staff", "ngo", "cbo", "health_worker")}
+GIVEN = (
+    "Hương",
+    "Dũng",
+    "Hà",
+    "Việt",
+    "Lan",
+    "Tuấn",
+    "Hải",
+    "Mai",
+    "Hùng",
+    "Linh",
+    "Nam",
+    "Trang",
+    "Phương",
+    "Sơn",
+    "Thảo",
+    "Long",
+    "Yến",
+    "Khoa",
+    "Hạnh",
+    "Bình",
+)
+PROVINCES = (
+    "ha-noi",
+    "ho-chi-minh",
+    "hai-phong",
+    "da-nang",
+    "can-tho",
+    "nghe-an",
+    "thanh-hoa",
+    "dien-bien",
+    "son-la",
+    "lao-cai",
+    "quang-ninh",
+    "an-giang",
+)
+AUDIENCE_NAMES = {
+    "police": "Công an phường",
+    "centre_staff": "Cán bộ cơ sở cai nghiện",
+    "ngo_cbo": "Nhóm cộng đồng",
+    "mixed": "Liên ngành",
+}
+AUDIENCE_ORG_TYPES = {
+    "police": ("police",),
+    "centre_staff": ("centre_staff",),
+    "ngo_cbo": ("ngo", "cbo"),
+    "mixed": ("police", "centre_staff", "ngo", "cbo", "health_worker"),
+}
 
 
 @dataclass
@@ -116,7 +171,7 @@ class _Ids:
 
 def bulk_insert(model, rows: list[dict], chunk: int = 20_000) -> int:
     for start in range(0, len(rows), chunk):
-        db.session.execute(insert(model.__table__), rows[start:start + chunk])
+        db.session.execute(insert(model.__table__), rows[start : start + chunk])
     return len(rows)
 
 
@@ -126,9 +181,12 @@ def reset_sequences() -> None:
         return
     for table in db.metadata.sorted_tables:
         if "id" in table.c and table.c.id.primary_key:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                )
+            )
 
 
 def _name(rng: random.Random) -> str:
@@ -158,9 +216,16 @@ def answers_for(rng: random.Random, items, leaning: float, p_correct: float) -> 
     return answers
 
 
-def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: int = 3,
-                   prefix: str = "", rng_seed: int = 2026, certificates: bool = True,
-                   slow_hash_users: int = 0) -> Seeded:
+def seed_programme(
+    plans: list[CohortPlan],
+    *,
+    facilitators: int = 60,
+    staff: int = 3,
+    prefix: str = "",
+    rng_seed: int = 2026,
+    certificates: bool = True,
+    slow_hash_users: int = 0,
+) -> Seeded:
     """Insert users, cohorts, enrolments, progress, survey responses, drafts and certificates
     for the given cohort plans, in one transaction; returns what a client needs to drive it."""
     from lms.auth.models import User
@@ -185,39 +250,70 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
     trainee_hash = generate_password_hash(TRAINEE_PASSWORD, FAST_HASH_METHOD)
     staff_hash = generate_password_hash(STAFF_PASSWORD, FAST_HASH_METHOD)
     slow_hash = generate_password_hash(TRAINEE_PASSWORD)  # werkzeug's default: scrypt
-    rows: dict[str, list[dict]] = {name: [] for name in (
-        "user", "cohort", "phase_gate", "cohort_facilitator", "cohort_module", "enrolment",
-        "lesson_progress", "survey_response", "answer", "draft_answer", "certificate")}
+    rows: dict[str, list[dict]] = {
+        name: []
+        for name in (
+            "user",
+            "cohort",
+            "phase_gate",
+            "cohort_facilitator",
+            "cohort_module",
+            "enrolment",
+            "lesson_progress",
+            "survey_response",
+            "answer",
+            "draft_answer",
+            "certificate",
+        )
+    }
 
     def user_row(user_id, username, role, org_type, password_hash, province):
-        return {"id": user_id, "username": username, "full_name": _name(rng), "email": None,
-                "phone": None, "password_hash": password_hash, "must_change_password": False,
-                "role": role, "language": "vi", "org_type": org_type, "province": province,
-                "active": True, "last_login_at": None, "created_at": now, "updated_at": now}
+        return {
+            "id": user_id,
+            "username": username,
+            "full_name": _name(rng),
+            "email": None,
+            "phone": None,
+            "password_hash": password_hash,
+            "must_change_password": False,
+            "role": role,
+            "language": "vi",
+            "org_type": org_type,
+            "province": province,
+            "active": True,
+            "last_login_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
 
     admin_id = ids.take(User)
-    rows["user"].append(user_row(admin_id, f"{prefix}admin", "admin", "other", staff_hash,
-                                 "ha-noi"))
+    rows["user"].append(user_row(admin_id, f"{prefix}admin", "admin", "other", staff_hash, "ha-noi"))
     staff_names = []
     for n in range(staff):
         staff_names.append(f"{prefix}staff{n + 1}")
-        rows["user"].append(user_row(ids.take(User), staff_names[-1], "staff", "ngo",
-                                     staff_hash, "ha-noi"))
+        rows["user"].append(user_row(ids.take(User), staff_names[-1], "staff", "ngo", staff_hash, "ha-noi"))
     facilitator_ids, facilitator_names = [], []
     for n in range(facilitators):
         facilitator_ids.append(ids.take(User))
         facilitator_names.append(f"{prefix}facilitator{n + 1}")
-        rows["user"].append(user_row(facilitator_ids[-1], facilitator_names[-1], "facilitator",
-                                     "ngo", staff_hash, rng.choice(PROVINCES)))
-    facilitator_full_names = [row["full_name"] for row in rows["user"][-facilitators:]] \
-        if facilitators else []
+        rows["user"].append(
+            user_row(
+                facilitator_ids[-1],
+                facilitator_names[-1],
+                "facilitator",
+                "ngo",
+                staff_hash,
+                rng.choice(PROVINCES),
+            )
+        )
+    facilitator_full_names = (
+        [row["full_name"] for row in rows["user"][-facilitators:]] if facilitators else []
+    )
     slow_names = [f"{prefix}workshop{n + 1:03d}" for n in range(slow_hash_users)]
     for username in slow_names:
-        rows["user"].append(user_row(ids.take(User), username, "trainee", "police", slow_hash,
-                                     "ha-noi"))
+        rows["user"].append(user_row(ids.take(User), username, "trainee", "police", slow_hash, "ha-noi"))
 
-    modules_by_audience = {audience: default_cohort_modules(audience)
-                           for audience in AUDIENCE_ORG_TYPES}
+    modules_by_audience = {audience: default_cohort_modules(audience) for audience in AUDIENCE_ORG_TYPES}
 
     seeded_cohorts, live, finished = [], [], []
     certificate_codes = {}
@@ -232,33 +328,61 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
         else:
             start = today - timedelta(days=1)
             status, pacing, post_open = "active", "facilitator", True
-        name = (f"Tập huấn {AUDIENCE_NAMES[plan.audience]} — "
-                f"{province_name(province, 'vi')} · đợt {number + 1}")
-        rows["cohort"].append({
-            "id": cohort_id, "name": name, "audience": plan.audience, "province": province,
-            "venue": "Hội trường UBND", "start_date": start, "end_date": start + timedelta(days=2),
-            "language": "vi", "status": status, "join_code": _code(cohort_id + 40_000, 6),
-            "pacing": pacing, "knowledge_pass_percent": None, "historical": False,
-            "created_by_id": facilitator_ids[facilitator] if facilitators else admin_id,
-            "created_at": now, "updated_at": now})
-        rows["phase_gate"] += [{"cohort_id": cohort_id, "phase": "pre", "is_open": True},
-                               {"cohort_id": cohort_id, "phase": "post", "is_open": post_open}]
+        name = (
+            f"Tập huấn {AUDIENCE_NAMES[plan.audience]} — {province_name(province, 'vi')} · đợt {number + 1}"
+        )
+        rows["cohort"].append(
+            {
+                "id": cohort_id,
+                "name": name,
+                "audience": plan.audience,
+                "province": province,
+                "venue": "Hội trường UBND",
+                "start_date": start,
+                "end_date": start + timedelta(days=2),
+                "language": "vi",
+                "status": status,
+                "join_code": _code(cohort_id + 40_000, 6),
+                "pacing": pacing,
+                "knowledge_pass_percent": None,
+                "historical": False,
+                "created_by_id": facilitator_ids[facilitator] if facilitators else admin_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        rows["phase_gate"] += [
+            {"cohort_id": cohort_id, "phase": "pre", "is_open": True},
+            {"cohort_id": cohort_id, "phase": "post", "is_open": post_open},
+        ]
         if facilitators:
-            rows["cohort_facilitator"].append({"cohort_id": cohort_id,
-                                               "user_id": facilitator_ids[facilitator]})
+            rows["cohort_facilitator"].append(
+                {"cohort_id": cohort_id, "user_id": facilitator_ids[facilitator]}
+            )
         lesson_ids = []
         for cohort_module in modules_by_audience[plan.audience]:
-            rows["cohort_module"].append({
-                "cohort_id": cohort_id, "module_id": cohort_module.module.id,
-                "position": cohort_module.position, "required": cohort_module.required,
-                "unlocked": True})
+            rows["cohort_module"].append(
+                {
+                    "cohort_id": cohort_id,
+                    "module_id": cohort_module.module.id,
+                    "position": cohort_module.position,
+                    "required": cohort_module.required,
+                    "unlocked": True,
+                }
+            )
             lesson_ids += [lesson.id for lesson in cohort_module.module.lessons]
         cohort_stand_in = SimpleNamespace(
-            id=cohort_id, name=name, audience=plan.audience, start_date=start,
-            end_date=start + timedelta(days=2), language="vi",
+            id=cohort_id,
+            name=name,
+            audience=plan.audience,
+            start_date=start,
+            end_date=start + timedelta(days=2),
+            language="vi",
             modules=modules_by_audience[plan.audience],
             facilitators=[SimpleNamespace(full_name=facilitator_full_names[facilitator])]
-            if facilitators else [])
+            if facilitators
+            else [],
+        )
         cohort_start = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=8)
         enrolment_ids = []
         for seat in range(plan.size):
@@ -267,21 +391,36 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
             enrolment_ids.append(enrolment_id)
             username = f"{prefix}trainee{trainee_number:05d}"
             org_type = rng.choice(AUDIENCE_ORG_TYPES[plan.audience])
-            rows["user"].append(user_row(user_id, username, "trainee", org_type, trainee_hash,
-                                         province))
-            rows["enrolment"].append({"id": enrolment_id, "cohort_id": cohort_id,
-                                      "user_id": user_id, "trainee_code": _code(seat, 4),
-                                      "joined_at": cohort_start, "pre_survey_waived": False})
+            rows["user"].append(user_row(user_id, username, "trainee", org_type, trainee_hash, province))
+            rows["enrolment"].append(
+                {
+                    "id": enrolment_id,
+                    "cohort_id": cohort_id,
+                    "user_id": user_id,
+                    "trainee_code": _code(seat, 4),
+                    "joined_at": cohort_start,
+                    "pre_survey_waived": False,
+                }
+            )
             first_id = ids.take(LessonProgress, len(lesson_ids))
             for offset, lesson_id in enumerate(lesson_ids):
                 done_at = cohort_start + timedelta(minutes=20 * offset + seat % 7)
-                rows["lesson_progress"].append({"id": first_id + offset, "user_id": user_id,
-                                                "lesson_id": lesson_id, "last_viewed_at": done_at,
-                                                "completed_at": done_at})
+                rows["lesson_progress"].append(
+                    {
+                        "id": first_id + offset,
+                        "user_id": user_id,
+                        "lesson_id": lesson_id,
+                        "last_viewed_at": done_at,
+                        "completed_at": done_at,
+                    }
+                )
             stand_in = SimpleNamespace(
-                id=enrolment_id, cohort=cohort_stand_in,
-                user=SimpleNamespace(org_type=org_type, language="vi",
-                                     full_name=rows["user"][-1]["full_name"]))
+                id=enrolment_id,
+                cohort=cohort_stand_in,
+                user=SimpleNamespace(
+                    org_type=org_type, language="vi", full_name=rows["user"][-1]["full_name"]
+                ),
+            )
             audience = item_audience(stand_in)
             items = [i for i in all_items if i.audience in ("all", audience)]
             leaning = rng.uniform(2.2, 3.6)
@@ -292,68 +431,141 @@ def seed_programme(plans: list[CohortPlan], *, facilitators: int = 60, staff: in
                 response_id = ids.take(SurveyResponse)
                 answers = answers_for(rng, items, lean, p_correct)
                 knowledge = [i for i in items if i.kind == "knowledge"]
-                rows["survey_response"].append({
-                    "id": response_id, "enrolment_id": enrolment_id, "phase": phase,
-                    "version_id": version.id, "source": "online", "submitted_at": at,
-                    "entered_by_id": None, "knowledge_total": len(knowledge) or None,
-                    "knowledge_correct": sum(i.score(answers[i.id]) for i in knowledge)})
+                rows["survey_response"].append(
+                    {
+                        "id": response_id,
+                        "enrolment_id": enrolment_id,
+                        "phase": phase,
+                        "version_id": version.id,
+                        "source": "online",
+                        "submitted_at": at,
+                        "entered_by_id": None,
+                        "knowledge_total": len(knowledge) or None,
+                        "knowledge_correct": sum(i.score(answers[i.id]) for i in knowledge),
+                    }
+                )
                 first_answer = ids.take(Answer, len(items))
                 for offset, item in enumerate(items):
-                    rows["answer"].append({"id": first_answer + offset, "response_id": response_id,
-                                           "item_id": item.id, "value": answers[item.id],
-                                           "score": item.score(answers[item.id])})
+                    rows["answer"].append(
+                        {
+                            "id": first_answer + offset,
+                            "response_id": response_id,
+                            "item_id": item.id,
+                            "value": answers[item.id],
+                            "score": item.score(answers[item.id]),
+                        }
+                    )
             if plan.state == "finished":
                 finished.append(username)
                 if certificates:
                     certificate_id = ids.take(Certificate)
-                    rows["certificate"].append(certificate_row(
-                        certificate_id, stand_in, cohort_start + timedelta(days=2), rng))
+                    rows["certificate"].append(
+                        certificate_row(certificate_id, stand_in, cohort_start + timedelta(days=2), rng)
+                    )
                     certificate_codes[username] = rows["certificate"][-1]["code"]
                 continue
             ordered = items_for(stand_in, "post", version)
             survey_pages = pages(ordered)
             last_page = survey_pages[-1]
-            live.append(SeededTrainee(username, user_id, enrolment_id, cohort_id,
-                                      [i.id for i in ordered], [i.id for i in last_page],
-                                      len(survey_pages)))
+            live.append(
+                SeededTrainee(
+                    username,
+                    user_id,
+                    enrolment_id,
+                    cohort_id,
+                    [i.id for i in ordered],
+                    [i.id for i in last_page],
+                    len(survey_pages),
+                )
+            )
             if plan.drafts:
                 answers = answers_for(rng, ordered, leaning + 0.6, 0.8)
                 last = {i.id for i in last_page}
                 first_draft = ids.take(DraftAnswer, len(ordered) - len(last))
                 for offset, item in enumerate(i for i in ordered if i.id not in last):
-                    rows["draft_answer"].append({
-                        "id": first_draft + offset, "enrolment_id": enrolment_id,
-                        "phase": "post", "item_id": item.id, "value": answers[item.id],
-                        "saved_at": now})
-        seeded_cohorts.append(SeededCohort(cohort_id, name, plan.state, plan.size,
-                                           facilitator_names[facilitator] if facilitators
-                                           else f"{prefix}admin", enrolment_ids))
+                    rows["draft_answer"].append(
+                        {
+                            "id": first_draft + offset,
+                            "enrolment_id": enrolment_id,
+                            "phase": "post",
+                            "item_id": item.id,
+                            "value": answers[item.id],
+                            "saved_at": now,
+                        }
+                    )
+        seeded_cohorts.append(
+            SeededCohort(
+                cohort_id,
+                name,
+                plan.state,
+                plan.size,
+                facilitator_names[facilitator] if facilitators else f"{prefix}admin",
+                enrolment_ids,
+            )
+        )
 
-    order = ("user", "cohort", "phase_gate", "cohort_facilitator", "cohort_module", "enrolment",
-             "lesson_progress", "survey_response", "answer", "draft_answer", "certificate")
-    models = {"user": User, "cohort": Cohort, "phase_gate": PhaseGate,
-              "cohort_facilitator": CohortFacilitator,
-              "cohort_module": CohortModule, "enrolment": Enrolment,
-              "lesson_progress": LessonProgress, "survey_response": SurveyResponse,
-              "answer": Answer, "draft_answer": DraftAnswer, "certificate": Certificate}
+    order = (
+        "user",
+        "cohort",
+        "phase_gate",
+        "cohort_facilitator",
+        "cohort_module",
+        "enrolment",
+        "lesson_progress",
+        "survey_response",
+        "answer",
+        "draft_answer",
+        "certificate",
+    )
+    models = {
+        "user": User,
+        "cohort": Cohort,
+        "phase_gate": PhaseGate,
+        "cohort_facilitator": CohortFacilitator,
+        "cohort_module": CohortModule,
+        "enrolment": Enrolment,
+        "lesson_progress": LessonProgress,
+        "survey_response": SurveyResponse,
+        "answer": Answer,
+        "draft_answer": DraftAnswer,
+        "certificate": Certificate,
+    }
     counts = {name: bulk_insert(models[name], rows[name]) for name in order}
     reset_sequences()
     db.session.commit()
-    return Seeded(seeded_cohorts, live, finished, facilitator_names, staff_names,
-                  f"{prefix}admin", certificate_codes, slow_names, counts, time.perf_counter() - started)
+    return Seeded(
+        seeded_cohorts,
+        live,
+        finished,
+        facilitator_names,
+        staff_names,
+        f"{prefix}admin",
+        certificate_codes,
+        slow_names,
+        counts,
+        time.perf_counter() - started,
+    )
 
 
-def certificate_row(certificate_id: int, enrolment, issued_at: datetime,
-                    rng: random.Random) -> dict:
+def certificate_row(certificate_id: int, enrolment, issued_at: datetime, rng: random.Random) -> dict:
     """A certificate as the automatic rule issues it; the snapshot is built by the real
     build_snapshot from stand-ins (every module of the cohort is complete in this data)."""
     from lms.certificates.services import CODE_LENGTH, build_snapshot
 
-    snapshot = build_snapshot(enrolment, issued_at,
-                              [cm.module for cm in enrolment.cohort.modules], in_room=True)
+    snapshot = build_snapshot(
+        enrolment, issued_at, [cm.module for cm in enrolment.cohort.modules], in_room=True
+    )
     snapshot["in_room"] = False
     code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return {"id": certificate_id, "enrolment_id": enrolment.id, "code": code,
-            "issued_at": issued_at, "issued_by_id": None, "issue_reason": None,
-            "revoked_at": None, "revoked_by_id": None, "revoke_reason": None,
-            "snapshot": snapshot}
+    return {
+        "id": certificate_id,
+        "enrolment_id": enrolment.id,
+        "code": code,
+        "issued_at": issued_at,
+        "issued_by_id": None,
+        "issue_reason": None,
+        "revoked_at": None,
+        "revoked_by_id": None,
+        "revoke_reason": None,
+        "snapshot": snapshot,
+    }

@@ -70,9 +70,17 @@ class GunicornServer:
     """gunicorn serving wsgi:app on 127.0.0.1 and a free port, as `make serve` runs it (without
     --max-requests, so a worker is never recycled in the middle of a measurement)."""
 
-    def __init__(self, database_url: str, *, workers: int = 2, threads: int = 4,
-                 timeout: int = 30, env: dict[str, str] | None = None, app: str = "wsgi:app",
-                 options: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        timeout: int = 30,
+        env: dict[str, str] | None = None,
+        app: str = "wsgi:app",
+        options: tuple[str, ...] = (),
+    ):
         self.database_url = database_url
         self.app, self.options = app, tuple(options)
         self.workers, self.threads, self.timeout = workers, threads, timeout
@@ -84,30 +92,56 @@ class GunicornServer:
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{self.port}",
-                "--workers", str(self.workers), "--threads", str(self.threads),
-                "--worker-class", "gthread", "--timeout", str(self.timeout),
-                "--graceful-timeout", "5", "--log-level", "warning",
-                "--error-logfile", str(self.log_path), *self.options, self.app]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            str(self.timeout),
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(self.log_path),
+            *self.options,
+            self.app,
+        ]
 
     def start(self, wait: float = 30.0) -> GunicornServer:
-        env = {**os.environ, "DATABASE_URL": self.database_url,
-               "SECRET_KEY": "bench-" + os.urandom(16).hex(), "PRODUCTION": "1",
-               "LMS_INSTANCE_PATH": str(Path(self._dir.name) / "instance"),
-               **self.extra_env}
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": "bench-" + os.urandom(16).hex(),
+            "PRODUCTION": "1",
+            "LMS_INSTANCE_PATH": str(Path(self._dir.name) / "instance"),
+            **self.extra_env,
+        }
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + wait
         probe = Browser(HOST, self.port, timeout=2)
         try:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n"
-                                       f"{self.log_tail()}")
+                    raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
                 try:
-                    if probe.get("/healthz").status == 200 and \
-                            len(self.worker_pids()) == self.workers:
+                    if probe.get("/healthz").status == 200 and len(self.worker_pids()) == self.workers:
                         return self
                 except OSError:
                     pass

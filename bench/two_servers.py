@@ -53,13 +53,21 @@ class Outcome:
         return sum(n for status, n in self.statuses.items() if status >= 500)
 
     def summary(self) -> dict:
-        return {"trainees": self.trainees, "submissions_sent": self.sent,
-                "acknowledged": self.acknowledged, "stored": self.stored, "lost": self.lost,
-                "duplicated": self.duplicated, "server_errors": self.server_errors,
-                "requests": self.requests, "connection_errors_retried": self.connection_errors,
-                "acknowledged_before_kill": self.killed_after,
-                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-                "problems": self.problems[:5], "seconds": round(self.seconds, 1)}
+        return {
+            "trainees": self.trainees,
+            "submissions_sent": self.sent,
+            "acknowledged": self.acknowledged,
+            "stored": self.stored,
+            "lost": self.lost,
+            "duplicated": self.duplicated,
+            "server_errors": self.server_errors,
+            "requests": self.requests,
+            "connection_errors_retried": self.connection_errors,
+            "acknowledged_before_kill": self.killed_after,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "problems": self.problems[:5],
+            "seconds": round(self.seconds, 1),
+        }
 
 
 def answers_for(trainee: SeededTrainee, items: dict[int, tuple[str, int]]) -> dict[int, int]:
@@ -88,8 +96,7 @@ class _Client:
         old = self.browser
         old.close()
         self.index = (self.index + 1) % len(self.ports)
-        self.browser = Browser(HOST, self.ports[self.index], REQUEST_TIMEOUT, dict(old.cookies),
-                               old.csrf)
+        self.browser = Browser(HOST, self.ports[self.index], REQUEST_TIMEOUT, dict(old.cookies), old.csrf)
 
     def call(self, method: str, path: str, form=None, fetch: bool = False):
         for _attempt in range(ATTEMPTS):
@@ -116,8 +123,7 @@ class _Client:
         page = self.call("GET", "/login")
         if page.status != 200:
             raise RuntimeError(f"sign-in page: {page.status}")
-        response = self.call("POST", "/login", {"username": username,
-                                                "password": TRAINEE_PASSWORD})
+        response = self.call("POST", "/login", {"username": username, "password": TRAINEE_PASSWORD})
         if response.status != 302:
             raise RuntimeError(f"sign-in: {response.status}")
 
@@ -125,8 +131,15 @@ class _Client:
         self.browser.close()
 
 
-def run(url: str, trainees: list[SeededTrainee], items: dict[int, tuple[str, int]], *,
-        clients: int = 12, kill_after: float = 1 / 3, seconds: float = 300.0) -> Outcome:
+def run(
+    url: str,
+    trainees: list[SeededTrainee],
+    items: dict[int, tuple[str, int]],
+    *,
+    clients: int = 12,
+    kill_after: float = 1 / 3,
+    seconds: float = 300.0,
+) -> Outcome:
     """Start two servers on `url`, drive the trainees' surveys through both, kill the first
     server once `kill_after` of the submissions are acknowledged, count the database."""
     started = time.perf_counter()
@@ -156,9 +169,8 @@ def run(url: str, trainees: list[SeededTrainee], items: dict[int, tuple[str, int
                     client.sign_in(trainee.username)
                     early = [i for i in trainee.post_items if i not in trainee.last_page_items]
                     for start in range(0, len(early), 8):
-                        chunk = early[start:start + 8]
-                        saved = client.call("POST", survey + "/autosave", _form(answers, chunk),
-                                            fetch=True)
+                        chunk = early[start : start + 8]
+                        saved = client.call("POST", survey + "/autosave", _form(answers, chunk), fetch=True)
                         if saved.status != 200:
                             raise RuntimeError(f"autosave: {saved.status}")
                     form = _form(answers, trainee.last_page_items) + [("action", "submit")]
@@ -185,8 +197,10 @@ def run(url: str, trainees: list[SeededTrainee], items: dict[int, tuple[str, int
             killed.set()
 
         numbered = list(enumerate(trainees))
-        threads = [threading.Thread(target=session, args=(numbered[n::clients],), daemon=True)
-                   for n in range(clients)]
+        threads = [
+            threading.Thread(target=session, args=(numbered[n::clients],), daemon=True)
+            for n in range(clients)
+        ]
         threads.append(threading.Thread(target=kill_midway, daemon=True))
         for thread in threads:
             thread.start()
@@ -215,11 +229,14 @@ def count_stored(url: str, sent: dict[int, dict[int, int]], outcome: Outcome) ->
             ids = list(sent) or [0]
             per_enrolment = Counter()
             stored: dict[int, dict[int, int]] = {}
-            for enrolment_id, response_id, item_id, value in connection.execute(text(
+            for enrolment_id, response_id, item_id, value in connection.execute(
+                text(
                     "SELECT r.enrolment_id, r.id, a.item_id, a.value FROM survey_response r "
                     "JOIN answer a ON a.response_id = r.id "
                     "WHERE r.phase = 'post' AND r.enrolment_id IN "
-                    f"({', '.join(str(int(i)) for i in ids)})")):
+                    f"({', '.join(str(int(i)) for i in ids)})"
+                )
+            ):
                 stored.setdefault(enrolment_id, {})[item_id] = value
                 per_enrolment[(enrolment_id, response_id)] = 1
     finally:
@@ -242,12 +259,15 @@ def measure(url: str, quick: bool = False) -> dict:
         from lms.quizzes.instrument import current_version
 
         cohorts = 1 if quick else 3
-        seeded = seed_programme([CohortPlan(40, "post_open", "police")] * cohorts,
-                                facilitators=cohorts, staff=1, prefix="two-",
-                                certificates=False)
+        seeded = seed_programme(
+            [CohortPlan(40, "post_open", "police")] * cohorts,
+            facilitators=cohorts,
+            staff=1,
+            prefix="two-",
+            certificates=False,
+        )
         items = {i.id: (i.kind, len(i.options_vi or [])) for i in current_version().items}
         db.session.remove()
         db.engine.dispose()
     outcome = run(url, seeded.live_trainees, items)
     return outcome.summary()
-

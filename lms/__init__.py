@@ -40,6 +40,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     check_every_view_has_a_rule(app)
     return app
 
+
 def register_blueprints(app: Flask) -> None:
     """Import every domain's routes (the web layer, above all domains) and register them."""
     from lms.auth import routes as _auth  # noqa: F401
@@ -62,6 +63,15 @@ def register_blueprints(app: Flask) -> None:
     from lms.reports import routes as _reports  # noqa: F401
     from lms.reports import routes_waves as _report_waves  # noqa: F401
 
-    for blueprint in (_main.bp, _auth.bp, _modules.bp, _quizzes.bp, _cohorts.bp,
-                      _certificates.bp, _reports.bp, _privacy.bp, _jobs.bp):
+    for blueprint in (
+        _main.bp,
+        _auth.bp,
+        _modules.bp,
+        _quizzes.bp,
+        _cohorts.bp,
+        _certificates.bp,
+        _reports.bp,
+        _privacy.bp,
+        _jobs.bp,
+    ):
         app.register_blueprint(blueprint)

@@ -40,8 +40,9 @@ def jobs_worker_command(workers):
     # job that committed is never run twice (see lms/jobs/runner.py).
     click.echo(f"jobs worker: {recover()} waiting job(s) queued")
     db.session.remove()
-    Consumer(huey, workers=workers or current_app.config["JOBS_WORKERS"],
-             worker_type="thread", periodic=False).run()
+    Consumer(
+        huey, workers=workers or current_app.config["JOBS_WORKERS"], worker_type="thread", periodic=False
+    ).run()
 
 
 @user_cli.command("create")
@@ -57,8 +58,9 @@ def create_user_command(username, full_name, role, password, org_type, province,
     from lms.auth.services import AccountError, create_user
 
     try:
-        user, password = create_user(username, full_name, password, role=role,
-                                     org_type=org_type, province=province, language=language)
+        user, password = create_user(
+            username, full_name, password, role=role, org_type=org_type, province=province, language=language
+        )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -94,8 +96,10 @@ def sync_content(content_dir: Path | None = None) -> str:
     counts = sync_toolkit(content_dir)
     version = sync_instrument(data)
     db.session.commit()
-    return (f"synced {counts['modules']} modules, {counts['lessons']} lessons "
-            f"({counts['archived']} archived); survey version {version.number}")
+    return (
+        f"synced {counts['modules']} modules, {counts['lessons']} lessons "
+        f"({counts['archived']} archived); survey version {version.number}"
+    )
 
 
 @content_cli.command("sync")
@@ -128,13 +132,20 @@ def seed_command(if_empty):
         return
     users = {}
     for username, name, role, org in DEMO_PEOPLE:
-        users[username], _ = create_user(username, name, DEMO_PASSWORD, role=role, org_type=org,
-                                         province="ha-noi", language="vi")
+        users[username], _ = create_user(
+            username, name, DEMO_PASSWORD, role=role, org_type=org, province="ha-noi", language="vi"
+        )
     db.session.flush()
-    cohort = create_cohort(users["facilitator"], name="Tập huấn công an phường — Hà Nội (demo)",
-                           audience="police", province="ha-noi", venue="Hội trường UBND phường",
-                           start_date=date.today(), end_date=date.today() + timedelta(days=2),
-                           status="active")
+    cohort = create_cohort(
+        users["facilitator"],
+        name="Tập huấn công an phường — Hà Nội (demo)",
+        audience="police",
+        province="ha-noi",
+        venue="Hội trường UBND phường",
+        start_date=date.today(),
+        end_date=date.today() + timedelta(days=2),
+        status="active",
+    )
     for username in ("trainee", "trainee2"):
         enrol(cohort, users[username])
     db.session.commit()
@@ -181,8 +192,18 @@ def _pybabel(*args: str) -> None:
 @translate_cli.command("extract")
 def extract_command():
     """Extract UI strings to translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "-o", "translations/messages.pot", ".")
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        "translations/messages.pot",
+        ".",
+    )
 
 
 @translate_cli.command("update")

@@ -28,7 +28,7 @@ def _database_url() -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -89,8 +89,7 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "30"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
     # Anonymous surveys started from one address in that time (a workshop room shares one).
-    ANONYMOUS_MAX_STARTS_PER_ADDRESS = int(
-        os.environ.get("ANONYMOUS_MAX_STARTS_PER_ADDRESS", "200"))
+    ANONYMOUS_MAX_STARTS_PER_ADDRESS = int(os.environ.get("ANONYMOUS_MAX_STARTS_PER_ADDRESS", "200"))
     # Unknown certificate codes tried from one address before verification is paused.
     VERIFY_MAX_FAILURES = int(os.environ.get("VERIFY_MAX_FAILURES", "20"))
     VERIFY_LOCK_MINUTES = int(os.environ.get("VERIFY_LOCK_MINUTES", "15"))

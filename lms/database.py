@@ -85,9 +85,22 @@ def _migration_options(directory, x_arg):
 
 def init_migrations(app: Flask, directory: Path) -> None:
     app.extensions["migrate"] = _Migrations(app, directory)
-    app.cli.add_command(_MigrationCommands(
-        "db", help="Perform database migrations.", callback=_migration_options, params=[
-            click.Option(["-d", "--directory"], default=None,
-                         help='Migration script directory (default is "migrations")'),
-            click.Option(["-x", "--x-arg"], multiple=True,
-                         help="Additional arguments consumed by custom env.py scripts")]))
+    app.cli.add_command(
+        _MigrationCommands(
+            "db",
+            help="Perform database migrations.",
+            callback=_migration_options,
+            params=[
+                click.Option(
+                    ["-d", "--directory"],
+                    default=None,
+                    help='Migration script directory (default is "migrations")',
+                ),
+                click.Option(
+                    ["-x", "--x-arg"],
+                    multiple=True,
+                    help="Additional arguments consumed by custom env.py scripts",
+                ),
+            ],
+        )
+    )

@@ -22,13 +22,18 @@ def name_part(text: str, limit: int = 80) -> str:
 def download(data: bytes, filename: str, mimetype: str) -> Response:
     """An attachment named `filename` (Vietnamese names reach Excel intact: RFC 6266 filename*,
     with an ASCII fallback) that no browser or proxy keeps: these files hold personal data."""
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=filename, max_age=0)
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
+    )
     if not filename.isascii():
         # Werkzeug's fallback drops "đ" and every accented letter it cannot decompose:
         # "Đà Nẵng" would become "a Nang". lms.text.fold turns it into "da nang".
         fallback = fold(filename).encode("ascii", "ignore").decode("ascii")
-        response.headers.set("Content-Disposition", "attachment", filename=fallback, **{
-            "filename*": "UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")})
+        response.headers.set(
+            "Content-Disposition",
+            "attachment",
+            filename=fallback,
+            **{"filename*": "UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")},
+        )
     response.headers["Cache-Control"] = "no-store, private"
     return response

@@ -53,9 +53,7 @@ def new_canvas(
     """Return a compressed, byte-for-byte reproducible canvas with document metadata set."""
     register_fonts()
     # invariant=1 pins the creation date and document ID so equal input gives equal bytes.
-    c = Canvas(
-        buffer, pagesize=pagesize, invariant=1, pageCompression=1, lang=lang, initialFontName=SANS
-    )
+    c = Canvas(buffer, pagesize=pagesize, invariant=1, pageCompression=1, lang=lang, initialFontName=SANS)
     c.setTitle(nfc(title))
     c.setAuthor(nfc(author))
     c.setCreator("lms")
@@ -64,6 +62,7 @@ def new_canvas(
 
 # The font has precomposed Vietnamese glyphs but no mark positioning: text goes in as NFC.
 nfc = clean
+
 
 def text_width(text: str, font: str, size: float) -> float:
     """Return the width of text in points."""

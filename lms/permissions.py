@@ -33,14 +33,19 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TRAINEE: frozenset({Permission.LEARN}),
     Role.FACILITATOR: frozenset(
-        {Permission.LEARN, Permission.PREVIEW_CONTENT, Permission.RUN_COHORTS,
-         Permission.VIEW_REPORTS}
+        {Permission.LEARN, Permission.PREVIEW_CONTENT, Permission.RUN_COHORTS, Permission.VIEW_REPORTS}
     ),
     Role.STAFF: frozenset(
-        {Permission.LEARN, Permission.PREVIEW_CONTENT, Permission.RUN_COHORTS,
-         Permission.MANAGE_ALL_COHORTS, Permission.VIEW_REPORTS,
-         Permission.EXPORT_RESEARCH_DATA, Permission.IMPORT_HISTORICAL,
-         Permission.MANAGE_USERS}
+        {
+            Permission.LEARN,
+            Permission.PREVIEW_CONTENT,
+            Permission.RUN_COHORTS,
+            Permission.MANAGE_ALL_COHORTS,
+            Permission.VIEW_REPORTS,
+            Permission.EXPORT_RESEARCH_DATA,
+            Permission.IMPORT_HISTORICAL,
+            Permission.MANAGE_USERS,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }
@@ -102,7 +107,8 @@ def require(permission: Permission):
 def check_every_view_has_a_rule(app) -> None:
     """Fail at start-up when a view was registered without an access rule."""
     missing = [
-        endpoint for endpoint, view in app.view_functions.items()
+        endpoint
+        for endpoint, view in app.view_functions.items()
         if endpoint != "static" and not hasattr(view, "access_rule")
     ]
     if missing:

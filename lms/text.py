@@ -45,6 +45,7 @@ def _normalise_text_columns(session, flush_context, instances):
     for obj in (*session.new, *session.dirty):
         for attr in obj.__mapper__.column_attrs:
             value = getattr(obj, attr.key, None)
-            if isinstance(value, str) and (not unicodedata.is_normalized("NFC", value)
-                                           or CONTROL_CHARACTERS.search(value)):
+            if isinstance(value, str) and (
+                not unicodedata.is_normalized("NFC", value) or CONTROL_CHARACTERS.search(value)
+            ):
                 setattr(obj, attr.key, clean(value))

@@ -37,6 +37,7 @@ class UploadError(ValueError):
 
 # --- Reading -------------------------------------------------------------------------------
 
+
 def read_table(filename: str, data: bytes, max_rows: int) -> list[list[str]]:
     """The non-empty rows of a CSV or of an XLSX's first sheet, every cell as clean text.
 
@@ -66,10 +67,13 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UploadError(_(
-            "The file is not in UTF-8, so Vietnamese names would be garbled. It was probably "
-            "saved in an older Windows encoding (Windows-1252 or CP1258). In Excel, choose "
-            "“Save as” › “CSV UTF-8 (comma delimited)” and upload it again.")) from None
+        raise UploadError(
+            _(
+                "The file is not in UTF-8, so Vietnamese names would be garbled. It was probably "
+                "saved in an older Windows encoding (Windows-1252 or CP1258). In Excel, choose "
+                "“Save as” › “CSV UTF-8 (comma delimited)” and upload it again."
+            )
+        ) from None
 
 
 def _csv_rows(data: bytes):
@@ -84,8 +88,9 @@ def _csv_rows(data: bytes):
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
-    unreadable = UploadError(_("The Excel file could not be read. Please check that it is an "
-                               ".xlsx file and try again."))
+    unreadable = UploadError(
+        _("The Excel file could not be read. Please check that it is an .xlsx file and try again.")
+    )
     limit = current_app.config["IMPORT_MAX_UNPACKED_MB"] * 1024 * 1024
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -94,9 +99,13 @@ def _xlsx_rows(data: bytes):
     except (zipfile.BadZipFile, ValueError, OSError):
         raise unreadable from None
     if unpacked > limit:
-        raise UploadError(_("The Excel file is too large once unpacked (more than %(n)s MB). "
-                            "Please split it, or save it as CSV.",
-                            n=current_app.config["IMPORT_MAX_UNPACKED_MB"]))
+        raise UploadError(
+            _(
+                "The Excel file is too large once unpacked (more than %(n)s MB). "
+                "Please split it, or save it as CSV.",
+                n=current_app.config["IMPORT_MAX_UNPACKED_MB"],
+            )
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
@@ -122,6 +131,7 @@ def _cell_text(value) -> str:
 
 
 # --- Keeping a checked upload until it is confirmed ----------------------------------------
+
 
 def _folder() -> Path:
     path = Path(current_app.config["IMPORT_DIR"])

@@ -21,8 +21,13 @@ def safe_next(target: str | None, fallback: str = "main.home") -> str:
     """A redirect target on this site only: a path, never another host or scheme."""
     if target and not CONTROL.search(target):  # CR/LF would split the Location header
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for(fallback)
 
@@ -54,8 +59,7 @@ def _interface_addresses() -> list[str]:
             if name.startswith(_VIRTUAL_INTERFACES):
                 continue
             try:
-                packed = fcntl.ioctl(sock.fileno(), _SIOCGIFADDR,
-                                     struct.pack("256s", name[:15].encode()))
+                packed = fcntl.ioctl(sock.fileno(), _SIOCGIFADDR, struct.pack("256s", name[:15].encode()))
             except OSError:
                 continue  # down, or no IPv4 address
             found.append(socket.inet_ntoa(packed[20:24]))
@@ -126,5 +130,3 @@ def workshop_url(endpoint: str, **values) -> str:
     if address and address["lan"]:
         return address["lan"] + url_for(endpoint, **values)
     return public_url(endpoint, **values)
-
-

@@ -33,8 +33,7 @@ COHORT_AUDIENCES = {
     "mixed": _l("Mixed"),
 }
 
-ORG_TYPE_AUDIENCE = {"police": "police", "centre_staff": "centre_staff",
-                     "ngo": "ngo_cbo", "cbo": "ngo_cbo"}
+ORG_TYPE_AUDIENCE = {"police": "police", "centre_staff": "centre_staff", "ngo": "ngo_cbo", "cbo": "ngo_cbo"}
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 

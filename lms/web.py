@@ -24,8 +24,10 @@ from lms.vocab import AUDIENCES, COHORT_AUDIENCES, ORG_TYPES, label, province_na
 # Ids are 32-bit integer columns on PostgreSQL; a larger number in a URL names nothing.
 MAX_ID = 2**31 - 1
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
@@ -75,16 +77,25 @@ class BoundedInt(IntegerConverter):
 
 
 class App(Flask):
-    def url_for(self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None,
-                _external=None, **values) -> str:
+    def url_for(
+        self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None, _external=None, **values
+    ) -> str:
         """Flask's url_for, with the relative address of an endpoint and plain values kept:
         a page builds the same dozen addresses (its menu, stylesheet, the lesson's neighbours)
         on every request, and the route map never changes while the process runs."""
         ctx = _cv_request.get(None)
-        if ctx is None or _anchor or _method or _scheme or _external or endpoint[:1] == "." \
-                or not all(type(v) in (str, int) for v in values.values()):
-            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
-                                   _external=_external, **values)
+        if (
+            ctx is None
+            or _anchor
+            or _method
+            or _scheme
+            or _external
+            or endpoint[:1] == "."
+            or not all(type(v) in (str, int) for v in values.values())
+        ):
+            return super().url_for(
+                endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
+            )
         return self._relative_url(ctx.request.script_root, endpoint, tuple(values.items()))
 
     @lru_cache(maxsize=4096)  # noqa: B019 (one App per process, kept for its whole life)
@@ -112,10 +123,12 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def force_password_change():
         # A one-time password is for signing in once: change it before anything else.
-        if current_user.is_authenticated and current_user.must_change_password and \
-                request.endpoint not in {"auth.change_password", "auth.logout", "main.set_language",
-                                         "main.favicon",
-                                         "static"}:
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint
+            not in {"auth.change_password", "auth.logout", "main.set_language", "main.favicon", "static"}
+        ):
             flash(_("Please choose a new password before you continue."), "info")
             return redirect(url_for("auth.change_password"))
         return None
@@ -130,9 +143,11 @@ def init_app(app: Flask) -> None:
         attachment = "attachment" in response.headers.get("Content-Disposition", "")
         # is_anonymous reads no column: a user expired by the route's commit is not reloaded.
         signed_in = not getattr(g.get("_login_user"), "is_anonymous", True)
-        if (signed_in or attachment) \
-                and request.endpoint not in ("static", "main.favicon") \
-                and "no-store" not in response.headers.get("Cache-Control", ""):
+        if (
+            (signed_in or attachment)
+            and request.endpoint not in ("static", "main.favicon")
+            and "no-store" not in response.headers.get("Cache-Control", "")
+        ):
             response.headers["Cache-Control"] = "private, no-store"
         return response
 
@@ -141,15 +156,15 @@ def init_app(app: Flask) -> None:
         code = error.code if error.code in ERROR_TITLES else 400
         if error.code and error.code < 400:
             return error
-        return render_template("error.html", code=code, title=ERROR_TITLES[code],
-                               hint=ERROR_HINTS[code]), error.code or 400
+        return render_template(
+            "error.html", code=code, title=ERROR_TITLES[code], hint=ERROR_HINTS[code]
+        ), error.code or 400
 
     @app.errorhandler(Exception)
     def server_error(error):
         app.logger.exception("unhandled error on %s", request.path)
         db.session.rollback()
-        return render_template("error.html", code=500, title=ERROR_TITLES[500],
-                               hint=ERROR_HINTS[500]), 500
+        return render_template("error.html", code=500, title=ERROR_TITLES[500], hint=ERROR_HINTS[500]), 500
 
     def _can():
         """can('…') in templates: the user's permissions looked up once per page, not per
@@ -168,10 +183,16 @@ def init_app(app: Flask) -> None:
             "workshop_address": workshop_address,
             "can": _can(),
             "lang_switch_url": lambda lang: url_for(
-                "main.set_language", lang=lang, next=request.full_path.rstrip("?")),
+                "main.set_language", lang=lang, next=request.full_path.rstrip("?")
+            ),
         }
 
     app.jinja_env.globals["safe_next"] = safe_next
     # Templates (macros included) compare enum members, never bare strings.
-    app.jinja_env.globals.update(Phase=Phase, PhaseState=PhaseState, ModuleAccess=ModuleAccess,
-                                 Completion=Completion, CertificateState=CertificateState)
+    app.jinja_env.globals.update(
+        Phase=Phase,
+        PhaseState=PhaseState,
+        ModuleAccess=ModuleAccess,
+        Completion=Completion,
+        CertificateState=CertificateState,
+    )

@@ -27,8 +27,7 @@ def _config(url: str, **extra) -> type[TestConfig]:
 @pytest.fixture(scope="session")
 def database(tmp_path_factory):
     """Schema and content built once; returns (url, content rows per table)."""
-    url = os.environ.get("TEST_DATABASE_URL") or \
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     app = create_app(_config(url))
     with app.app_context():
         db.drop_all()
@@ -36,9 +35,10 @@ def database(tmp_path_factory):
         from lms.cli import sync_content
 
         sync_content()
-        snapshot = {name: [dict(row._mapping) for row in
-                           db.session.execute(select(db.metadata.tables[name]))]
-                    for name in CONTENT_TABLES}
+        snapshot = {
+            name: [dict(row._mapping) for row in db.session.execute(select(db.metadata.tables[name]))]
+            for name in CONTENT_TABLES
+        }
         db.session.commit()
         db.engine.dispose()
     return url, snapshot
@@ -58,9 +58,12 @@ def reset_database(snapshot) -> None:
             db.session.execute(insert(db.metadata.tables[name]), snapshot[name])
     if db.engine.dialect.name == "postgresql":
         for name in CONTENT_TABLES:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                )
+            )
     db.session.commit()
 
 
@@ -123,8 +126,9 @@ def make_user(app):
     def make(role="trainee", username=None, full_name=None, **profile):
         n = next(counter)
         profile.setdefault("language", "vi")
-        user, _ = create_user(username or f"{role}{n}", full_name or f"Nguyễn Văn {role} {n}",
-                              PASSWORD, role=role, **profile)
+        user, _ = create_user(
+            username or f"{role}{n}", full_name or f"Nguyễn Văn {role} {n}", PASSWORD, role=role, **profile
+        )
         db.session.commit()
         return user
 
@@ -138,9 +142,15 @@ def make_cohort(app, make_user):
 
     def make(facilitator=None, trainees=0, **fields):
         facilitator = facilitator or make_user("facilitator")
-        fields = {"name": "Lớp tập huấn thử", "audience": "police", "province": "ha-noi",
-                  "start_date": date.today(), "end_date": date.today() + timedelta(days=1),
-                  "status": "active", **fields}
+        fields = {
+            "name": "Lớp tập huấn thử",
+            "audience": "police",
+            "province": "ha-noi",
+            "start_date": date.today(),
+            "end_date": date.today() + timedelta(days=1),
+            "status": "active",
+            **fields,
+        }
         cohort = create_cohort(facilitator, **fields)
         for _ in range(trainees):
             enrol(cohort, make_user("trainee", org_type="police"))
@@ -150,8 +160,9 @@ def make_cohort(app, make_user):
     return make
 
 
-def survey_answers(enrolment, phase="pre", likert=4, knowledge=True, practice=2,
-                   version=None) -> dict[int, int]:
+def survey_answers(
+    enrolment, phase="pre", likert=4, knowledge=True, practice=2, version=None
+) -> dict[int, int]:
     """Every item this trainee answers in this phase, answered.
 
     likert: the box ticked for every attitude item (1–5), or a function item -> keyed score
@@ -187,8 +198,8 @@ def answer_survey(app):
 
     def answer(enrolment, phase="pre", likert=4, knowledge=True, source="online", practice=2):
         response = submit_survey(
-            enrolment, phase, survey_answers(enrolment, phase, likert, knowledge, practice),
-            source=source)
+            enrolment, phase, survey_answers(enrolment, phase, likert, knowledge, practice), source=source
+        )
         db.session.commit()
         return response
 

@@ -12,9 +12,18 @@ JUNK = ["", "💥", "<script>alert(1)</script>", "' OR 1=1 --", "9" * 40, "-1", 
 
 
 def _values(app, cohort, enrolment, lesson):
-    return {"cohort_id": cohort.id, "enrolment_id": enrolment.id, "phase": "pre",
-            "key": lesson.key, "block_key": "x", "code": "ABC", "token": "nope",
-            "user_id": enrolment.user_id, "lang": "vi", "fmt": "csv"}
+    return {
+        "cohort_id": cohort.id,
+        "enrolment_id": enrolment.id,
+        "phase": "pre",
+        "key": lesson.key,
+        "block_key": "x",
+        "code": "ABC",
+        "token": "nope",
+        "user_id": enrolment.user_id,
+        "lang": "vi",
+        "fmt": "csv",
+    }
 
 
 def test_junk_posted_to_every_route_never_gives_a_500(app, client, auth, make_user, make_cohort):
@@ -32,15 +41,43 @@ def test_junk_posted_to_every_route_never_gives_a_500(app, client, auth, make_us
             continue
         args = {}
         for name, converter in rule._converters.items():
-            args[name] = sorted(converter.items)[0] if hasattr(converter, "items") \
-                and isinstance(converter.items, set) else values.get(name, "x")
+            args[name] = (
+                sorted(converter.items)[0]
+                if hasattr(converter, "items") and isinstance(converter.items, set)
+                else values.get(name, "x")
+            )
         url = rule.build(args)[1]
         for junk in JUNK:
-            fields = {name: junk for name in (
-                "action", "answer", "reason", "code", "full_name", "username", "password",
-                "confirm", "name", "audience", "province", "start_date", "end_date", "language",
-                "org_type", "role", "pacing", "status", "knowledge_pass_percent", "purpose",
-                "q", "module_id", "facilitators", "modules", "required_modules")}
+            fields = {
+                name: junk
+                for name in (
+                    "action",
+                    "answer",
+                    "reason",
+                    "code",
+                    "full_name",
+                    "username",
+                    "password",
+                    "confirm",
+                    "name",
+                    "audience",
+                    "province",
+                    "start_date",
+                    "end_date",
+                    "language",
+                    "org_type",
+                    "role",
+                    "pacing",
+                    "status",
+                    "knowledge_pass_percent",
+                    "purpose",
+                    "q",
+                    "module_id",
+                    "facilitators",
+                    "modules",
+                    "required_modules",
+                )
+            }
             fields["file"] = (io.BytesIO(b"\xff\xfe\x00junk" + junk.encode()), "list.xlsx")
             fields.update({f"item-{n}": junk for n in range(1, 40)})
             response = client.post(url, data=fields, content_type="multipart/form-data")
@@ -50,8 +87,7 @@ def test_junk_posted_to_every_route_never_gives_a_500(app, client, auth, make_us
     assert {200, 302} <= statuses and statuses & {400, 404, 422}  # forms were really checked
 
 
-def test_junk_in_the_query_string_of_every_page_never_gives_a_500(app, client, auth, make_user,
-                                                                   make_cohort):
+def test_junk_in_the_query_string_of_every_page_never_gives_a_500(app, client, auth, make_user, make_cohort):
     cohort = make_cohort()
     admin = make_user("admin")
     enrolment = enrol(cohort, make_user("trainee"))
@@ -59,22 +95,46 @@ def test_junk_in_the_query_string_of_every_page_never_gives_a_500(app, client, a
     lesson = db.session.scalars(select(Lesson)).first()
     auth.login(admin)
     values = _values(app, cohort, enrolment, lesson)
-    names = ("q", "code", "page", "lang", "next", "cohort", "cohorts", "audience", "org_type",
-             "province", "facilitator", "date_from", "date_to", "version", "source", "status",
-             "sort", "track", "content_lang", "notes", "period", "filter")
+    names = (
+        "q",
+        "code",
+        "page",
+        "lang",
+        "next",
+        "cohort",
+        "cohorts",
+        "audience",
+        "org_type",
+        "province",
+        "facilitator",
+        "date_from",
+        "date_to",
+        "version",
+        "source",
+        "status",
+        "sort",
+        "track",
+        "content_lang",
+        "notes",
+        "period",
+        "filter",
+    )
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
-        args = {name: sorted(converter.items)[0] if isinstance(getattr(converter, "items", None), set)
-                else values.get(name, "x") for name, converter in rule._converters.items()}
+        args = {
+            name: sorted(converter.items)[0]
+            if isinstance(getattr(converter, "items", None), set)
+            else values.get(name, "x")
+            for name, converter in rule._converters.items()
+        }
         url = rule.build(args)[1]
         for junk in JUNK:
             response = client.get(url, query_string={name: junk for name in names})
             assert response.status_code < 500, (rule.rule, repr(junk))
 
 
-def test_an_id_too_large_for_any_column_is_a_404_on_every_route(app, client, auth, make_user,
-                                                                 make_cohort):
+def test_an_id_too_large_for_any_column_is_a_404_on_every_route(app, client, auth, make_user, make_cohort):
     cohort = make_cohort()
     enrolment = enrol(cohort, make_user("trainee"))
     db.session.commit()
@@ -83,14 +143,20 @@ def test_an_id_too_large_for_any_column_is_a_404_on_every_route(app, client, aut
     values = _values(app, cohort, enrolment, lesson)
     checked = 0
     for rule in app.url_map.iter_rules():
-        ints = [name for name, converter in rule._converters.items()
-                if type(converter).__name__ in ("BoundedInt", "IntegerConverter")]
+        ints = [
+            name
+            for name, converter in rule._converters.items()
+            if type(converter).__name__ in ("BoundedInt", "IntegerConverter")
+        ]
         if not ints:
             continue
         for huge in (2**63, 2**64 + 1, 2**31):
-            args = {name: sorted(converter.items)[0] if isinstance(
-                getattr(converter, "items", None), set) else values.get(name, "x")
-                for name, converter in rule._converters.items()}
+            args = {
+                name: sorted(converter.items)[0]
+                if isinstance(getattr(converter, "items", None), set)
+                else values.get(name, "x")
+                for name, converter in rule._converters.items()
+            }
             url = rule.build(args)[1]
             for name in ints:
                 url = url.replace(f"/{args[name]}", f"/{huge}", 1)

@@ -9,8 +9,7 @@ import textwrap
 
 from lms.config import ROOT
 
-HEAVY = ("numpy", "scipy", "statsmodels", "reportlab", "PIL", "openpyxl", "huey", "redis",
-         "smtplib")
+HEAVY = ("numpy", "scipy", "statsmodels", "reportlab", "PIL", "openpyxl", "huey", "redis", "smtplib")
 
 SCRIPT = textwrap.dedent("""
     import json, sys
@@ -67,10 +66,18 @@ SCRIPT = textwrap.dedent("""
 
 def run_fresh(tmp_path, script: str = SCRIPT) -> dict:
     url = f"sqlite:///{tmp_path / 'boot.sqlite'}"
-    done = subprocess.run([sys.executable, "-c", script % {"heavy": HEAVY, "url": url}],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "boot-test",
-                               "LMS_INSTANCE_PATH": str(tmp_path / "instance")})
+    done = subprocess.run(
+        [sys.executable, "-c", script % {"heavy": HEAVY, "url": url}],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": "boot-test",
+            "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
+        },
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -84,7 +91,8 @@ def test_no_heavy_library_at_start_up_nor_for_ordinary_pages(tmp_path):
 def test_the_check_sees_a_library_that_is_imported(tmp_path):
     # The same fresh interpreter reports a library once something imports it: the check above
     # would fail if a route module imported numpy or ReportLab at the top again.
-    script = SCRIPT.replace('seen["pages"] = loaded()',
-                            'import lms.reports.pdf_render\nseen["pages"] = loaded()')
+    script = SCRIPT.replace(
+        'seen["pages"] = loaded()', 'import lms.reports.pdf_render\nseen["pages"] = loaded()'
+    )
     seen = run_fresh(tmp_path, script)["seen"]
     assert "reportlab" in seen["pages"] and seen["create_app"] == []

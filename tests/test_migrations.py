@@ -101,7 +101,7 @@ def _seed_every_table(connection, rows_per_table: int = 2) -> dict[str, int]:
                     row[column.name] = bytes([n])
                 elif isinstance(kind, String | Text):
                     length = getattr(kind, "length", None) or 20
-                    row[column.name] = f"{column.name[:length - 2]}{n}"[-length:]
+                    row[column.name] = f"{column.name[: length - 2]}{n}"[-length:]
                 else:
                     row[column.name] = str(n)
             connection.execute(insert(table).values(row))
@@ -110,8 +110,7 @@ def _seed_every_table(connection, rows_per_table: int = 2) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("previous,revision", _revisions(), ids=lambda r: r)
-def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, previous,
-                                                           revision):
+def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, previous, revision):
     """Every migration, run on a database holding rows in every table, keeps every row."""
     from flask_migrate import upgrade as upgrade_to
     from sqlalchemy import func, inspect, select, table
@@ -123,24 +122,34 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
             before = _seed_every_table(connection)
         upgrade_to(revision=revision)
         with db.engine.connect() as connection:
-            after = {name: connection.scalar(select(func.count()).select_from(table(name)))
-                     for name in inspect(connection).get_table_names() if name in before}
+            after = {
+                name: connection.scalar(select(func.count()).select_from(table(name)))
+                for name in inspect(connection).get_table_names()
+                if name in before
+            }
             if revision == "a1c3e5f7b9d2":  # phase gates became rows: every open gate kept
-                gates = connection.execute(text(
-                    "SELECT cohort_id, phase, is_open FROM phase_gate ORDER BY 1, 2")).all()
+                gates = connection.execute(
+                    text("SELECT cohort_id, phase, is_open FROM phase_gate ORDER BY 1, 2")
+                ).all()
                 assert [tuple(g) for g in gates] == [(1, "post", True), (1, "pre", True)]
             if revision == "d4e6f8a0b2c4":  # practice items: existing items have no period
                 periods = connection.execute(text("SELECT months FROM survey_item")).all()
                 assert [tuple(p) for p in periods] == [(None,), (None,)]
             if revision == "e6a8c0b2d4f1":  # surveys of undone imports (both seeded) archived
-                flags = connection.execute(text(
-                    "SELECT id, archived FROM survey_response ORDER BY 1")).all()
+                flags = connection.execute(text("SELECT id, archived FROM survey_response ORDER BY 1")).all()
                 assert [(i, bool(a)) for i, a in flags] == [(1, True), (2, True)]
             if revision == "72d2e0b70830":  # anonymous respondents: enrolments without a user
-                assert {c["name"]: c["nullable"] for c in inspect(connection).get_columns(
-                    "enrolment")}["user_id"] is True
-                assert connection.scalar(text(  # existing cohorts offer no certificate then
-                    "SELECT count(*) FROM cohort WHERE anonymous_certificates")) == 0
+                assert {c["name"]: c["nullable"] for c in inspect(connection).get_columns("enrolment")}[
+                    "user_id"
+                ] is True
+                assert (
+                    connection.scalar(
+                        text(  # existing cohorts offer no certificate then
+                            "SELECT count(*) FROM cohort WHERE anonymous_certificates"
+                        )
+                    )
+                    == 0
+                )
             if revision == "b2bc64b20261":  # background jobs: a new, empty table
                 assert connection.scalar(text("SELECT COUNT(*) FROM job")) == 0
             if revision == "cf4455023940":  # the toolkit held gets a version at once
@@ -148,7 +157,6 @@ def test_upgrading_a_database_that_holds_data_loses_no_row(empty_database_url, p
             if revision == "d5f7a9b1c3e5":  # follow-up reminders: a new, empty table
                 assert connection.scalar(text("SELECT COUNT(*) FROM reminder")) == 0
             if revision == "a7e1c9d3f5b8":  # imports made before chunks were all complete
-                assert connection.scalar(text(
-                    "SELECT COUNT(*) FROM import_batch WHERE complete")) == 2
+                assert connection.scalar(text("SELECT COUNT(*) FROM import_batch WHERE complete")) == 2
         db.engine.dispose()
     assert after == before  # every table is still there, with every row

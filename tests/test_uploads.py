@@ -30,14 +30,20 @@ def post_file(request, client, staff, make_cohort):
         cohort = make_cohort(facilitator=staff)
 
         def post(data: bytes, filename="list.csv"):
-            return client.post(f"/cohorts/{cohort.id}/import",
-                               data={"file": (io.BytesIO(data), filename)},
-                               content_type="multipart/form-data")
+            return client.post(
+                f"/cohorts/{cohort.id}/import",
+                data={"file": (io.BytesIO(data), filename)},
+                content_type="multipart/form-data",
+            )
     else:
+
         def post(data: bytes, filename="list.csv"):
-            return client.post("/reports/import", data={
-                "file": (io.BytesIO(data), filename), "version": str(current_version().id)},
-                content_type="multipart/form-data")
+            return client.post(
+                "/reports/import",
+                data={"file": (io.BytesIO(data), filename), "version": str(current_version().id)},
+                content_type="multipart/form-data",
+            )
+
     post.kind = request.param
     return post
 
@@ -57,8 +63,7 @@ def xlsx_with_sheet_xml(sheet_xml: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" \
-                else source.read(info.filename)
+            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info.filename)
             target.writestr(info.filename, data)
     return out.getvalue()
 
@@ -66,9 +71,11 @@ def xlsx_with_sheet_xml(sheet_xml: bytes) -> bytes:
 def many_rows_sheet(rows: int) -> bytes:
     row = '<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Nguyễn Văn A</t></is></c></row>'
     body = "".join(row.format(n=n) for n in range(1, rows + 1))
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet '
-            'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f"<sheetData>{body}</sheetData></worksheet>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet '
+        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{body}</sheetData></worksheet>"
+    ).encode()
 
 
 def test_utf16_is_read_and_windows_encodings_are_explained(post_file):
@@ -91,8 +98,7 @@ def test_a_broken_workbook_is_explained(post_file):
         assert "The Excel file could not be read" in response.text
 
 
-def test_a_workbook_too_large_unpacked_is_refused_before_it_is_opened(app, post_file,
-                                                                     monkeypatch):
+def test_a_workbook_too_large_unpacked_is_refused_before_it_is_opened(app, post_file, monkeypatch):
     import openpyxl
 
     app.config["IMPORT_MAX_UNPACKED_MB"] = 1
@@ -119,7 +125,8 @@ def test_rows_beyond_the_cap_are_refused(post_file):
 
 
 def test_kept_uploads_expire_within_the_hour_and_the_sweep_keeps_other_files(
-        app, client, staff, import_dir, instrument_v1):
+    app, client, staff, import_dir, instrument_v1
+):
     from tests.reports.test_import import history_rows, to_csv
 
     import_dir.mkdir(parents=True, exist_ok=True)
@@ -127,21 +134,26 @@ def test_kept_uploads_expire_within_the_hour_and_the_sweep_keeps_other_files(
     foreign.write_text("not an upload")
     old = time.time() - 2 * 86400
     os.utime(foreign, (old, old))
-    preview = client.post("/reports/import", data={
-        "file": (io.BytesIO(to_csv(history_rows())), "history.csv"),
-        "version": str(current_version().id)}, content_type="multipart/form-data")
+    preview = client.post(
+        "/reports/import",
+        data={
+            "file": (io.BytesIO(to_csv(history_rows())), "history.csv"),
+            "version": str(current_version().id),
+        },
+        content_type="multipart/form-data",
+    )
     assert preview.status_code == 200
     # the file as read (for the mapping step) and the checked file (for the import)
-    files = sorted((p for p in import_dir.iterdir() if p != foreign),
-                   key=lambda p: p.name.split(".")[1])
+    files = sorted((p for p in import_dir.iterdir() if p != foreign), key=lambda p: p.name.split(".")[1])
     assert [p.name.split(".")[1] for p in files] == ["history", "mapping"]
     kept = files[0]
     hours_ago = time.time() - 2 * 3600
     for path in files:
         os.utime(path, (hours_ago, hours_ago))
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.text).group(1)
-    response = client.post("/reports/import/commit", data={
-        "token": token, "version": str(current_version().id)})
+    response = client.post(
+        "/reports/import/commit", data={"token": token, "version": str(current_version().id)}
+    )
     assert response.status_code == 302 and response.location.endswith("/reports/import")
     assert not kept.exists()
     with app.app_context():

@@ -76,12 +76,12 @@ class AuditEvent(db.Model):
     details: Mapped[str | None] = mapped_column(String(2000))
 
 
-def audit(actor, action: str, target: str | None = None, reason: str | None = None,
-          details: str | None = None) -> AuditEvent:
+def audit(
+    actor, action: str, target: str | None = None, reason: str | None = None, details: str | None = None
+) -> AuditEvent:
     """Add an audit event to the session; it is committed with the change it records."""
-    event = AuditEvent(actor_id=getattr(actor, "id", None), action=action, target=target,
-                       reason=reason, details=details)
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None), action=action, target=target, reason=reason, details=details
+    )
     db.session.add(event)
     return event
-
-

@@ -43,8 +43,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data,
-                                request.remote_addr or "unknown")
+            user = authenticate(form.username.data, form.password.data, request.remote_addr or "unknown")
         except AccountError as error:
             form.password.errors.append(str(error))
         else:
@@ -88,8 +87,13 @@ def change_password():
 
 
 def _one_time_password_page(user: User, password: str):
-    return render_template("one_time_password.html", user=user, password=password,
-                           back_url=url_for("auth.users"), back_label=_("Back to accounts"))
+    return render_template(
+        "one_time_password.html",
+        user=user,
+        password=password,
+        back_url=url_for("auth.users"),
+        back_label=_("Back to accounts"),
+    )
 
 
 def _role_choices():
@@ -113,8 +117,9 @@ def users():
     query = query.where(User.role.in_(manageable))
     if form.q.data:
         query = query.where(User.search_key.contains(fold(form.q.data), autoescape=True))
-    return render_template("auth/users.html", users=db.session.scalars(query).all(), form=form,
-                           role_labels=ROLE_LABELS)
+    return render_template(
+        "auth/users.html", users=db.session.scalars(query).all(), form=form, role_labels=ROLE_LABELS
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -126,10 +131,15 @@ def new_user():
     if form.validate_on_submit():
         try:
             user, password = create_user(
-                form.username.data, form.full_name.data, role=form.role.data,
-                email=form.email.data or None, phone=form.phone.data or None,
-                org_type=form.org_type.data, province=form.province.data or None,
-                language=form.language.data)
+                form.username.data,
+                form.full_name.data,
+                role=form.role.data,
+                email=form.email.data or None,
+                phone=form.phone.data or None,
+                org_type=form.org_type.data,
+                province=form.province.data or None,
+                language=form.language.data,
+            )
         except AccountError as error:
             form.username.errors.append(str(error))
         else:
@@ -154,8 +164,9 @@ def edit_user(user_id: int):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user, title=user.full_name,
-                           reset_form=ResetPasswordForm())
+    return render_template(
+        "auth/user_form.html", form=form, user=user, title=user.full_name, reset_form=ResetPasswordForm()
+    )
 
 
 @bp.post("/users/<int:user_id>/reset-password")

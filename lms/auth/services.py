@@ -43,9 +43,15 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
-def create_user(username: str, full_name: str, password: str | None = None, *,
-                role: str = Role.TRAINEE, must_change_password: bool = False,
-                **profile) -> tuple[User, str]:
+def create_user(
+    username: str,
+    full_name: str,
+    password: str | None = None,
+    *,
+    role: str = Role.TRAINEE,
+    must_change_password: bool = False,
+    **profile,
+) -> tuple[User, str]:
     """Add a user to the session; returns it with the password (generated when not given)."""
     from flask_babel import gettext as _
 
@@ -56,11 +62,15 @@ def create_user(username: str, full_name: str, password: str | None = None, *,
         raise AccountError(_("The login name %(name)s is already taken.", name=username))
     if password is None:
         password, must_change_password = one_time_password(), True
-    user = User(username=username, full_name=nfc(full_name), role=role,
-                password_hash=hash_password(password),
-                must_change_password=must_change_password,
-                password_expires_at=_one_time_expiry() if must_change_password else None,
-                **profile)
+    user = User(
+        username=username,
+        full_name=nfc(full_name),
+        role=role,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+        password_expires_at=_one_time_expiry() if must_change_password else None,
+        **profile,
+    )
     db.session.add(user)
     return user, password
 
@@ -85,7 +95,8 @@ def end_sessions(user: User) -> None:
 
 def _recent_failures(key: str, since) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(LoginFailure)
+        select(func.count())
+        .select_from(LoginFailure)
         .where(LoginFailure.key == key, LoginFailure.at >= since)
     )
 
@@ -122,17 +133,25 @@ def authenticate(username: str, password: str, address: str) -> User:
     since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
     if any(_recent_failures(key, since) > limit for key, limit in limits.items()):
         _forget_attempt(attempt)  # a refused attempt does not lengthen the lock
-        raise AccountError(_("Too many failed sign-in attempts. Please wait %(minutes)s minutes "
-                             "and try again, or ask your facilitator to reset your password.",
-                             minutes=cfg["LOGIN_LOCK_MINUTES"]))
+        raise AccountError(
+            _(
+                "Too many failed sign-in attempts. Please wait %(minutes)s minutes "
+                "and try again, or ask your facilitator to reset your password.",
+                minutes=cfg["LOGIN_LOCK_MINUTES"],
+            )
+        )
     user = find_user(username)
     with _password_check:
         valid = user is not None and check_password_hash(user.password_hash, password)
     if not valid or not user.active:
         raise AccountError(_("The login name or password is not correct."))  # attempt stays
     if one_time_password_expired(user):
-        raise AccountError(_("This one-time password has expired. Please ask your facilitator "
-                             "or programme staff for a new one."))
+        raise AccountError(
+            _(
+                "This one-time password has expired. Please ask your facilitator "
+                "or programme staff for a new one."
+            )
+        )
     _forget_attempt(attempt)
     clear_failures(user_key)
     user.last_login_at = utcnow()
@@ -140,8 +159,7 @@ def authenticate(username: str, password: str, address: str) -> User:
 
 
 def _forget_attempt(attempt: list[LoginFailure]) -> None:
-    db.session.execute(delete(LoginFailure).where(
-        LoginFailure.id.in_([failure.id for failure in attempt])))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_([failure.id for failure in attempt])))
     db.session.commit()
 
 
@@ -149,8 +167,7 @@ def set_password(user: User, new_password: str) -> None:
     from flask_babel import gettext as _
 
     if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The password must have at least %(n)s characters.",
-                             n=MIN_PASSWORD_LENGTH))
+        raise AccountError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.password_expires_at = None
@@ -159,8 +176,9 @@ def set_password(user: User, new_password: str) -> None:
 
 def can_manage(actor: User, target_role: str) -> bool:
     """Whether the actor may create or reset accounts of this role."""
-    return actor.can(Permission.MANAGE_USERS) and \
-        Role(target_role) in MANAGEABLE_ROLES.get(Role(actor.role), set())
+    return actor.can(Permission.MANAGE_USERS) and Role(target_role) in MANAGEABLE_ROLES.get(
+        Role(actor.role), set()
+    )
 
 
 def reset_password(actor: User, user: User, reason: str | None = None) -> str:

@@ -50,8 +50,9 @@ def certificate_view(certificate: Certificate) -> CertificateView:
     if not organisation:
         names = _translated(_l("Stigma-reduction training"))
         first = snapshot["language"]
-        organisation = " · ".join(dict.fromkeys(
-            [names[first], *(names[lang] for lang in LANGUAGES if lang != first)]))
+        organisation = " · ".join(
+            dict.fromkeys([names[first], *(names[lang] for lang in LANGUAGES if lang != first)])
+        )
     logo = snapshot.get("logo_path")
     if logo:
         logo = logo if Path(logo).is_file() else None  # a moved logo must not break old PDFs
@@ -90,16 +91,18 @@ def certificate_filename(certificate: Certificate) -> str:
     return f"{slugify(certificate.snapshot['full_name'])}-{format_code(certificate.code)}.pdf"
 
 
-def certificates_zip(certificates: list[Certificate],
-                     progress: Callable[[int, int], None] | None = None) -> bytes:
+def certificates_zip(
+    certificates: list[Certificate], progress: Callable[[int, int], None] | None = None
+) -> bytes:
     """One ZIP of the PDFs, named and ordered by name slug and code, with fixed timestamps;
     progress(done, total) is called after each certificate (a background job's bar)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, certificate in enumerate(sorted(certificates, key=certificate_filename), 1):
             issued = date.fromisoformat(certificate.snapshot["issued_on"])
-            info = zipfile.ZipInfo(certificate_filename(certificate),
-                                   date_time=(issued.year, issued.month, issued.day, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                certificate_filename(certificate), date_time=(issued.year, issued.month, issued.day, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, certificate_pdf(certificate))

@@ -13,23 +13,31 @@ class VerifyForm(Form):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Verification code"), validators=[DataRequired()],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                  "spellcheck": "false", "placeholder": "K7QX-M3PD-2W"})
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired()],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "placeholder": "K7QX-M3PD-2W",
+        },
+    )
     submit = SubmitField(_l("Check"))
 
     def validate_code(self, field):
         if not is_wellformed(normalise_code(field.data)):
-            raise ValidationError(_l("A verification code has 10 letters and digits, "
-                                     "for example K7QX-M3PD-2W."))
-
-
+            raise ValidationError(
+                _l("A verification code has 10 letters and digits, for example K7QX-M3PD-2W.")
+            )
 
 
 def _reason(label):
-    return TextAreaField(label, validators=[DataRequired(message=_l("Please give a reason.")),
-                                            Length(max=REASON_MAX_LENGTH)],
-                         render_kw={"rows": 2, "maxlength": REASON_MAX_LENGTH})
+    return TextAreaField(
+        label,
+        validators=[DataRequired(message=_l("Please give a reason.")), Length(max=REASON_MAX_LENGTH)],
+        render_kw={"rows": 2, "maxlength": REASON_MAX_LENGTH},
+    )
 
 
 class IssueForm(Form):

@@ -35,8 +35,13 @@ class Certificate(db.Model):
     # At most one valid certificate per enrolment: the database settles a race between two
     # requests issuing at once (the loser gets an IntegrityError and reads the winner's).
     __table_args__ = (
-        Index("uq_certificate_enrolment_unrevoked", "enrolment_id", unique=True,
-              sqlite_where=UNREVOKED, postgresql_where=UNREVOKED),
+        Index(
+            "uq_certificate_enrolment_unrevoked",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=UNREVOKED,
+            postgresql_where=UNREVOKED,
+        ),
     )
 
     @property

@@ -214,9 +214,7 @@ def _modules(c: Canvas, view: CertificateView, top: float, bottom: float) -> Non
         other = module.get(second, "")
         if other and other != main:
             c.setFillColor(MUTED)
-            draw_fitted(
-                c, other, x + indent, base - size * 1.15, col_width - indent, SANS, size * 0.82
-            )
+            draw_fitted(c, other, x + indent, base - size * 1.15, col_width - indent, SANS, size * 0.82)
 
 
 def _hours(hours: float, lang: str) -> str:
@@ -252,8 +250,6 @@ def _qr(c: Canvas, url: str, x: float, y: float) -> None:
     """Draw a QR code of url (error correction M, 4-module quiet zone) QR_SIZE wide."""
     widget = QrCodeWidget(url, barLevel="M", barBorder=4)
     x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(
-        QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0]
-    )
+    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
     drawing.add(widget)
     drawing.drawOn(c, x, y)

@@ -51,8 +51,11 @@ def certificate_helpers():
 @bp.get("/certificates")
 @require(Permission.LEARN)
 def mine():
-    return render_template("certificates/mine.html", certificates=certificates_of(current_user),
-                           pending=uncertified_journeys(current_user))
+    return render_template(
+        "certificates/mine.html",
+        certificates=certificates_of(current_user),
+        pending=uncertified_journeys(current_user),
+    )
 
 
 @bp.get("/certificates/<code>.pdf")
@@ -60,8 +63,7 @@ def mine():
 def download(code: str):
     certificate = find_certificate(code)
     # Someone else's certificate, a revoked one or a wrong code all look alike: not found.
-    if certificate is None or certificate.is_revoked or \
-            not can_download(current_user, certificate):
+    if certificate is None or certificate.is_revoked or not can_download(current_user, certificate):
         abort(404)
     from lms.certificates.documents import certificate_filename, certificate_pdf
 
@@ -78,8 +80,7 @@ def verify_form():
     submitted = request.method == "POST" or "code" in request.args
     form = VerifyForm(request.form if request.method == "POST" else request.args)
     if submitted and form.validate():
-        return redirect(url_for("certificates.verify",
-                                code=format_code(normalise_code(form.code.data))), 303)
+        return redirect(url_for("certificates.verify", code=format_code(normalise_code(form.code.data))), 303)
     return render_template("certificates/verify.html", form=form), 422 if form.errors else 200
 
 
@@ -95,8 +96,13 @@ def verify(code: str):
     if certificate is None:
         form = VerifyForm(formdata=None, code=code)
         return render_template("certificates/verify_result.html", form=form), 404, headers
-    return render_template("certificates/verify_result.html", certificate=certificate,
-                           code=format_code(certificate.code)), 200, headers
+    return (
+        render_template(
+            "certificates/verify_result.html", certificate=certificate, code=format_code(certificate.code)
+        ),
+        200,
+        headers,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/certificates")
@@ -106,10 +112,15 @@ def cohort(cohort_id: int):
     rows = cohort_certificates(cohort)
     # Printed certificates keep their verification address for good: warn before it is private.
     verify_address = public_url("certificates.verify_form")
-    return render_template("certificates/cohort.html", cohort=cohort, rows=rows,
-                           counts=Counter(row.state for row in rows), issue_form=IssueForm(),
-                           revoke_form=RevokeForm(),
-                           private_address=verify_address if is_private_url(verify_address) else None)
+    return render_template(
+        "certificates/cohort.html",
+        cohort=cohort,
+        rows=rows,
+        counts=Counter(row.state for row in rows),
+        issue_form=IssueForm(),
+        revoke_form=RevokeForm(),
+        private_address=verify_address if is_private_url(verify_address) else None,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/certificates.zip")
@@ -122,9 +133,13 @@ def cohort_zip(cohort_id: int):
         return redirect(url_for("certificates.cohort", cohort_id=cohort.id))
     if len(certificates) > current_app.config["JOBS_DIRECT_CERTIFICATES"]:
         # A large cohort's PDFs take a while: built by the jobs worker, behind a progress bar.
-        job = start_job(current_user, "certificate_zip", {"cohort_id": cohort.id},
-                        return_to=url_for("certificates.cohort", cohort_id=cohort.id),
-                        total=len(certificates))
+        job = start_job(
+            current_user,
+            "certificate_zip",
+            {"cohort_id": cohort.id},
+            return_to=url_for("certificates.cohort", cohort_id=cohort.id),
+            total=len(certificates),
+        )
         db.session.commit()
         submit(job)
         return redirect(url_for("jobs.show", public_id=job.public_id), 303)
@@ -164,15 +179,20 @@ def issue(cohort_id: int, enrolment_id: int):
         _form_failed(form)
         return _back(cohort, f"enrolment-{enrolment.id}")
     try:
-        certificate = issue_by_hand(current_user, enrolment, form.reason.data,
-                                    in_room=form.in_room.data)
+        certificate = issue_by_hand(current_user, enrolment, form.reason.data, in_room=form.in_room.data)
     except CertificateError as error:
         db.session.rollback()
         flash(str(error), "error")
         return _back(cohort, f"enrolment-{enrolment.id}")
     db.session.commit()
-    flash(_("Certificate %(code)s issued to %(name)s.", code=format_code(certificate.code),
-            name=enrolment.user.full_name), "success")
+    flash(
+        _(
+            "Certificate %(code)s issued to %(name)s.",
+            code=format_code(certificate.code),
+            name=enrolment.user.full_name,
+        ),
+        "success",
+    )
     return _back(cohort, f"enrolment-{enrolment.id}")
 
 
@@ -182,8 +202,10 @@ def issue_eligible(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     issued = issue_to_eligible(current_user, cohort)
     db.session.commit()
-    flash(ngettext("%(num)s certificate issued.", "%(num)s certificates issued.", len(issued)),
-          "success" if issued else "info")
+    flash(
+        ngettext("%(num)s certificate issued.", "%(num)s certificates issued.", len(issued)),
+        "success" if issued else "info",
+    )
     return _back(cohort)
 
 

@@ -57,8 +57,13 @@ class CertificateError(Exception):
 
 class TooManyGuesses(CertificateError):
     def __init__(self, minutes: int):
-        super().__init__(_("Too many unknown codes were tried from your connection. Please wait "
-                           "%(minutes)s minutes and try again.", minutes=minutes))
+        super().__init__(
+            _(
+                "Too many unknown codes were tried from your connection. Please wait "
+                "%(minutes)s minutes and try again.",
+                minutes=minutes,
+            )
+        )
 
 
 # --- Codes -------------------------------------------------------------------------------
@@ -75,7 +80,7 @@ def is_wellformed(code: str) -> bool:
 
 def format_code(code: str) -> str:
     """Return the code grouped for reading aloud: K7QX-M3PD-2W."""
-    return "-".join(code[n:n + 4] for n in range(0, len(code), 4))
+    return "-".join(code[n : n + 4] for n in range(0, len(code), 4))
 
 
 def find_certificate(code_text: str | None) -> Certificate | None:
@@ -90,13 +95,16 @@ def find_certificate(code_text: str | None) -> Certificate | None:
 
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
     """The enrolment's valid (not revoked) certificate, if any."""
-    return db.session.scalar(select(Certificate).where(
-        Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None)))
+    return db.session.scalar(
+        select(Certificate).where(Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None))
+    )
 
 
 def ever_certified(enrolment: Enrolment) -> bool:
-    return db.session.scalar(select(Certificate.id).where(
-        Certificate.enrolment_id == enrolment.id).limit(1)) is not None
+    return (
+        db.session.scalar(select(Certificate.id).where(Certificate.enrolment_id == enrolment.id).limit(1))
+        is not None
+    )
 
 
 def training_hours(modules: list[Module]) -> float:
@@ -110,22 +118,19 @@ def cohort_modules(enrolment: Enrolment) -> list[Module]:
     return [cm.module for cm in enrolment.cohort.modules if not cm.module.archived]
 
 
-def build_snapshot(enrolment: Enrolment, issued_at, modules: list[Module], *,
-                   in_room: bool = False) -> dict:
+def build_snapshot(enrolment: Enrolment, issued_at, modules: list[Module], *, in_room: bool = False) -> dict:
     """The facts the certificate states, frozen at issue."""
     from lms.certificates.pdf import LANGUAGES  # reportlab loads on first use
 
     user, cohort = enrolment.user, enrolment.cohort
-    language = next((lang for lang in (user.language, cohort.language) if lang in LANGUAGES),
-                    LANGUAGES[0])
+    language = next((lang for lang in (user.language, cohort.language) if lang in LANGUAGES), LANGUAGES[0])
     config = current_app.config
     return {
         "full_name": nfc(user.full_name),
         "language": language,
         "cohort_name": nfc(cohort.name),
         "audience": cohort.audience,
-        "modules": [{"key": m.key, "vi": nfc(m.title_vi), "en": nfc(m.title_en)}
-                    for m in modules],
+        "modules": [{"key": m.key, "vi": nfc(m.title_vi), "en": nfc(m.title_en)} for m in modules],
         "hours": training_hours(modules),
         "start_date": cohort.start_date.isoformat(),
         "end_date": cohort.end_date.isoformat(),
@@ -137,17 +142,27 @@ def build_snapshot(enrolment: Enrolment, issued_at, modules: list[Module], *,
     }
 
 
-def insert_certificate(enrolment: Enrolment, modules: list[Module], *,
-                       issued_by: User | None = None, reason: str | None = None,
-                       in_room: bool = False) -> Certificate | None:
+def insert_certificate(
+    enrolment: Enrolment,
+    modules: list[Module],
+    *,
+    issued_by: User | None = None,
+    reason: str | None = None,
+    in_room: bool = False,
+) -> Certificate | None:
     """Add a certificate listing these modules, in a savepoint; None when a concurrent request
     issued one first."""
     issued_at = utcnow()
     snapshot = build_snapshot(enrolment, issued_at, modules, in_room=in_room)
     for _attempt in range(5):
         certificate = Certificate(
-            enrolment_id=enrolment.id, code=new_code(CODE_LENGTH), issued_at=issued_at,
-            issued_by_id=getattr(issued_by, "id", None), issue_reason=reason, snapshot=snapshot)
+            enrolment_id=enrolment.id,
+            code=new_code(CODE_LENGTH),
+            issued_at=issued_at,
+            issued_by_id=getattr(issued_by, "id", None),
+            issue_reason=reason,
+            snapshot=snapshot,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(certificate)
@@ -164,13 +179,13 @@ def _required_reason(reason: str | None) -> str:
     if not reason:
         raise CertificateError(_("Please give a reason."))
     if len(reason) > REASON_MAX_LENGTH:
-        raise CertificateError(_("Please keep the reason under %(n)s characters.",
-                                 n=REASON_MAX_LENGTH))
+        raise CertificateError(_("Please keep the reason under %(n)s characters.", n=REASON_MAX_LENGTH))
     return reason
 
 
-def issue_certificate(actor: User, enrolment: Enrolment, reason: str | None,
-                      modules: list[Module], *, in_room: bool = False) -> Certificate:
+def issue_certificate(
+    actor: User, enrolment: Enrolment, reason: str | None, modules: list[Module], *, in_room: bool = False
+) -> Certificate:
     """Issue by hand, whether or not the rule is met (e.g. a paper workshop); audited.
 
     `modules` are those the certificate lists: every module of the cohort when it was taught
@@ -178,13 +193,10 @@ def issue_certificate(actor: User, enrolment: Enrolment, reason: str | None,
     """
     reason = _required_reason(reason)
     if current_certificate(enrolment) is not None:
-        raise CertificateError(_("%(name)s already has a valid certificate.",
-                                 name=enrolment.user.full_name))
-    certificate = insert_certificate(enrolment, modules, issued_by=actor, reason=reason,
-                                     in_room=in_room)
+        raise CertificateError(_("%(name)s already has a valid certificate.", name=enrolment.user.full_name))
+    certificate = insert_certificate(enrolment, modules, issued_by=actor, reason=reason, in_room=in_room)
     if certificate is None:
-        raise CertificateError(_("%(name)s already has a valid certificate.",
-                                 name=enrolment.user.full_name))
+        raise CertificateError(_("%(name)s already has a valid certificate.", name=enrolment.user.full_name))
     details = f"enrolment:{enrolment.id}" + ("; all cohort modules, in the room" if in_room else "")
     audit(actor, "certificate_issue", f"certificate:{certificate.code}", reason, details)
     return certificate
@@ -198,8 +210,13 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str | None
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
     certificate.revoke_reason = reason
-    audit(actor, "certificate_revoke", f"certificate:{certificate.code}", reason,
-          f"enrolment:{certificate.enrolment_id}")
+    audit(
+        actor,
+        "certificate_revoke",
+        f"certificate:{certificate.code}",
+        reason,
+        f"enrolment:{certificate.enrolment_id}",
+    )
 
 
 # --- Who may see what --------------------------------------------------------------------
@@ -214,31 +231,48 @@ def can_download(user: User, certificate: Certificate) -> bool:
 def audit_download(actor: User, certificates: list[Certificate], cohort: Cohort | None = None):
     """Record who downloaded someone else's certificate (one event per ZIP)."""
     if cohort is not None:
-        audit(actor, "certificate_zip", f"cohort:{cohort.id}",
-              details=f"{len(certificates)} certificates")
+        audit(actor, "certificate_zip", f"cohort:{cohort.id}", details=f"{len(certificates)} certificates")
     else:
         for certificate in certificates:
-            audit(actor, "certificate_download", f"certificate:{certificate.code}",
-                  details=f"enrolment:{certificate.enrolment_id}")
+            audit(
+                actor,
+                "certificate_download",
+                f"certificate:{certificate.code}",
+                details=f"enrolment:{certificate.enrolment_id}",
+            )
 
 
 def certificates_of(user: User) -> list[Certificate]:
     """The trainee's certificates (valid and revoked), newest first."""
-    return list(db.session.scalars(
-        select(Certificate).join(Enrolment).where(Enrolment.user_id == user.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Enrolment)
+            .where(Enrolment.user_id == user.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
 
 
 def cohort_enrolments(cohort: Cohort) -> list[Enrolment]:
-    return list(db.session.scalars(
-        select(Enrolment).join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, Enrolment.id)))
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.full_name, Enrolment.id)
+        )
+    )
 
 
 def valid_certificates(cohort: Cohort) -> list[Certificate]:
-    return list(db.session.scalars(
-        select(Certificate).join(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))))
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Enrolment)
+            .where(Enrolment.cohort_id == cohort.id, Certificate.revoked_at.is_(None))
+        )
+    )
 
 
 def verify_code(code_text: str | None, address: str) -> Certificate | None:

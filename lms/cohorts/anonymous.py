@@ -33,9 +33,13 @@ class CodeTaken(SurveyError):
     """The same code already answered this survey in this cohort."""
 
     def __init__(self):
-        super().__init__(_l("A survey with this personal code has already been submitted for "
-                            "this cohort. If you have not answered it before, please check "
-                            "your code, or ask the facilitator for help."))
+        super().__init__(
+            _l(
+                "A survey with this personal code has already been submitted for "
+                "this cohort. If you have not answered it before, please check "
+                "your code, or ask the facilitator for help."
+            )
+        )
 
 
 class CodeMissing(SurveyError):
@@ -59,7 +63,9 @@ def cohort_version(cohort: Cohort) -> SurveyVersion | None:
         select(SurveyResponse.version_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
         .where(Enrolment.cohort_id == cohort.id)
-        .order_by(SurveyResponse.submitted_at, SurveyResponse.id).limit(1))
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+        .limit(1)
+    )
     return db.session.get(SurveyVersion, first) if first is not None else current_version()
 
 
@@ -67,8 +73,8 @@ def start_respondent(cohort: Cohort, phase: str, *, online: bool = True) -> Anon
     """A new respondent with its own enrolment (no user); online ones get a random token."""
     enrolment = Enrolment(cohort=cohort, user_id=None, trainee_code=unique_trainee_code(cohort))
     respondent = AnonymousRespondent(
-        token=secrets.token_urlsafe(32) if online else None, cohort=cohort, phase=phase,
-        enrolment=enrolment)
+        token=secrets.token_urlsafe(32) if online else None, cohort=cohort, phase=phase, enrolment=enrolment
+    )
     db.session.add(respondent)
     db.session.flush()
     return respondent
@@ -77,16 +83,28 @@ def start_respondent(cohort: Cohort, phase: str, *, online: bool = True) -> Anon
 def respondent_by_token(cohort: Cohort, phase: str, token: str | None) -> AnonymousRespondent | None:
     if not token:
         return None
-    return db.session.scalar(select(AnonymousRespondent).where(
-        AnonymousRespondent.token == token, AnonymousRespondent.cohort_id == cohort.id,
-        AnonymousRespondent.phase == phase))
+    return db.session.scalar(
+        select(AnonymousRespondent).where(
+            AnonymousRespondent.token == token,
+            AnonymousRespondent.cohort_id == cohort.id,
+            AnonymousRespondent.phase == phase,
+        )
+    )
 
 
 def code_taken(cohort_id: int, phase: str, full: str) -> bool:
     """Whether a survey of this phase in this cohort was already submitted with this code."""
-    return bool(db.session.scalar(select(exists().where(
-        IdentificationCode.cohort_id == cohort_id, IdentificationCode.phase == phase,
-        IdentificationCode.full == full))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    IdentificationCode.cohort_id == cohort_id,
+                    IdentificationCode.phase == phase,
+                    IdentificationCode.full == full,
+                )
+            )
+        )
+    )
 
 
 def set_code(respondent: AnonymousRespondent, answers: dict[str, str], secret: bytes) -> None:
@@ -98,8 +116,13 @@ def set_code(respondent: AnonymousRespondent, answers: dict[str, str], secret: b
     respondent.code_full, respondent.code_masked = hashes.full, ",".join(hashes.masked)
 
 
-def submit_anonymous(respondent: AnonymousRespondent, answers: dict[int, int] | None = None, *,
-                     source: str = "online", entered_by=None) -> SurveyResponse:
+def submit_anonymous(
+    respondent: AnonymousRespondent,
+    answers: dict[int, int] | None = None,
+    *,
+    source: str = "online",
+    entered_by=None,
+) -> SurveyResponse:
     """Store the respondent's survey once, with its code's hashes, then re-pair the cohort's
     waves (no commit). Raises AlreadySubmitted, CodeMissing, CodeTaken or MissingAnswers."""
     db.session.flush()  # what this request changed (a paper row's code) goes first
@@ -107,22 +130,34 @@ def submit_anonymous(respondent: AnonymousRespondent, answers: dict[int, int] | 
     # on PostgreSQL, the write lock on SQLite) and then finds the survey already stored.
     claimed = db.session.execute(
         update(AnonymousRespondent)
-        .where(AnonymousRespondent.id == respondent.id,
-               AnonymousRespondent.response_id.is_(None))
+        .where(AnonymousRespondent.id == respondent.id, AnonymousRespondent.response_id.is_(None))
         .values(token=AnonymousRespondent.token)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not claimed:
         raise AlreadySubmitted()
     if respondent.code_full is None:
         raise CodeMissing()
     if code_taken(respondent.cohort_id, respondent.phase, respondent.code_full):
         raise CodeTaken()
-    response = submit_survey(respondent.enrolment, respondent.phase, answers, source=source,
-                             entered_by=entered_by, version=cohort_version(respondent.cohort))
+    response = submit_survey(
+        respondent.enrolment,
+        respondent.phase,
+        answers,
+        source=source,
+        entered_by=entered_by,
+        version=cohort_version(respondent.cohort),
+    )
     respondent.response_id = response.id
-    db.session.add(IdentificationCode(
-        response_id=response.id, cohort_id=respondent.cohort_id, phase=respondent.phase,
-        full=respondent.code_full, masked=respondent.code_masked))
+    db.session.add(
+        IdentificationCode(
+            response_id=response.id,
+            cohort_id=respondent.cohort_id,
+            phase=respondent.phase,
+            full=respondent.code_full,
+            masked=respondent.code_masked,
+        )
+    )
     db.session.flush()
     regroup(respondent.cohort)
     return response
@@ -134,15 +169,20 @@ def regroup(cohort: Cohort) -> None:
     # One regrouping per cohort at a time (PostgreSQL): two surveys submitted together must
     # not move the same answers both ways. NO KEY UPDATE: the foreign keys of this request's
     # new rows hold KEY SHARE locks on the cohort, which a plain FOR UPDATE would deadlock on.
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id)
-                       .with_for_update(key_share=True))
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update(key_share=True))
     rows = db.session.execute(
-        select(AnonymousRespondent.response_id, AnonymousRespondent.enrolment_id,
-               AnonymousRespondent.phase, IdentificationCode.full, IdentificationCode.masked,
-               SurveyResponse.enrolment_id)
+        select(
+            AnonymousRespondent.response_id,
+            AnonymousRespondent.enrolment_id,
+            AnonymousRespondent.phase,
+            IdentificationCode.full,
+            IdentificationCode.masked,
+            SurveyResponse.enrolment_id,
+        )
         .join(IdentificationCode, IdentificationCode.response_id == AnonymousRespondent.response_id)
         .join(SurveyResponse, SurveyResponse.id == AnonymousRespondent.response_id)
-        .where(AnonymousRespondent.cohort_id == cohort.id)).all()
+        .where(AnonymousRespondent.cohort_id == cohort.id)
+    ).all()
     home, current = {}, {}
     waves: dict[str, dict[int, CodeHashes]] = defaultdict(dict)
     for response_id, own, phase, full, masked, now in rows:
@@ -156,8 +196,9 @@ def regroup(cohort: Cohort) -> None:
     moving = {response_id for response_id in target if target[response_id] != current[response_id]}
     if not moving:
         return
-    responses = {r.id: r for r in db.session.scalars(
-        select(SurveyResponse).where(SurveyResponse.id.in_(moving)))}
+    responses = {
+        r.id: r for r in db.session.scalars(select(SurveyResponse).where(SurveyResponse.id.in_(moving)))
+    }
     # Two steps, so that no enrolment ever holds two surveys of one phase in between: each
     # survey back on its own enrolment (which no other survey of its phase uses), then paired.
     for response_id in moving:
@@ -171,8 +212,10 @@ def regroup(cohort: Cohort) -> None:
 def anonymous_answer_counts(cohort: Cohort) -> dict[str, int]:
     """How many surveys of each phase were answered without an account (counts only)."""
     counts: dict[str, int] = defaultdict(int)
-    for (phase,) in db.session.execute(select(AnonymousRespondent.phase).where(
-            AnonymousRespondent.cohort_id == cohort.id,
-            AnonymousRespondent.response_id.is_not(None))):
+    for (phase,) in db.session.execute(
+        select(AnonymousRespondent.phase).where(
+            AnonymousRespondent.cohort_id == cohort.id, AnonymousRespondent.response_id.is_not(None)
+        )
+    ):
         counts[phase] += 1
     return dict(counts)

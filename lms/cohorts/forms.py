@@ -44,7 +44,8 @@ class CohortForm(Form):
     pacing = SelectField(_l("Pacing"), choices=list(PACING_LABELS.items()))
     knowledge_pass_percent = IntegerField(
         _l("Knowledge check pass mark for the certificate (%)"),
-        validators=[Optional(), NumberRange(min=0, max=100)])
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
     anonymous = BooleanField(_l("Anonymous mode"))
     anonymous_certificates = BooleanField(_l("Offer certificates in anonymous mode"))
@@ -56,34 +57,53 @@ class CohortForm(Form):
 
 
 class JoinCodeForm(Form):
-    code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocapitalize": "characters", "autocomplete": "off",
-                                  "spellcheck": "false", "class": "mono big"})
+    code = StringField(
+        _l("Join code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={
+            "autocapitalize": "characters",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "class": "mono big",
+        },
+    )
     submit = SubmitField(_l("Continue"))
 
 
 class RegisterForm(Form):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
-                            render_kw={"autocomplete": "name"})
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "name"}
+    )
     username = StringField(
         _l("Login name"),
-        validators=[DataRequired(), Length(min=3, max=80),
-                    Regexp(r"^[^\s]+$", message=_l("A login name cannot contain spaces."))],
-        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+        validators=[
+            DataRequired(),
+            Length(min=3, max=80),
+            Regexp(r"^[^\s]+$", message=_l("A login name cannot contain spaces.")),
+        ],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
     org_type = SelectField(_l("Organisation type"), choices=list(ORG_TYPES.items()))
     province = SelectField(_l("Province or city"))
-    password = PasswordField(_l("Password"),
-                             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
-        render_kw={"autocomplete": "new-password"})
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("Create my account and join"))
 
 
 class ImportForm(Form):
-    file = FileField(_l("CSV or Excel (.xlsx) file"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files can be imported."))])
+    file = FileField(
+        _l("CSV or Excel (.xlsx) file"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files can be imported.")),
+        ],
+    )
     submit = SubmitField(_l("Check the file"))

@@ -31,15 +31,33 @@ FIELDS = ("full_name", "login", "phone", "email", "org_type", "province")
 # Column headings people actually write, compared without accents or case.
 HEADINGS = {
     "full_name": {"full name", "full_name", "name", "ho va ten", "ho ten", "ten", "hoten"},
-    "login": {"login", "login name", "username", "user name", "ten dang nhap", "dang nhap",
-              "tai khoan"},
+    "login": {"login", "login name", "username", "user name", "ten dang nhap", "dang nhap", "tai khoan"},
     "phone": {"phone", "phone number", "mobile", "so dien thoai", "dien thoai", "sdt"},
     "email": {"email", "e-mail", "thu dien tu"},
-    "org_type": {"organisation type", "organization type", "org type", "org_type",
-                 "organisation", "organization", "loai co quan", "loai to chuc", "co quan",
-                 "don vi", "loai don vi"},
-    "province": {"province", "province or city", "city", "tinh", "tinh/thanh pho",
-                 "tinh thanh pho", "tinh/thanh", "tinh thanh", "tinh, thanh pho"},
+    "org_type": {
+        "organisation type",
+        "organization type",
+        "org type",
+        "org_type",
+        "organisation",
+        "organization",
+        "loai co quan",
+        "loai to chuc",
+        "co quan",
+        "don vi",
+        "loai don vi",
+    },
+    "province": {
+        "province",
+        "province or city",
+        "city",
+        "tinh",
+        "tinh/thanh pho",
+        "tinh thanh pho",
+        "tinh/thanh",
+        "tinh thanh",
+        "tinh, thanh pho",
+    },
 }
 
 
@@ -77,6 +95,7 @@ def match_key(text) -> str:
 
 # --- Reading the file ----------------------------------------------------------------------
 
+
 def read_records(filename: str, data: bytes) -> list[dict]:
     """The uploaded file's rows as records, or UploadError."""
     return records_from_table(read_table(filename, data, max_rows=MAX_ROWS))
@@ -94,9 +113,12 @@ def records_from_table(table: list[list[str]]) -> list[dict]:
             if heading in headings and name not in columns:
                 columns[name] = index
     if "full_name" not in columns or not {"login", "phone", "email"} & columns.keys():
-        raise UploadError(_(
-            "The first row must name the columns: full name, login (or phone or email), "
-            "organisation type, province."))
+        raise UploadError(
+            _(
+                "The first row must name the columns: full name, login (or phone or email), "
+                "organisation type, province."
+            )
+        )
     records = []
     for line, row in enumerate(table[1:], start=2):
         record = {"line": line}
@@ -107,6 +129,7 @@ def records_from_table(table: list[list[str]]) -> list[dict]:
 
 
 # --- Checking the rows ---------------------------------------------------------------------
+
 
 def _org_type_lookup() -> dict[str, str]:
     lookup = {match_key(code): code for code in ORG_TYPES}
@@ -134,8 +157,12 @@ def check_records(cohort: Cohort, actor, records: list[dict]) -> ImportCheck:
     org_types, provinces = _org_type_lookup(), _province_lookup()
     rows = []
     for record in records:
-        row = ImportRow(line=record["line"], full_name=nfc(record.get("full_name", "")),
-                        phone=record.get("phone", ""), email=record.get("email", ""))
+        row = ImportRow(
+            line=record["line"],
+            full_name=nfc(record.get("full_name", "")),
+            phone=record.get("phone", ""),
+            email=record.get("email", ""),
+        )
         if not row.full_name:
             row.errors.append(_("The full name is missing."))
         elif len(row.full_name) > 200:
@@ -147,16 +174,15 @@ def check_records(cohort: Cohort, actor, records: list[dict]) -> ImportCheck:
         if not row.login:
             row.errors.append(_("A login, phone number or email is needed."))
         elif len(row.login) > 80 or any(ch.isspace() for ch in row.login):
-            row.errors.append(_("The login %(login)s is not valid (no spaces, at most 80 "
-                                "characters).", login=row.login))
+            row.errors.append(
+                _("The login %(login)s is not valid (no spaces, at most 80 characters).", login=row.login)
+            )
         if row.email and "@" not in row.email:
             row.errors.append(_("%(email)s is not an email address.", email=row.email))
         elif len(row.email) > EMAIL_LENGTH:
-            row.errors.append(_("The email address is too long (at most %(n)s characters).",
-                                n=EMAIL_LENGTH))
+            row.errors.append(_("The email address is too long (at most %(n)s characters).", n=EMAIL_LENGTH))
         if len(row.phone) > PHONE_LENGTH:
-            row.errors.append(_("The phone number is too long (at most %(n)s characters).",
-                                n=PHONE_LENGTH))
+            row.errors.append(_("The phone number is too long (at most %(n)s characters).", n=PHONE_LENGTH))
         raw_org = record.get("org_type", "")
         row.org_type = org_types.get(match_key(raw_org), "") if raw_org else default_org_type(cohort)
         if not row.org_type:
@@ -176,8 +202,9 @@ def _own_trainees(actor, user_ids: list[int]) -> set[int]:
         return set()
     query = select(Enrolment.user_id).where(Enrolment.user_id.in_(user_ids))
     if not actor.can(Permission.MANAGE_ALL_COHORTS):
-        query = query.join(CohortFacilitator, CohortFacilitator.cohort_id == Enrolment.cohort_id) \
-            .where(CohortFacilitator.user_id == actor.id)
+        query = query.join(CohortFacilitator, CohortFacilitator.cohort_id == Enrolment.cohort_id).where(
+            CohortFacilitator.user_id == actor.id
+        )
     return set(db.session.scalars(query))
 
 
@@ -188,40 +215,53 @@ def _check_logins(cohort: Cohort, actor, rows: list[ImportRow]) -> None:
     for row in rows:
         if row.login:
             lines.setdefault(row.login, []).append(row.line)
-    existing = {u.username: u for u in db.session.scalars(
-        select(User).where(User.username.in_(list(lines))))} if lines else {}
-    enrolled = set(db.session.scalars(
-        select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
+    existing = (
+        {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(list(lines))))}
+        if lines
+        else {}
+    )
+    enrolled = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
     own = _own_trainees(actor, [u.id for u in existing.values() if u.role == Role.TRAINEE])
     for row in rows:
         if not row.login:
             continue
         if len(lines[row.login]) > 1:
-            row.errors.append(_("The login %(login)s appears more than once in the file "
-                                "(rows %(rows)s).", login=row.login,
-                                rows=", ".join(map(str, lines[row.login]))))
+            row.errors.append(
+                _(
+                    "The login %(login)s appears more than once in the file (rows %(rows)s).",
+                    login=row.login,
+                    rows=", ".join(map(str, lines[row.login])),
+                )
+            )
         user = existing.get(row.login)
         if user is None:
             continue
         if user.role != Role.TRAINEE or user.id not in own:
-            row.errors.append(_("The login %(login)s is already taken by another account. "
-                                "Please choose another login for this person.",
-                                login=row.login))
+            row.errors.append(
+                _(
+                    "The login %(login)s is already taken by another account. "
+                    "Please choose another login for this person.",
+                    login=row.login,
+                )
+            )
         elif user.id in enrolled:
             row.action = "already"
             row.notes.append(_("Already in this cohort: nothing changes."))
         else:
             row.action = "enrol"
-            row.notes.append(_("A trainee of your cohorts has this login: they will be "
-                               "enrolled, not created again."))
+            row.notes.append(
+                _("A trainee of your cohorts has this login: they will be enrolled, not created again.")
+            )
 
 
 # --- Keeping the file between preview and commit -------------------------------------------
 
+
 def keep_checked_file(cohort: Cohort, actor, filename: str, records: list[dict]) -> str:
     """Store a valid file's rows until the facilitator confirms; returns its token."""
-    return uploads.keep("preview", actor.id, {"cohort_id": cohort.id, "filename": filename,
-                                              "records": records})
+    return uploads.keep(
+        "preview", actor.id, {"cohort_id": cohort.id, "filename": filename, "records": records}
+    )
 
 
 def _for_cohort(content: dict | None, cohort: Cohort) -> dict | None:
@@ -253,19 +293,33 @@ def import_trainees(cohort: Cohort, actor, token: str) -> tuple[ImportCheck, dic
     for row in check.rows:
         if row.action == "create":
             user, password = create_user(
-                row.login, row.full_name, role=Role.TRAINEE, org_type=row.org_type,
-                province=row.province, phone=row.phone or None, email=row.email or None,
-                language=cohort.language)
+                row.login,
+                row.full_name,
+                role=Role.TRAINEE,
+                org_type=row.org_type,
+                province=row.province,
+                phone=row.phone or None,
+                email=row.email or None,
+                language=cohort.language,
+            )
             db.session.flush()
             slips.append((user.full_name, user.username, password))
         else:
             user = db.session.scalar(select(User).where(User.username == row.login))
         enrol(cohort, user)
-    audit(actor, "trainees_import", f"cohort:{cohort.id}",
-          details=f"{kept['filename']}: created {check.count('create')}, "
-                  f"enrolled {check.count('enrol')}, already {check.count('already')}")
-    return check, {"slips": slips, "created": check.count("create"),
-                   "enrolled": check.count("enrol"), "already": check.count("already")}
+    audit(
+        actor,
+        "trainees_import",
+        f"cohort:{cohort.id}",
+        details=f"{kept['filename']}: created {check.count('create')}, "
+        f"enrolled {check.count('enrol')}, already {check.count('already')}",
+    )
+    return check, {
+        "slips": slips,
+        "created": check.count("create"),
+        "enrolled": check.count("enrol"),
+        "already": check.count("already"),
+    }
 
 
 def keep_result(cohort: Cohort, actor, token: str, result: dict) -> None:
@@ -289,8 +343,10 @@ def login_slips_pdf(cohort: Cohort, slips: list) -> bytes:
     from lms.urls import public_url
 
     with force_locale(cohort.language):
-        labels = {"login": _("Login name"), "password": _("One-time password"),
-                  "site": _("Website"),
-                  "instruction": _("You must choose a new password when you first sign in.")}
-    return render_login_slips(cohort.name, public_url("auth.login"),
-                              [tuple(slip) for slip in slips], labels)
+        labels = {
+            "login": _("Login name"),
+            "password": _("One-time password"),
+            "site": _("Website"),
+            "instruction": _("You must choose a new password when you first sign in."),
+        }
+    return render_login_slips(cohort.name, public_url("auth.login"), [tuple(slip) for slip in slips], labels)

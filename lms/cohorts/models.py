@@ -36,9 +36,9 @@ class Cohort(Timestamps, db.Model):
 
     facilitators: Mapped[list[User]] = relationship(secondary="cohort_facilitator")
     modules: Mapped[list["CohortModule"]] = relationship(
-        back_populates="cohort", order_by="CohortModule.position", cascade="all, delete-orphan")
-    phase_gates: Mapped[list["PhaseGate"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        back_populates="cohort", order_by="CohortModule.position", cascade="all, delete-orphan"
+    )
+    phase_gates: Mapped[list["PhaseGate"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def is_closed(self) -> bool:
@@ -74,10 +74,12 @@ class Cohort(Timestamps, db.Model):
         gate.opens_on = opens_on
 
     # The two gates every cohort has, by name (forms, seeds and tests set them directly).
-    pre_survey_open = property(lambda self: self.gate_open("pre"),
-                               lambda self, value: self.set_gate("pre", value))
-    post_survey_open = property(lambda self: self.gate_open("post"),
-                                lambda self, value: self.set_gate("post", value))
+    pre_survey_open = property(
+        lambda self: self.gate_open("pre"), lambda self, value: self.set_gate("pre", value)
+    )
+    post_survey_open = property(
+        lambda self: self.gate_open("post"), lambda self, value: self.set_gate("post", value)
+    )
 
 
 class PhaseGate(db.Model):
@@ -118,8 +120,7 @@ class Enrolment(db.Model):
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),
-                      UniqueConstraint("cohort_id", "trainee_code"))
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"), UniqueConstraint("cohort_id", "trainee_code"))
 
     @property
     def is_anonymous(self) -> bool:
@@ -138,12 +139,12 @@ class AnonymousRespondent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str | None] = mapped_column(String(64), unique=True)  # None: paper
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"),
-                                           index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     phase: Mapped[str] = mapped_column(String(20))
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
     response_id: Mapped[int | None] = mapped_column(
-        ForeignKey("survey_response.id", ondelete="SET NULL"), unique=True)
+        ForeignKey("survey_response.id", ondelete="SET NULL"), unique=True
+    )
     code_full: Mapped[str | None] = mapped_column(String(64))
     code_masked: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -48,8 +48,7 @@ def ordered(items) -> list[SurveyItem]:
     """As printed: attitude items by key (A01…), each case's statements, policy items, practice
     items (follow-up waves), then knowledge items by key (K01…)."""
     rank = {"likert": 0, "policy": 2, "practice": 3, "knowledge": 4}
-    return sorted(items, key=lambda i: (1 if i.vignette else rank[i.kind], i.vignette or "",
-                                        i.key))
+    return sorted(items, key=lambda i: (1 if i.vignette else rank[i.kind], i.vignette or "", i.key))
 
 
 def allowed_answers(item: SurveyItem) -> str:
@@ -62,8 +61,8 @@ def allowed_answers(item: SurveyItem) -> str:
     if item.kind == "policy":
         return "123450"
     if item.kind == "practice":
-        return LETTERS[:len(PRACTICE_CODES)]
-    return LETTERS[:len(item.allowed_values())]
+        return LETTERS[: len(PRACTICE_CODES)]
+    return LETTERS[: len(item.allowed_values())]
 
 
 def cell_value(item: SurveyItem, text: str) -> int | None:
@@ -78,6 +77,7 @@ def cell_value(item: SurveyItem, text: str) -> int | None:
 
 # --- Printable sheets ----------------------------------------------------------------------
 
+
 def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
     """Enrolments grouped by the audience items they answer ("all" when common items only)."""
     tracks: dict[str, list[Enrolment]] = {}
@@ -86,8 +86,9 @@ def paper_tracks(cohort: Cohort) -> dict[str, list[Enrolment]]:
     return tracks
 
 
-def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = None,
-                     copies: int = 30) -> bytes | None:
+def paper_survey_pdf(
+    cohort: Cohort, lang: str, track: str, phase: str | None = None, copies: int = 30
+) -> bytes | None:
     """One sheet set per enrolled trainee of a track, in the given language (None: no survey).
     Without a phase the sheet serves before and after; a follow-up wave's adds its practice
     questions. An anonymous cohort's are `copies` blank sheets with the personal-code boxes
@@ -101,41 +102,63 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = 
     if version is None or not codes:
         return None
     follow_up = phase is not None and Phase(phase).is_follow_up
-    items = ordered([i for i in version.items
-                     if i.kind != "practice" and i.audience in ("all", track)]
-                    + (practice_items(version, track) if follow_up else []))
+    items = ordered(
+        [i for i in version.items if i.kind != "practice" and i.audience in ("all", track)]
+        + (practice_items(version, track) if follow_up else [])
+    )
     with force_locale(lang):
-        labels = {"trainee_code": _("Trainee code"), "phase": _("Phase"),
-                  "before": Phase.PRE.label, "after": Phase.POST.label,
-                  "tick_one": _("Tick one box per row"), "item": _("ID"),
-                  "statement": _("Statement"), "knowledge": _("Knowledge questions"),
-                  "tick_answer": _("Tick one answer"), "page": _("page {page}/{pages}"),
-                  "case": _("A short case"),
-                  "case_hint": _("How far do you agree with each statement about this case?"),
-                  "policy": _("Views on rules and policies"),
-                  "policy_hint": _("Not part of any attitude score. Tick the last box if the "
-                                   "question is not part of your role or does not apply."),
-                  "not_applicable": str(NOT_APPLICABLE_LABEL)}
+        labels = {
+            "trainee_code": _("Trainee code"),
+            "phase": _("Phase"),
+            "before": Phase.PRE.label,
+            "after": Phase.POST.label,
+            "tick_one": _("Tick one box per row"),
+            "item": _("ID"),
+            "statement": _("Statement"),
+            "knowledge": _("Knowledge questions"),
+            "tick_answer": _("Tick one answer"),
+            "page": _("page {page}/{pages}"),
+            "case": _("A short case"),
+            "case_hint": _("How far do you agree with each statement about this case?"),
+            "policy": _("Views on rules and policies"),
+            "policy_hint": _(
+                "Not part of any attitude score. Tick the last box if the "
+                "question is not part of your role or does not apply."
+            ),
+            "not_applicable": str(NOT_APPLICABLE_LABEL),
+        }
         code_elements = []
         if cohort.anonymous:  # the personal code, written the same way as online
-            labels |= {"trainee_code": _("Anonymous"), "code": _("Your personal code"),
-                       "code_hint": _("This survey is anonymous. Write these facts the same "
-                                      "way each time, on paper or here: they make a code that "
-                                      "links your surveys without your name. Nobody sees the "
-                                      "code.")}
-            code_elements = [(str(label), 1 if kind == "letter" else 2)
-                             for _name, label, kind, _bounds in ELEMENTS]
+            labels |= {
+                "trainee_code": _("Anonymous"),
+                "code": _("Your personal code"),
+                "code_hint": _(
+                    "This survey is anonymous. Write these facts the same "
+                    "way each time, on paper or here: they make a code that "
+                    "links your surveys without your name. Nobody sees the "
+                    "code."
+                ),
+            }
+            code_elements = [
+                (str(label), 1 if kind == "letter" else 2) for _name, label, kind, _bounds in ELEMENTS
+            ]
         practice = [i for i in items if i.kind == "practice"]
         if practice:
-            labels |= {"practice": _("Your work in the last %(months)s months",
-                                     months=practice[0].months) if practice[0].months
-                       else _("Your work since the training"),
-                       "practice_hint": _("How often did you do each of these things? A rough "
-                                          "count is fine. Tick the last box if the question "
-                                          "does not fit your work or you cannot say.")}
+            labels |= {
+                "practice": _("Your work in the last %(months)s months", months=practice[0].months)
+                if practice[0].months
+                else _("Your work since the training"),
+                "practice_hint": _(
+                    "How often did you do each of these things? A rough "
+                    "count is fine. Tick the last box if the question "
+                    "does not fit your work or you cannot say."
+                ),
+            }
         wave = Phase(phase).label if follow_up else ""
-        practice_labels = [f"{LETTERS[n]}. {label}" for n, label in
-                           enumerate((*PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL))]
+        practice_labels = [
+            f"{LETTERS[n]}. {label}"
+            for n, label in enumerate((*PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL))
+        ]
         likert_labels = [str(label) for label in LIKERT_LABELS]
         dont_know = str(DONT_KNOW_LABEL)
     cases: dict[str, list[tuple[str, str]]] = {}
@@ -151,20 +174,26 @@ def paper_survey_pdf(cohort: Cohort, lang: str, track: str, phase: str | None = 
     from lms.quizzes.paper_pdf import PaperForm, render_paper_survey  # reportlab on first use
 
     form = PaperForm(
-        title=version.text("title", lang), intro=version.text("intro", lang), language=lang,
-        trainee_codes=codes, likert_labels=likert_labels, code_elements=code_elements,
-        items=[(i.key, i.text("text", lang)) for i in items
-               if i.kind == "likert" and not i.vignette],
+        title=version.text("title", lang),
+        intro=version.text("intro", lang),
+        language=lang,
+        trainee_codes=codes,
+        likert_labels=likert_labels,
+        code_elements=code_elements,
+        items=[(i.key, i.text("text", lang)) for i in items if i.kind == "likert" and not i.vignette],
         cases=[(version.vignette_text(key, lang), rows) for key, rows in cases.items()],
         policy=[(i.key, i.text("text", lang)) for i in items if i.kind == "policy"],
-        knowledge=[(i.key, i.text("text", lang), options(i))
-                   for i in items if i.kind == "knowledge"],
+        knowledge=[(i.key, i.text("text", lang), options(i)) for i in items if i.kind == "knowledge"],
         practice=[(i.key, i.text("text", lang)) for i in practice],
-        practice_labels=practice_labels, wave=wave, labels=labels)
+        practice_labels=practice_labels,
+        wave=wave,
+        labels=labels,
+    )
     return render_paper_survey(form)
 
 
 # --- The entry grid ------------------------------------------------------------------------
+
 
 @dataclass
 class GridColumn:
@@ -193,7 +222,8 @@ def entry_grid(cohort: Cohort, phase: str) -> tuple[list[GridColumn], list[GridR
     responses = db.session.execute(
         select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyResponse.version_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
-        .where(Enrolment.cohort_id == cohort.id)).all()
+        .where(Enrolment.cohort_id == cohort.id)
+    ).all()
     done = {r.enrolment_id for r in responses if r.phase == phase}
     pre_versions = {r.enrolment_id: r.version_id for r in responses if r.phase == "pre"}
     current = current_version()
@@ -207,8 +237,10 @@ def entry_grid(cohort: Cohort, phase: str) -> tuple[list[GridColumn], list[GridR
         for item in items.values():
             columns.setdefault(item.key, item)
         rows.append(GridRow(enrolment, items, "done" if enrolment.id in done else "empty"))
-    return ([GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i))
-             for i in ordered(columns.values())], rows)
+    return (
+        [GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i)) for i in ordered(columns.values())],
+        rows,
+    )
 
 
 def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list, list, int]:
@@ -225,8 +257,9 @@ def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list,
     for row in rows:
         if row.state == "done":
             continue
-        row.values = {key: (typed.get(f"cell-{row.enrolment.id}-{key}") or "").strip().upper()
-                      for key in row.items}
+        row.values = {
+            key: (typed.get(f"cell-{row.enrolment.id}-{key}") or "").strip().upper() for key in row.items
+        }
         answers = {}
         for key, item in row.items.items():
             value = cell_value(item, row.values[key]) if row.values[key] else None
@@ -244,8 +277,7 @@ def enter_paper_answers(cohort: Cohort, phase: str, typed, actor) -> tuple[list,
             row.state = "held"  # complete, but the page is not stored
         else:
             try:
-                submit_survey(row.enrolment, phase, answers=answers, source="paper",
-                              entered_by=actor)
+                submit_survey(row.enrolment, phase, answers=answers, source="paper", entered_by=actor)
             except AlreadySubmitted:
                 row.state, row.values = "done", {}  # typed by someone else meanwhile: theirs counts
             except SurveyError:
@@ -306,20 +338,22 @@ def anonymous_items(cohort: Cohort, phase: str) -> list[SurveyItem]:
         return []
     track = anonymous_track(cohort)
     practice = practice_items(version, track) if Phase(phase).is_follow_up else []
-    return ordered([i for i in version.items
-                    if i.kind != "practice" and i.audience in ("all", track)] + practice)
+    return ordered(
+        [i for i in version.items if i.kind != "practice" and i.audience in ("all", track)] + practice
+    )
 
 
-def anonymous_grid(cohort: Cohort, phase: str
-                   ) -> tuple[list[GridColumn], list[AnonymousRow]]:
+def anonymous_grid(cohort: Cohort, phase: str) -> tuple[list[GridColumn], list[AnonymousRow]]:
     """Code columns, then one column per item; blank rows (sheets carry no name)."""
-    columns = [GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i))
-               for i in anonymous_items(cohort, phase)]
+    columns = [
+        GridColumn(i.key, i.kind, i.text("text"), allowed_answers(i)) for i in anonymous_items(cohort, phase)
+    ]
     return columns, [AnonymousRow(n) for n in range(1, ANONYMOUS_ROWS + 1)]
 
 
-def enter_anonymous_paper(cohort: Cohort, phase: str, typed, actor, secret: bytes
-                          ) -> tuple[list[GridColumn], list[AnonymousRow], int]:
+def enter_anonymous_paper(
+    cohort: Cohort, phase: str, typed, actor, secret: bytes
+) -> tuple[list[GridColumn], list[AnonymousRow], int]:
     """Store every complete row with a valid, unused code as an anonymous paper survey (no
     commit); a row that cannot be saved keeps what was typed, and writes nothing."""
     columns, rows = anonymous_grid(cohort, phase)
@@ -327,10 +361,8 @@ def enter_anonymous_paper(cohort: Cohort, phase: str, typed, actor, secret: byte
     saved = 0
     for row in rows:
         prefix = f"new{row.number}"
-        row.code = {name: (typed.get(f"code-{prefix}-{name}") or "").strip()
-                    for name, *_rest in ELEMENTS}
-        row.values = {key: (typed.get(f"cell-{prefix}-{key}") or "").strip().upper()
-                      for key in items}
+        row.code = {name: (typed.get(f"code-{prefix}-{name}") or "").strip() for name, *_rest in ELEMENTS}
+        row.values = {key: (typed.get(f"cell-{prefix}-{key}") or "").strip().upper() for key in items}
         answers = {}
         for key, item in items.items():
             value = cell_value(item, row.values[key]) if row.values[key] else None

@@ -66,9 +66,19 @@ def _cohort_form(cohort=None) -> CohortForm:
 
 
 def _save_cohort(form: CohortForm, cohort):
-    fields = {name: getattr(form, name).data for name in (
-        "name", "audience", "province", "start_date", "end_date", "language", "pacing",
-        "knowledge_pass_percent")}
+    fields = {
+        name: getattr(form, name).data
+        for name in (
+            "name",
+            "audience",
+            "province",
+            "start_date",
+            "end_date",
+            "language",
+            "pacing",
+            "knowledge_pass_percent",
+        )
+    }
     fields["venue"] = form.venue.data or None
     if cohort is None:
         cohort = create_cohort(current_user, modules=[], status=form.status.data, **fields)
@@ -93,11 +103,17 @@ def index():
     search = nfc(request.args.get("q") or "")[:200]  # no NUL reaches PostgreSQL
     province = nfc(request.args.get("province") or "")[:60]
     historical = historical_cohorts(current_user, search, province)
-    return render_template("cohorts/index.html", cohorts=cohorts, status_labels=STATUS_LABELS,
-                           counts=enrolment_counts(cohorts + historical),
-                           historical=historical, search=search, province=province,
-                           provinces=province_choices(),
-                           staff=current_user.can(Permission.MANAGE_ALL_COHORTS))
+    return render_template(
+        "cohorts/index.html",
+        cohorts=cohorts,
+        status_labels=STATUS_LABELS,
+        counts=enrolment_counts(cohorts + historical),
+        historical=historical,
+        search=search,
+        province=province,
+        provinces=province_choices(),
+        staff=current_user.can(Permission.MANAGE_ALL_COHORTS),
+    )
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -106,11 +122,9 @@ def new():
     form = _cohort_form()
     if form.validate_on_submit():
         cohort = _save_cohort(form, None)
-        flash(_("The cohort has been created. Its join code is %(code)s.",
-                code=cohort.join_code), "success")
+        flash(_("The cohort has been created. Its join code is %(code)s.", code=cohort.join_code), "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
-    return render_template("cohorts/form.html", form=form, title=_("New cohort")), \
-        422 if form.errors else 200
+    return render_template("cohorts/form.html", form=form, title=_("New cohort")), 422 if form.errors else 200
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -120,18 +134,17 @@ def edit(cohort_id: int):
     form = _cohort_form(cohort)
     if form.validate_on_submit():
         try:  # checked before anything changes, so a refusal writes nothing
-            set_anonymous(current_user, cohort, form.anonymous.data,
-                          form.anonymous_certificates.data)
+            set_anonymous(current_user, cohort, form.anonymous.data, form.anonymous_certificates.data)
         except CohortError as error:
             db.session.rollback()
             form.anonymous.errors.append(str(error))
-            return render_template("cohorts/form.html", form=form, cohort=cohort,
-                                   title=cohort.name), 422
+            return render_template("cohorts/form.html", form=form, cohort=cohort, title=cohort.name), 422
         _save_cohort(form, cohort)
         flash(_("Saved."), "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
-    return render_template("cohorts/form.html", form=form, cohort=cohort, title=cohort.name), \
-        422 if form.errors else 200
+    return render_template(
+        "cohorts/form.html", form=form, cohort=cohort, title=cohort.name
+    ), 422 if form.errors else 200
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -139,13 +152,18 @@ def edit(cohort_id: int):
 def show(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     if cohort.historical:  # imported results: read-only, no join code, pacing or passwords
-        return render_template("cohorts/show_historical.html", cohort=cohort,
-                               enrolments=roster(cohort))
-    return render_template("cohorts/show.html", cohort=cohort, enrolments=roster(cohort),
-                           join_url=join_url(cohort), status_labels=STATUS_LABELS,
-                           anonymous_urls=anonymous_urls(cohort),
-                           pacing_labels=PACING_LABELS, waves=wave_reminders(cohort),
-                           mail_ready=mail_configured())
+        return render_template("cohorts/show_historical.html", cohort=cohort, enrolments=roster(cohort))
+    return render_template(
+        "cohorts/show.html",
+        cohort=cohort,
+        enrolments=roster(cohort),
+        join_url=join_url(cohort),
+        status_labels=STATUS_LABELS,
+        anonymous_urls=anonymous_urls(cohort),
+        pacing_labels=PACING_LABELS,
+        waves=wave_reminders(cohort),
+        mail_ready=mail_configured(),
+    )
 
 
 @bp.post("/cohorts/<int:cohort_id>/status")
@@ -173,9 +191,13 @@ def reset_password(cohort_id: int, enrolment_id: int):
         flash(str(error), "error")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     db.session.commit()
-    return render_template("one_time_password.html", user=enrolment.user, password=password,
-                           back_url=url_for("cohorts.show", cohort_id=cohort.id) + "#roster",
-                           back_label=_("Back to the cohort"))
+    return render_template(
+        "one_time_password.html",
+        user=enrolment.user,
+        password=password,
+        back_url=url_for("cohorts.show", cohort_id=cohort.id) + "#roster",
+        back_label=_("Back to the cohort"),
+    )
 
 
 @bp.post("/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/waive")
@@ -194,15 +216,22 @@ def waive(cohort_id: int, enrolment_id: int):
 def poster(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     url = join_url(cohort)
-    return render_template("cohorts/poster.html", cohort=cohort, join_url=url,
-                           qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
+    return render_template(
+        "cohorts/poster.html",
+        cohort=cohort,
+        join_url=url,
+        qr=qr_svg(url, _("Join %(name)s", name=cohort.name)),
+    )
 
 
 # --- Joining -------------------------------------------------------------------------------
 
+
 def _too_many_guesses(address: str) -> bool:
-    return throttled({f"join:{address}": current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]},
-                     current_app.config["LOGIN_LOCK_MINUTES"])
+    return throttled(
+        {f"join:{address}": current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]},
+        current_app.config["LOGIN_LOCK_MINUTES"],
+    )
 
 
 def _cohort_for_code_or_refuse(code: str):
@@ -227,29 +256,28 @@ def join():
             form.code.errors.append(_("Too many wrong codes. Please wait a few minutes."))
         elif cohort_by_join_code(form.code.data) is None:
             record_failure(f"join:{address}")
-            form.code.errors.append(_("No cohort has this join code. Please check it with "
-                                      "your facilitator."))
+            form.code.errors.append(_("No cohort has this join code. Please check it with your facilitator."))
         else:
-            return redirect(url_for("cohorts.join_code",
-                                    code=normalise_join_code(form.code.data)))
+            return redirect(url_for("cohorts.join_code", code=normalise_join_code(form.code.data)))
     return render_template("cohorts/join.html", form=form), 422 if form.errors else 200
 
 
 def _join_page(cohort, register_form=None, error=None, status=200):
     if cohort is not None and register_form is None:
-        register_form = RegisterForm(formdata=None, org_type=default_org_type(cohort),
-                                     province=cohort.province)
+        register_form = RegisterForm(
+            formdata=None, org_type=default_org_type(cohort), province=cohort.province
+        )
     if register_form is not None:
         register_form.province.choices = province_choices()
-    enrolled = cohort is not None and current_user.is_authenticated and \
-        is_enrolled(cohort, current_user)
+    enrolled = cohort is not None and current_user.is_authenticated and is_enrolled(cohort, current_user)
     if error is None and cohort is not None and not enrolled:
         try:
             check_can_join(cohort, current_user if current_user.is_authenticated else None)
         except CohortError as refusal:
             error, status = str(refusal), 409 if status == 200 else status
-    return render_template("cohorts/join_cohort.html", cohort=cohort, form=register_form,
-                           error=error, enrolled=enrolled), status
+    return render_template(
+        "cohorts/join_cohort.html", cohort=cohort, form=register_form, error=error, enrolled=enrolled
+    ), status
 
 
 @bp.get("/join/<code>")
@@ -257,8 +285,9 @@ def _join_page(cohort, register_form=None, error=None, status=200):
 def join_code(code: str):
     cohort = _cohort_for_code_or_refuse(code)
     if cohort is None:
-        return _join_page(None, error=_("No cohort has this join code. Please check it with "
-                                        "your facilitator."), status=404)
+        return _join_page(
+            None, error=_("No cohort has this join code. Please check it with your facilitator."), status=404
+        )
     if normalise_join_code(code) != code:
         return redirect(url_for("cohorts.join_code", code=cohort.join_code))
     return _join_page(cohort)
@@ -291,9 +320,14 @@ def register(code: str):
     if form.validate_on_submit():
         try:
             enrolment = register_and_join(
-                cohort, username=form.username.data, full_name=form.full_name.data,
-                password=form.password.data, org_type=form.org_type.data,
-                province=form.province.data, language=current_language())
+                cohort,
+                username=form.username.data,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                org_type=form.org_type.data,
+                province=form.province.data,
+                language=current_language(),
+            )
         except AccountError as error:
             form.username.errors.append(str(error))
         except CohortError as error:
@@ -313,4 +347,3 @@ def trainee_state(enrolment_id: int):
     if enrolment is None or enrolment.user_id != current_user.id:
         abort(404)
     return waiting_state(enrolment)
-

@@ -41,9 +41,11 @@ def _address() -> str:
 
 def _limits() -> dict[str, int]:
     config = current_app.config
-    return {f"join:{_address()}": config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            f"anon-code:{_address()}": config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            f"anon-start:{_address()}": config["ANONYMOUS_MAX_STARTS_PER_ADDRESS"]}
+    return {
+        f"join:{_address()}": config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        f"anon-code:{_address()}": config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        f"anon-start:{_address()}": config["ANONYMOUS_MAX_STARTS_PER_ADDRESS"],
+    }
 
 
 def _cohort_or_404(code: str):
@@ -59,8 +61,7 @@ def _cohort_or_404(code: str):
 
 
 def _respondent(cohort, phase: str):
-    return respondent_by_token(cohort, phase, session.get(SESSION_KEY, {}).get(
-        f"{cohort.id}:{phase}"))
+    return respondent_by_token(cohort, phase, session.get(SESSION_KEY, {}).get(f"{cohort.id}:{phase}"))
 
 
 def _remember(cohort, phase: str, token: str | None) -> None:
@@ -73,8 +74,9 @@ def _remember(cohort, phase: str, token: str | None) -> None:
 
 
 def _not_open(cohort, phase: str):
-    return render_template("cohorts/anonymous_closed.html", cohort=cohort, phase=Phase(phase),
-                           title=Phase(phase).title), 409
+    return render_template(
+        "cohorts/anonymous_closed.html", cohort=cohort, phase=Phase(phase), title=Phase(phase).title
+    ), 409
 
 
 @bp.route(f"/a/<code>/{PHASE_PATH}", methods=["GET", "POST"])
@@ -107,21 +109,23 @@ def anonymous_start(code: str, phase: str):
             db.session.commit()
             record_failure(f"anon-start:{_address()}")  # a start counts towards the limit
             _remember(cohort, phase, respondent.token)
-            return redirect(url_for("cohorts.anonymous_survey", code=cohort.join_code,
-                                    phase=phase))
-    return render_template("cohorts/anonymous_start.html", cohort=cohort, phase=Phase(phase),
-                           title=Phase(phase).title, code_elements=ELEMENTS,
-                           code_error=code_error), 422 if code_error else 200
+            return redirect(url_for("cohorts.anonymous_survey", code=cohort.join_code, phase=phase))
+    return render_template(
+        "cohorts/anonymous_start.html",
+        cohort=cohort,
+        phase=Phase(phase),
+        title=Phase(phase).title,
+        code_elements=ELEMENTS,
+        code_error=code_error,
+    ), 422 if code_error else 200
 
 
 def _respondent_or_start(cohort, phase: str):
     respondent = _respondent(cohort, phase)
     if respondent is None or respondent.code_full is None:
-        return None, redirect(url_for("cohorts.anonymous_start", code=cohort.join_code,
-                                      phase=phase))
+        return None, redirect(url_for("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
     if respondent.response_id is not None:
-        return None, redirect(url_for("cohorts.anonymous_done", code=cohort.join_code,
-                                      phase=phase))
+        return None, redirect(url_for("cohorts.anonymous_done", code=cohort.join_code, phase=phase))
     return respondent, None
 
 
@@ -152,8 +156,14 @@ def anonymous_survey(code: str, phase: str):
         if action != "submit":
             db.session.commit()
             target = page + 1 if action == "next" else page - 1
-            return redirect(url_for("cohorts.anonymous_survey", code=cohort.join_code,
-                                    phase=phase, page=min(max(target, 1), len(survey_pages))))
+            return redirect(
+                url_for(
+                    "cohorts.anonymous_survey",
+                    code=cohort.join_code,
+                    phase=phase,
+                    page=min(max(target, 1), len(survey_pages)),
+                )
+            )
         done = redirect(url_for("cohorts.anonymous_done", code=cohort.join_code, phase=phase))
         try:
             submit_anonymous(respondent)
@@ -166,8 +176,7 @@ def anonymous_survey(code: str, phase: str):
             respondent.code_full = respondent.code_masked = None
             db.session.commit()
             flash(str(error), "error")
-            return redirect(url_for("cohorts.anonymous_start", code=cohort.join_code,
-                                    phase=phase))
+            return redirect(url_for("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
         except MissingAnswers as error:
             db.session.commit()  # keep what this page added
             missing = error.items
@@ -175,11 +184,18 @@ def anonymous_survey(code: str, phase: str):
             db.session.commit()
             return done
     return survey_page(
-        enrolment, phase, version, items, survey_pages, page, missing,
-        page_url=lambda number: url_for("cohorts.anonymous_survey", code=cohort.join_code,
-                                        phase=phase, page=number),
-        autosave_url=url_for("cohorts.anonymous_autosave", code=cohort.join_code,
-                             phase=phase)), 422 if missing else 200
+        enrolment,
+        phase,
+        version,
+        items,
+        survey_pages,
+        page,
+        missing,
+        page_url=lambda number: url_for(
+            "cohorts.anonymous_survey", code=cohort.join_code, phase=phase, page=number
+        ),
+        autosave_url=url_for("cohorts.anonymous_autosave", code=cohort.join_code, phase=phase),
+    ), 422 if missing else 200
 
 
 @bp.post(f"/a/<code>/{PHASE_PATH}/autosave")
@@ -192,8 +208,11 @@ def anonymous_autosave(code: str, phase: str):
         return {"saved": 0, "error": _("This survey is not open.")}, 409
     if respondent.response_id is not None:
         return {"saved": 0, "submitted": True}
-    saved = save_draft(respondent.enrolment, phase, answers_from_form(
-        items_for(respondent.enrolment, phase, cohort_version(cohort))))
+    saved = save_draft(
+        respondent.enrolment,
+        phase,
+        answers_from_form(items_for(respondent.enrolment, phase, cohort_version(cohort))),
+    )
     db.session.commit()
     return {"saved": saved}
 
@@ -205,8 +224,9 @@ def anonymous_done(code: str, phase: str):
     respondent = _respondent(cohort, phase)
     if respondent is None or respondent.response_id is None:
         return redirect(url_for("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
-    return render_template("cohorts/anonymous_done.html", cohort=cohort, phase=Phase(phase),
-                           title=Phase(phase).title)
+    return render_template(
+        "cohorts/anonymous_done.html", cohort=cohort, phase=Phase(phase), title=Phase(phase).title
+    )
 
 
 @bp.post(f"/a/<code>/{PHASE_PATH}/another")

@@ -45,8 +45,7 @@ def import_upload(cohort_id: int):
             if check.valid:
                 token = keep_checked_file(cohort, current_user, upload.filename, records)
     status = 422 if form.errors or (check and not check.valid) else 200
-    return render_template("cohorts/import.html", cohort=cohort, form=form, check=check,
-                           token=token), status
+    return render_template("cohorts/import.html", cohort=cohort, form=form, check=check, token=token), status
 
 
 @bp.post("/cohorts/<int:cohort_id>/import/<token>")
@@ -65,8 +64,9 @@ def import_commit(cohort_id: int, token: str):
     if result is None:  # something changed since the preview: nothing has been written
         db.session.rollback()
         flash(_("Some rows have problems now. Nothing has been imported."), "error")
-        return render_template("cohorts/import.html", cohort=cohort, form=ImportForm(),
-                               check=check, token=None), 409
+        return render_template(
+            "cohorts/import.html", cohort=cohort, form=ImportForm(), check=check, token=None
+        ), 409
     db.session.commit()  # one transaction: every row or none
     keep_result(cohort, current_user, token, result)
     return redirect(url_for("cohorts.import_done", cohort_id=cohort.id, token=token))
@@ -77,8 +77,7 @@ def import_commit(cohort_id: int, token: str):
 def import_done(cohort_id: int, token: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     result = import_result(cohort, current_user, token)
-    return render_template("cohorts/import_done.html", cohort=cohort, result=result,
-                           token=token)
+    return render_template("cohorts/import_done.html", cohort=cohort, result=result, token=token)
 
 
 @bp.get("/cohorts/<int:cohort_id>/import/<token>/slips.pdf")
@@ -87,8 +86,9 @@ def import_slips(cohort_id: int, token: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     result = import_result(cohort, current_user, token) or abort(404)
     pdf = login_slips_pdf(cohort, result["slips"])
-    audit(current_user, "login_slips_download", f"cohort:{cohort.id}",
-          details=f"{len(result['slips'])} slips")
+    audit(
+        current_user, "login_slips_download", f"cohort:{cohort.id}", details=f"{len(result['slips'])} slips"
+    )
     db.session.commit()
     forget_result(token)  # the passwords were shown once: they are gone now
     return download(pdf, f"cohort-{cohort.id}-login-slips.pdf", "application/pdf")

@@ -29,8 +29,7 @@ from lms.vocab import LANGUAGE_NAMES
 def paper(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     tracks = {track: len(enrolments) for track, enrolments in paper_tracks(cohort).items()}
-    return render_template("cohorts/paper.html", cohort=cohort, tracks=tracks,
-                           languages=LANGUAGE_NAMES)
+    return render_template("cohorts/paper.html", cohort=cohort, tracks=tracks, languages=LANGUAGE_NAMES)
 
 
 MAX_COPIES = 200
@@ -52,8 +51,9 @@ def paper_pdf(cohort_id: int, lang: str):
     return download(pdf, name, "application/pdf")
 
 
-@bp.route("/cohorts/<int:cohort_id>/paper/<any(pre, post, 'follow-1', 'follow-2'):phase>",
-          methods=["GET", "POST"])
+@bp.route(
+    "/cohorts/<int:cohort_id>/paper/<any(pre, post, 'follow-1', 'follow-2'):phase>", methods=["GET", "POST"]
+)
 @require(Permission.RUN_COHORTS)
 def paper_entry(cohort_id: int, phase: str):
     cohort = managed_cohort_or_404(current_user, cohort_id)
@@ -66,14 +66,26 @@ def paper_entry(cohort_id: int, phase: str):
         if not waiting:
             flash(_("%(n)s sheets saved.", n=saved), "success")
             return redirect(url_for("cohorts.paper_entry", cohort_id=cohort.id, phase=phase))
-        flash(_("%(n)s sheets saved. The rows marked below were not saved: correct or "
-                "complete them and save again.", n=saved), "error")
+        flash(
+            _(
+                "%(n)s sheets saved. The rows marked below were not saved: correct or "
+                "complete them and save again.",
+                n=saved,
+            ),
+            "error",
+        )
         status = 422
     else:
         (columns, rows), status = entry_grid(cohort, phase), 200
-    return render_template("cohorts/paper_entry.html", cohort=cohort, phase=phase,
-                           columns=columns, rows=rows, column_totals=column_totals(rows),
-                           title=Phase(phase).title), status
+    return render_template(
+        "cohorts/paper_entry.html",
+        cohort=cohort,
+        phase=phase,
+        columns=columns,
+        rows=rows,
+        column_totals=column_totals(rows),
+        title=Phase(phase).title,
+    ), status
 
 
 def _anonymous_entry(cohort, phase: str):
@@ -81,17 +93,30 @@ def _anonymous_entry(cohort, phase: str):
     status = 200
     if request.method == "POST":
         columns, rows, saved = enter_anonymous_paper(
-            cohort, phase, request.form, current_user, programme_secret(current_app.config))
+            cohort, phase, request.form, current_user, programme_secret(current_app.config)
+        )
         db.session.commit()  # every complete sheet of this page, or none
         if not any(row.state in ("invalid", "incomplete", "taken") for row in rows):
             flash(_("%(n)s sheets saved.", n=saved), "success")
             return redirect(url_for("cohorts.paper_entry", cohort_id=cohort.id, phase=phase))
-        flash(_("%(n)s sheets saved. The rows marked below were not saved: correct or "
-                "complete them and save again.", n=saved), "error")
+        flash(
+            _(
+                "%(n)s sheets saved. The rows marked below were not saved: correct or "
+                "complete them and save again.",
+                n=saved,
+            ),
+            "error",
+        )
         status = 422
     else:
         columns, rows = anonymous_grid(cohort, phase)
-    return render_template("cohorts/paper_entry_anonymous.html", cohort=cohort, phase=phase,
-                           columns=columns, rows=rows, code_elements=ELEMENTS,
-                           entered=anonymous_answer_counts(cohort).get(phase, 0),
-                           title=Phase(phase).title), status
+    return render_template(
+        "cohorts/paper_entry_anonymous.html",
+        cohort=cohort,
+        phase=phase,
+        columns=columns,
+        rows=rows,
+        code_elements=ELEMENTS,
+        entered=anonymous_answer_counts(cohort).get(phase, 0),
+        title=Phase(phase).title,
+    ), status

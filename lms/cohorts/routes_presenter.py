@@ -18,10 +18,13 @@ from lms.progress.matrix import completion_matrix, room_counts
 def presenter(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
     url = join_url(cohort)
-    return render_template("cohorts/presenter.html", cohort=cohort, join_url=url,
-                           counts=room_counts(completion_matrix(cohort),
-                                              anonymous_answer_counts(cohort)),
-                           qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
+    return render_template(
+        "cohorts/presenter.html",
+        cohort=cohort,
+        join_url=url,
+        counts=room_counts(completion_matrix(cohort), anonymous_answer_counts(cohort)),
+        qr=qr_svg(url, _("Join %(name)s", name=cohort.name)),
+    )
 
 
 @bp.post("/cohorts/<int:cohort_id>/presenter/pacing")

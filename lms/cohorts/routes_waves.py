@@ -54,10 +54,16 @@ def waves(cohort_id: int):
             if step is not None:
                 counts[phase][step.state.value] += 1
     months = {p: request.form.get(p.value, "") for p in FOLLOW_UPS}
-    return render_template("cohorts/waves.html", cohort=cohort, phases=FOLLOW_UPS, counts=counts,
-                           months=months, Phase=Phase,
-                           reminders={w.phase: w for w in wave_reminders(cohort)},
-                           mail_ready=mail_configured()), status
+    return render_template(
+        "cohorts/waves.html",
+        cohort=cohort,
+        phases=FOLLOW_UPS,
+        counts=counts,
+        months=months,
+        Phase=Phase,
+        reminders={w.phase: w for w in wave_reminders(cohort)},
+        mail_ready=mail_configured(),
+    ), status
 
 
 @bp.post("/cohorts/<int:cohort_id>/waves/<any('follow-1', 'follow-2'):wave>/reminders")
@@ -70,15 +76,17 @@ def send_reminders(cohort_id: int, wave: str):
     if back == url_for("cohorts.index"):
         back = url_for("cohorts.waves", cohort_id=cohort.id)
     if not mail_configured():
-        flash(_("Email is not set up on this server: hand out the come-back slips instead."),
-              "error")
+        flash(_("Email is not set up on this server: hand out the come-back slips instead."), "error")
         return redirect(back)
     if not reminders_due(cohort, wave):
-        flash(_("Reminders can be sent once the follow-up is open, or in the two weeks before "
-                "its date."), "error")
+        flash(
+            _("Reminders can be sent once the follow-up is open, or in the two weeks before its date."),
+            "error",
+        )
         return redirect(back)
-    job = start_job(current_user, "follow_up_reminders", {"cohort_id": cohort.id, "phase": wave},
-                    return_to=back)
+    job = start_job(
+        current_user, "follow_up_reminders", {"cohort_id": cohort.id, "phase": wave}, return_to=back
+    )
     db.session.commit()
     submit(job)
     return redirect(url_for("jobs.show", public_id=job.public_id), 303)
@@ -93,8 +101,10 @@ def come_back(cohort_id: int):
         flash(_("Schedule a follow-up first."), "error")
         return redirect(url_for("cohorts.waves", cohort_id=cohort.id))
     lines = [_("Thank you for taking part. Please come back to answer a short survey:")]
-    lines += [_("%(wave)s: from %(date)s", wave=Phase(phase).title, date=format_date(day))
-              for phase, day in scheduled]
+    lines += [
+        _("%(wave)s: from %(date)s", wave=Phase(phase).title, date=format_date(day))
+        for phase, day in scheduled
+    ]
     lines.append(_("Sign in with your account, or scan the code."))
     pdf = come_back_slips(cohort, public_url("auth.login"), lines)
     return download(pdf, f"cohort-{cohort.id}-come-back.pdf", "application/pdf")

@@ -37,8 +37,7 @@ def pacing(cohort_id: int):
 def pace_from_form(cohort) -> None:
     """Apply the pacing button the facilitator pressed (cohort page or presenter console)."""
     try:
-        apply_pacing(cohort, request.form.get("action", ""),
-                     request.values.get("module_id", type=int))
+        apply_pacing(cohort, request.form.get("action", ""), request.values.get("module_id", type=int))
     except CohortError as error:
         flash(str(error), "error")
     else:
@@ -63,25 +62,38 @@ def room(cohort_id: int):
     db.session.commit()  # the room's release state
     chart = None
     if results is not None:
-        chart = to_svg(pre_post_bars(
-            _("Attitudes before and after the training (1–5, higher = less stigma)"),
-            [(s["title"], s["pre"], None, None, s["post"], None, None)
-             for s in results["subscales"]],
-            _("Before"), _("After")), id_prefix="room-chart")
+        chart = to_svg(
+            pre_post_bars(
+                _("Attitudes before and after the training (1–5, higher = less stigma)"),
+                [(s["title"], s["pre"], None, None, s["post"], None, None) for s in results["subscales"]],
+                _("Before"),
+                _("After"),
+            ),
+            id_prefix="room-chart",
+        )
     url = join_url(cohort)
-    return render_template("cohorts/room.html", cohort=cohort, matrix=matrix,
-                           counts=room_counts(matrix, anonymous_answer_counts(cohort)),
-                           results=results, chart=chart,
-                           min_n=min_n, join_url=url, lang=lang,
-                           qr=qr_svg(url, _("Join %(name)s", name=cohort.name)))
+    return render_template(
+        "cohorts/room.html",
+        cohort=cohort,
+        matrix=matrix,
+        counts=room_counts(matrix, anonymous_answer_counts(cohort)),
+        results=results,
+        chart=chart,
+        min_n=min_n,
+        join_url=url,
+        lang=lang,
+        qr=qr_svg(url, _("Join %(name)s", name=cohort.name)),
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/room/state")
 @require(Permission.RUN_COHORTS)
 def room_state(cohort_id: int):
     cohort = managed_cohort_or_404(current_user, cohort_id)
-    return {"counts": room_counts(completion_matrix(cohort), anonymous_answer_counts(cohort)),
-            "version": _room_version(cohort, current_app.config["REPORT_MIN_N"])}
+    return {
+        "counts": room_counts(completion_matrix(cohort), anonymous_answer_counts(cohort)),
+        "version": _room_version(cohort, current_app.config["REPORT_MIN_N"]),
+    }
 
 
 def _matrix_query() -> dict:
@@ -89,9 +101,11 @@ def _matrix_query() -> dict:
     status = request.args.get("status", "all")
     org_type = request.args.get("org_type", "")
     sort = request.args.get("sort", "name")
-    return {"status": status if status in STATUS_FILTERS else "all",
-            "org_type": org_type if org_type in ORG_TYPES else "",
-            "sort": sort if sort in SORTS else "name"}
+    return {
+        "status": status if status in STATUS_FILTERS else "all",
+        "org_type": org_type if org_type in ORG_TYPES else "",
+        "sort": sort if sort in SORTS else "name",
+    }
 
 
 @bp.get("/cohorts/<int:cohort_id>/progress")
@@ -101,11 +115,17 @@ def progress(cohort_id: int):
     matrix = completion_matrix(cohort)
     query = _matrix_query()
     rows = filter_rows(matrix, **query)
-    return render_template("cohorts/progress.html", cohort=cohort, matrix=matrix, rows=rows,
-                           totals=matrix.totals(rows), query=query,
-                           anonymous=anonymous_answer_counts(cohort) if cohort.anonymous
-                           else None,
-                           status_filters=STATUS_FILTERS, org_types=ORG_TYPES)
+    return render_template(
+        "cohorts/progress.html",
+        cohort=cohort,
+        matrix=matrix,
+        rows=rows,
+        totals=matrix.totals(rows),
+        query=query,
+        anonymous=anonymous_answer_counts(cohort) if cohort.anonymous else None,
+        status_filters=STATUS_FILTERS,
+        org_types=ORG_TYPES,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/progress.<any(csv, xlsx):fmt>")
@@ -119,9 +139,12 @@ def export_progress(cohort_id: int, fmt: str):
         body, mimetype = to_csv(matrix, rows), "text/csv; charset=utf-8"
     else:
         body, mimetype = to_xlsx(matrix, rows, cohort.name), XLSX
-    audit(current_user, "export_progress", f"cohort:{cohort.id}",
-          details=f"{fmt}, {len(rows)} trainees, filters {query}")
+    audit(
+        current_user,
+        "export_progress",
+        f"cohort:{cohort.id}",
+        details=f"{fmt}, {len(rows)} trainees, filters {query}",
+    )
     db.session.commit()
     name = name_part(cohort.name) or f"cohort-{cohort.id}"
     return download(body, f"{name} - {_('Progress')}.{fmt}", mimetype)
-

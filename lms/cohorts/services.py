@@ -63,8 +63,12 @@ def live_cohort_or_404(user, cohort_id: int) -> Cohort:
 def has_live_surveys():
     """For a query on Cohort: a survey of the cohort is not archived. A historical cohort
     without one had every import of it undone, and is listed nowhere."""
-    return select(SurveyResponse.id).join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id) \
-        .where(Enrolment.cohort_id == Cohort.id, ~SurveyResponse.archived).exists()
+    return (
+        select(SurveyResponse.id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .where(Enrolment.cohort_id == Cohort.id, ~SurveyResponse.archived)
+        .exists()
+    )
 
 
 def historical_cohorts(user, search: str = "", province: str = "") -> list[Cohort]:
@@ -93,9 +97,13 @@ def default_cohort_modules(audience: str) -> list[CohortModule]:
     for position, module in enumerate(active_modules(), start=1):
         audiences = module.audience_list
         if "all" in audiences or audience == "mixed" or audience in audiences:
-            result.append(CohortModule(module=module, position=position,
-                                       required=audience == "mixed" and "all" in audiences
-                                       or audience != "mixed"))
+            result.append(
+                CohortModule(
+                    module=module,
+                    position=position,
+                    required=audience == "mixed" and "all" in audiences or audience != "mixed",
+                )
+            )
     return result
 
 
@@ -109,8 +117,7 @@ def create_cohort(creator, *, facilitators=None, modules=None, **fields) -> Coho
 
 
 def unique_trainee_code(cohort: Cohort) -> str:
-    taken = set(db.session.scalars(select(Enrolment.trainee_code)
-                                   .where(Enrolment.cohort_id == cohort.id)))
+    taken = set(db.session.scalars(select(Enrolment.trainee_code).where(Enrolment.cohort_id == cohort.id)))
     while True:
         code = new_code(4)
         if code not in taken:
@@ -119,8 +126,9 @@ def unique_trainee_code(cohort: Cohort) -> str:
 
 def enrol(cohort: Cohort, user) -> Enrolment:
     """Enrol a user (idempotent: enrolling twice returns the existing enrolment)."""
-    existing = db.session.scalar(select(Enrolment).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id))
+    existing = db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    )
     if existing is not None:
         return existing
     enrolment = Enrolment(cohort=cohort, user=user, trainee_code=unique_trainee_code(cohort))
@@ -135,8 +143,7 @@ def active_enrolments(user, with_follow_ups: bool = False) -> list[Enrolment]:
     still has a survey to come back to)."""
     if not getattr(user, "id", None):
         return []
-    return list(db.session.scalars(_active_enrolments_query(with_follow_ups),
-                                   {"user_id": user.id}).unique())
+    return list(db.session.scalars(_active_enrolments_query(with_follow_ups), {"user_id": user.id}).unique())
 
 
 @cache
@@ -144,16 +151,20 @@ def _active_enrolments_query(with_follow_ups: bool):
     # Built once per process: every trainee page runs it (parameter `user_id`).
     current = Cohort.status != "closed"
     if with_follow_ups:
-        current = or_(current, Cohort.id.in_(
-            select(PhaseGate.cohort_id).where(PhaseGate.opens_on.is_not(None))))
-    return (select(Enrolment).join(Cohort)
-            .where(Enrolment.user_id == bindparam("user_id"), current,
-                   Cohort.historical.is_(False))
-            .options(contains_eager(Enrolment.cohort).joinedload(Cohort.phase_gates))
-            .order_by(Enrolment.joined_at.desc()))
+        current = or_(
+            current, Cohort.id.in_(select(PhaseGate.cohort_id).where(PhaseGate.opens_on.is_not(None)))
+        )
+    return (
+        select(Enrolment)
+        .join(Cohort)
+        .where(Enrolment.user_id == bindparam("user_id"), current, Cohort.historical.is_(False))
+        .options(contains_eager(Enrolment.cohort).joinedload(Cohort.phase_gates))
+        .order_by(Enrolment.joined_at.desc())
+    )
 
 
 # --- Joining -------------------------------------------------------------------------------
+
 
 class CohortError(ValueError):
     """A cohort rule was broken; the message is translated and shown to the user."""
@@ -168,29 +179,38 @@ def cohort_by_join_code(code: str | None) -> Cohort | None:
     code = normalise_join_code(code)
     if not code:
         return None
-    return db.session.scalar(select(Cohort).where(Cohort.join_code == code,
-                                                  Cohort.historical.is_(False)))
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == code, Cohort.historical.is_(False)))
 
 
 def is_enrolled(cohort: Cohort, user) -> bool:
-    return db.session.scalar(select(Enrolment.id).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)) is not None
+    return (
+        db.session.scalar(
+            select(Enrolment.id).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+        )
+        is not None
+    )
 
 
 def check_can_join(cohort: Cohort, user=None) -> None:
     """Raise CohortError when the cohort takes no one, or this account may not join."""
     if cohort.is_closed:
-        raise CohortError(_("This cohort is closed: it no longer accepts new trainees. "
-                            "Please ask your facilitator."))
+        raise CohortError(
+            _("This cohort is closed: it no longer accepts new trainees. Please ask your facilitator.")
+        )
     if user is not None and user.role != Role.TRAINEE:
-        raise CohortError(_("Only trainee accounts can join a cohort. You are signed in with "
-                            "a staff or facilitator account."))
+        raise CohortError(
+            _(
+                "Only trainee accounts can join a cohort. You are signed in with "
+                "a staff or facilitator account."
+            )
+        )
 
 
 def join_cohort(cohort: Cohort, user) -> tuple[Enrolment, bool]:
     """Enrol a trainee through the join code; returns (enrolment, newly enrolled)."""
-    existing = db.session.scalar(select(Enrolment).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id))
+    existing = db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    )
     if existing is not None:
         return existing, False  # joining twice is harmless, even once the cohort is closed
     check_can_join(cohort, user)
@@ -200,11 +220,13 @@ def join_cohort(cohort: Cohort, user) -> tuple[Enrolment, bool]:
 def default_org_type(cohort: Cohort) -> str:
     """The organisation type a registration form starts with, from the cohort's audience."""
     return {"police": "police", "centre_staff": "centre_staff", "ngo_cbo": "ngo"}.get(
-        cohort.audience, "other")
+        cohort.audience, "other"
+    )
 
 
-def register_and_join(cohort: Cohort, *, username: str, full_name: str, password: str,
-                      **profile) -> Enrolment:
+def register_and_join(
+    cohort: Cohort, *, username: str, full_name: str, password: str, **profile
+) -> Enrolment:
     """Create a trainee account with the password they chose, then enrol it."""
     check_can_join(cohort)
     user, _password = create_user(username, full_name, password, role=Role.TRAINEE, **profile)
@@ -220,19 +242,28 @@ def anonymous_urls(cohort: Cohort) -> list[tuple[str, str]]:
     """(phase, public link) for answering without an account (anonymous cohorts only)."""
     if not cohort.anonymous:
         return []
-    phases = ["pre", "post", *(gate.phase for gate in sorted(cohort.phase_gates,
-                                                              key=lambda g: g.phase)
-                               if gate.phase.startswith("follow-"))]
-    return [(phase, workshop_url("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
-            for phase in phases]
+    phases = [
+        "pre",
+        "post",
+        *(
+            gate.phase
+            for gate in sorted(cohort.phase_gates, key=lambda g: g.phase)
+            if gate.phase.startswith("follow-")
+        ),
+    ]
+    return [
+        (phase, workshop_url("cohorts.anonymous_start", code=cohort.join_code, phase=phase))
+        for phase in phases
+    ]
 
 
 def qr_svg(url: str, title: str = "") -> str:
     """A QR code as inline SVG with classes only (no style attribute, for the CSP)."""
     import segno  # loaded on first use, not at boot
 
-    svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr-code",
-                                               lineclass=None, title=title or None)
+    svg = segno.make(url, error="m").svg_inline(
+        scale=1, omitsize=True, svgclass="qr-code", lineclass=None, title=title or None
+    )
     if re.search(r"<[^>]*\sstyle=", svg):
         raise ValueError("QR code SVG carries a style attribute, which the CSP would block")
     return svg
@@ -240,12 +271,16 @@ def qr_svg(url: str, title: str = "") -> str:
 
 # --- Managing cohorts ----------------------------------------------------------------------
 
+
 def facilitator_candidates() -> list[User]:
     """Active accounts that may facilitate a cohort."""
-    return list(db.session.scalars(
-        select(User).where(User.active.is_(True),
-                           User.role.in_([Role.FACILITATOR, Role.STAFF, Role.ADMIN]))
-        .order_by(User.full_name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role.in_([Role.FACILITATOR, Role.STAFF, Role.ADMIN]))
+            .order_by(User.full_name)
+        )
+    )
 
 
 def set_facilitators(actor, cohort: Cohort, user_ids) -> None:
@@ -284,30 +319,41 @@ def set_status(actor, cohort: Cohort, status: str) -> None:
 
 def anonymous_answers_exist(cohort: Cohort) -> bool:
     """Whether any survey of the cohort was answered with a personal code (anonymous mode)."""
-    return db.session.scalar(select(IdentificationCode.response_id).where(
-        IdentificationCode.cohort_id == cohort.id).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(IdentificationCode.response_id).where(IdentificationCode.cohort_id == cohort.id).limit(1)
+        )
+        is not None
+    )
 
 
 def set_anonymous(actor, cohort: Cohort, anonymous: bool, certificates: bool) -> None:
     """Turn anonymous mode on or off (no commit). Off is refused once answers were given with a
     code: those respondents were promised anonymity, and their later waves pair only by code."""
-    if cohort.anonymous and not anonymous and cohort.id is not None \
-            and anonymous_answers_exist(cohort):
-        raise CohortError(_("Anonymous mode cannot be switched off: some surveys were already "
-                            "answered anonymously, and those people were promised anonymity."))
+    if cohort.anonymous and not anonymous and cohort.id is not None and anonymous_answers_exist(cohort):
+        raise CohortError(
+            _(
+                "Anonymous mode cannot be switched off: some surveys were already "
+                "answered anonymously, and those people were promised anonymity."
+            )
+        )
     if cohort.anonymous != anonymous and cohort.id is not None:
-        audit(actor, "cohort_anonymous", f"cohort:{cohort.id}",
-              details=f"{cohort.anonymous} -> {anonymous}")
+        audit(actor, "cohort_anonymous", f"cohort:{cohort.id}", details=f"{cohort.anonymous} -> {anonymous}")
     cohort.anonymous = anonymous
     cohort.anonymous_certificates = anonymous and certificates
 
 
 def roster(cohort: Cohort) -> list[Enrolment]:
     """The cohort's enrolments with their accounts, by name."""
-    return list(db.session.scalars(
-        select(Enrolment).join(User, User.id == Enrolment.user_id)
-        .options(contains_eager(Enrolment.user))
-        .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(User, User.id == Enrolment.user_id)
+            .options(contains_eager(Enrolment.user))
+            .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.full_name, User.id)
+        )
+    )
 
 
 def enrolment_in_cohort_or_404(cohort: Cohort, enrolment_id: int) -> Enrolment:
@@ -322,11 +368,18 @@ def reset_trainee_password(actor, enrolment: Enrolment) -> str:
     if enrolment.user.role != Role.TRAINEE:
         raise CohortError(_("Only trainee passwords can be reset from the roster."))
     # A facilitator must not take over someone who also trains in cohorts they do not run.
-    other_cohorts = db.session.scalars(select(Cohort).join(Enrolment).where(
-        Enrolment.user_id == enrolment.user_id, Cohort.id != enrolment.cohort_id))
+    other_cohorts = db.session.scalars(
+        select(Cohort)
+        .join(Enrolment)
+        .where(Enrolment.user_id == enrolment.user_id, Cohort.id != enrolment.cohort_id)
+    )
     if not all(can_manage_cohort(actor, cohort) for cohort in other_cohorts):
-        raise CohortError(_("This trainee is also in a cohort you do not run: please ask "
-                            "programme staff to reset the password."))
+        raise CohortError(
+            _(
+                "This trainee is also in a cohort you do not run: please ask "
+                "programme staff to reset the password."
+            )
+        )
     return reset_password(actor, enrolment.user, f"roster of cohort {enrolment.cohort_id}")
 
 
@@ -334,14 +387,23 @@ def set_pre_survey_waived(actor, enrolment: Enrolment, waived: bool) -> None:
     """Let a trainee start the modules without the survey before the training (or undo)."""
     if enrolment.pre_survey_waived != waived:
         enrolment.pre_survey_waived = waived
-        audit(actor, "pre_survey_waived" if waived else "pre_survey_waiver_removed",
-              f"enrolment:{enrolment.id}")
+        audit(
+            actor, "pre_survey_waived" if waived else "pre_survey_waiver_removed", f"enrolment:{enrolment.id}"
+        )
 
 
 # --- Pacing --------------------------------------------------------------------------------
 
-PACING_ACTIONS = ("self-paced", "facilitator-paced", "open-pre", "close-pre", "open-post",
-                  "close-post", "unlock", "lock")
+PACING_ACTIONS = (
+    "self-paced",
+    "facilitator-paced",
+    "open-pre",
+    "close-pre",
+    "open-post",
+    "close-post",
+    "unlock",
+    "lock",
+)
 
 
 def apply_pacing(cohort: Cohort, action: str, module_id: int | None = None) -> None:
@@ -363,16 +425,27 @@ def apply_pacing(cohort: Cohort, action: str, module_id: int | None = None) -> N
 
 def module_gates(cohort: Cohort) -> list[tuple[str, bool]]:
     """(module key, unlocked) for the cohort's modules, in one query (polled often)."""
-    return [(key, unlocked) for key, unlocked in db.session.execute(
-        select(Module.key, CohortModule.unlocked)
-        .join(Module, Module.id == CohortModule.module_id)
-        .where(CohortModule.cohort_id == cohort.id).order_by(CohortModule.position))]
+    return [
+        (key, unlocked)
+        for key, unlocked in db.session.execute(
+            select(Module.key, CohortModule.unlocked)
+            .join(Module, Module.id == CohortModule.module_id)
+            .where(CohortModule.cohort_id == cohort.id)
+            .order_by(CohortModule.position)
+        )
+    ]
 
 
 def gates_version(cohort: Cohort, enrolment: Enrolment | None = None) -> str:
     """A short fingerprint of everything that opens or closes a trainee's pages."""
-    state = (cohort.status, cohort.pacing, cohort.pre_survey_open, cohort.post_survey_open,
-             module_gates(cohort), enrolment.pre_survey_waived if enrolment else None)
+    state = (
+        cohort.status,
+        cohort.pacing,
+        cohort.pre_survey_open,
+        cohort.post_survey_open,
+        module_gates(cohort),
+        enrolment.pre_survey_waived if enrolment else None,
+    )
     return hashlib.sha256(repr(state).encode()).hexdigest()[:12]
 
 
@@ -382,7 +455,10 @@ def enrolment_counts(cohorts) -> dict[int, int]:
     ids = [c.id for c in cohorts]
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(Enrolment.cohort_id, func.count(Enrolment.id))
-        .where(Enrolment.cohort_id.in_(ids), Enrolment.user_id.is_not(None))
-        .group_by(Enrolment.cohort_id)).all())
+    return dict(
+        db.session.execute(
+            select(Enrolment.cohort_id, func.count(Enrolment.id))
+            .where(Enrolment.cohort_id.in_(ids), Enrolment.user_id.is_not(None))
+            .group_by(Enrolment.cohort_id)
+        ).all()
+    )

@@ -99,6 +99,4 @@ def _slip(
     c.setFillColor(INK)
     draw_fitted(c, join_url, x, top - PAD - 150, width, SANS, 9.5, min_size=6)
     c.setFillColor(MUTED)
-    draw_wrapped(
-        c, labels["instruction"], x, top - PAD - 166, width, SANS, 7.5, max_lines=2, min_size=6
-    )
+    draw_wrapped(c, labels["instruction"], x, top - PAD - 166, width, SANS, 7.5, max_lines=2, min_size=6)

@@ -36,20 +36,24 @@ def schedule_waves(cohort: Cohort, months: dict[str, str]) -> None:
             parsed[phase] = None
             continue
         if not text.isdigit() or not 1 <= int(text) <= MAX_MONTHS:
-            raise WaveError(_("Months after the training must be a whole number from 1 to "
-                              "%(max)s.", max=MAX_MONTHS))
+            raise WaveError(
+                _("Months after the training must be a whole number from 1 to %(max)s.", max=MAX_MONTHS)
+            )
         parsed[phase] = int(text)
-    if parsed[FOLLOW_UPS[1]] is not None and (parsed[FOLLOW_UPS[0]] is None
-                                              or parsed[FOLLOW_UPS[1]] <= parsed[FOLLOW_UPS[0]]):
+    if parsed[FOLLOW_UPS[1]] is not None and (
+        parsed[FOLLOW_UPS[0]] is None or parsed[FOLLOW_UPS[1]] <= parsed[FOLLOW_UPS[0]]
+    ):
         raise WaveError(_("The second follow-up must come after the first."))
     for phase, value in parsed.items():
-        cohort.schedule_wave(phase.value, None if value is None
-                             else months_after(cohort.end_date, value))
+        cohort.schedule_wave(phase.value, None if value is None else months_after(cohort.end_date, value))
 
 
 def scheduled_waves(cohort: Cohort) -> list[tuple[str, date]]:
-    return [(phase.value, cohort.wave_date(phase.value)) for phase in FOLLOW_UPS
-            if cohort.wave_date(phase.value) is not None]
+    return [
+        (phase.value, cohort.wave_date(phase.value))
+        for phase in FOLLOW_UPS
+        if cohort.wave_date(phase.value) is not None
+    ]
 
 
 def come_back_slips(cohort: Cohort, url: str, lines: list[str], count: int = 8) -> bytes:
@@ -84,5 +88,3 @@ def come_back_slips(cohort: Cohort, url: str, lines: list[str], count: int = 8) 
             c.showPage()
     c.save()
     return buffer.getvalue()
-
-

@@ -32,9 +32,16 @@ STATES = {
 def show(public_id: str):
     job = visible_job(current_user, public_id)
     done, total = job_progress(job)
-    return render_template("jobs/job.html", job=job, state=job.job_state, done=done, total=total,
-                           title=TITLES[job.kind], state_label=STATES[job.job_state],
-                           error=_error(job))
+    return render_template(
+        "jobs/job.html",
+        job=job,
+        state=job.job_state,
+        done=done,
+        total=total,
+        title=TITLES[job.kind],
+        state_label=STATES[job.job_state],
+        error=_error(job),
+    )
 
 
 def _error(job) -> str:
@@ -54,8 +61,12 @@ def state(public_id: str):
     job = visible_job(current_user, public_id)
     done, total = job_progress(job)
     # "version" changes when the page must be drawn again (the poll reloads it).
-    return jsonify(version=job.state, state=job.state, progress={"done": done, "total": total},
-                   counts={"job-done": done, "job-total": total})
+    return jsonify(
+        version=job.state,
+        state=job.state,
+        progress={"done": done, "total": total},
+        counts={"job-done": done, "job-total": total},
+    )
 
 
 @bp.get("/jobs/<public_id>/download")

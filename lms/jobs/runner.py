@@ -21,13 +21,16 @@ from lms.models import utcnow
 # Stored in Job.error as the key; shown translated on the job's page.
 ERRORS = {
     "failed": _l("The job stopped because of an error. Nothing was saved. Please try again."),
-    "import_changed": _l("The data changed since the preview (for example, another import "
-                         "was made). Nothing was imported. Please upload the file again."),
+    "import_changed": _l(
+        "The data changed since the preview (for example, another import "
+        "was made). Nothing was imported. Please upload the file again."
+    ),
     "no_certificates": _l("No certificates have been issued in this cohort yet."),
     "research_overlap": _l(
         "Not exported: these trainees differ by fewer than %(n)s people from a file you "
         "exported on %(date)s, so comparing the two files would reveal individual answers. "
-        "Export the same trainees again, or wait until at least %(n)s more have answered."),
+        "Export the same trainees again, or wait until at least %(n)s more have answered."
+    ),
 }
 
 
@@ -36,8 +39,7 @@ class JobError(Exception):
     outcome. `keep` is called after what the job wrote is dropped, and what it adds (an
     audit event of the refusal) is committed with the failure."""
 
-    def __init__(self, key: str, outcome: dict | None = None,
-                 keep: Callable[[], None] | None = None):
+    def __init__(self, key: str, outcome: dict | None = None, keep: Callable[[], None] | None = None):
         super().__init__(key)
         self.key, self.outcome, self.keep = key, outcome, keep
 
@@ -61,16 +63,17 @@ Handler = Callable[[Job, Progress], None]
 def run_job(job_id: int, handlers: dict[str, Handler]) -> None:
     """Claim a queued job and run it (in the worker, or at once in immediate mode)."""
     claimed = db.session.execute(
-        update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED)
-        .values(state=JobState.RUNNING, started_at=utcnow(), attempts=Job.attempts + 1))
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.QUEUED)
+        .values(state=JobState.RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+    )
     db.session.commit()
     if claimed.rowcount != 1:
         return  # done, failed or running already
     job = db.session.get(Job, job_id)
     attempt = job.attempts
     # Absolute links (certificate QR codes) use the address the job was asked from.
-    with current_app.test_request_context("/", base_url=job.base_url or None), \
-            force_locale(job.language):
+    with current_app.test_request_context("/", base_url=job.base_url or None), force_locale(job.language):
         try:
             handlers[job.kind](job, Progress(job))
         except JobError as error:
@@ -93,14 +96,16 @@ def run_job(job_id: int, handlers: dict[str, Handler]) -> None:
 
 def _mark(job_id: int, attempt: int, **values) -> bool:
     marked = db.session.execute(
-        update(Job).where(Job.id == job_id, Job.attempts == attempt,
-                          Job.state == JobState.RUNNING)
-        .values(finished_at=utcnow(), **values))
+        update(Job)
+        .where(Job.id == job_id, Job.attempts == attempt, Job.state == JobState.RUNNING)
+        .values(finished_at=utcnow(), **values)
+    )
     return marked.rowcount == 1
 
 
-def _fail(job_id: int, attempt: int, key: str, outcome: dict | None = None,
-          keep: Callable[[], None] | None = None) -> None:
+def _fail(
+    job_id: int, attempt: int, key: str, outcome: dict | None = None, keep: Callable[[], None] | None = None
+) -> None:
     db.session.rollback()  # nothing the job wrote is kept
     if keep is not None:
         keep()
@@ -111,11 +116,9 @@ def _fail(job_id: int, attempt: int, key: str, outcome: dict | None = None,
 def recover() -> int:
     """At worker start: jobs left running by a stopped worker are queued again, and every
     queued job is (re)enqueued; returns how many. Run one jobs worker process per queue."""
-    db.session.execute(update(Job).where(Job.state == JobState.RUNNING)
-                       .values(state=JobState.QUEUED))
+    db.session.execute(update(Job).where(Job.state == JobState.RUNNING).values(state=JobState.QUEUED))
     db.session.commit()
-    waiting = list(db.session.scalars(select(Job.id).where(Job.state == JobState.QUEUED)
-                                      .order_by(Job.id)))
+    waiting = list(db.session.scalars(select(Job.id).where(Job.state == JobState.QUEUED).order_by(Job.id)))
     for job_id in waiting:
         enqueue(job_id)
     return len(waiting)

@@ -24,8 +24,7 @@ def init_app(app: Flask) -> None:
     init_queue(app, lambda job_id: run_job(job_id, HANDLERS))
 
 
-def start_job(owner, kind: str, payload: dict, return_to: str, total: int = 0,
-              key: str | None = None) -> Job:
+def start_job(owner, kind: str, payload: dict, return_to: str, total: int = 0, key: str | None = None) -> Job:
     """Add a queued job to the session (the route commits, then calls submit).
 
     With a key, a second job under the same key is refused by the database: the existing
@@ -33,9 +32,18 @@ def start_job(owner, kind: str, payload: dict, return_to: str, total: int = 0,
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind!r}")
     _clear_old_results()
-    job = Job(public_id=uuid.uuid4().hex, kind=kind, owner_id=owner.id, key=key, payload=payload,
-              total=total, state=JobState.QUEUED, language=current_language(),
-              base_url=request.host_url if has_request_context() else "", return_to=return_to)
+    job = Job(
+        public_id=uuid.uuid4().hex,
+        kind=kind,
+        owner_id=owner.id,
+        key=key,
+        payload=payload,
+        total=total,
+        state=JobState.QUEUED,
+        language=current_language(),
+        base_url=request.host_url if has_request_context() else "",
+        return_to=return_to,
+    )
     if key is None:
         db.session.add(job)
         return job
@@ -83,5 +91,6 @@ def _clear_old_results() -> None:
     """Files of jobs finished more than JOBS_KEEP_HOURS ago are deleted (they hold personal
     data); the job itself stays as a record."""
     before = utcnow() - timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
-    db.session.execute(update(Job).where(Job.finished_at < before, Job.result.is_not(None))
-                       .values(result=None))
+    db.session.execute(
+        update(Job).where(Job.finished_at < before, Job.result.is_not(None)).values(result=None)
+    )

@@ -23,9 +23,14 @@ ZIP_MIMETYPE = "application/zip"
 
 def filters_payload(filters: Filters) -> dict:
     """Report filters as JSON for a job's payload."""
-    return {name: value.isoformat() if isinstance(value, date) else
-            list(value) if isinstance(value, tuple) else value
-            for name, value in asdict(filters).items()}
+    return {
+        name: value.isoformat()
+        if isinstance(value, date)
+        else list(value)
+        if isinstance(value, tuple)
+        else value
+        for name, value in asdict(filters).items()
+    }
 
 
 def payload_filters(data: dict) -> Filters:
@@ -68,8 +73,9 @@ def report_export(job: Job, progress: Progress) -> None:
     if payload.get("p_style"):
         g.p_style = payload["p_style"]  # read by tables.p_text
     progress(0, 2)
-    report = build_report(payload_filters(payload["filters"]), viewer=owner,
-                          item_analysis=payload["item_analysis"])
+    report = build_report(
+        payload_filters(payload["filters"]), viewer=owner, item_analysis=payload["item_analysis"]
+    )
     progress(1, 2)
     fmt = payload["fmt"]
     if fmt == "csv":
@@ -93,17 +99,27 @@ def research_export(job: Job, progress: Progress) -> None:
     payload, owner = job.payload, _owner(job)
     progress(0, 1)
     try:
-        data, rows = research_csv(payload_filters(payload["filters"]), payload["k"],
-                                  viewer_id=owner.id)
+        data, rows = research_csv(payload_filters(payload["filters"]), payload["k"], viewer_id=owner.id)
     except ExportRefused as refused:
         since = refused.verdict.since
-        raise JobError("research_overlap", outcome={
-            "n": payload["k"], "date": format_date(since, "medium") if since else "?"},
-            keep=lambda: audit(owner, "research_export_refused", "reports",
-                               reason=payload["purpose"],
-                               details=f"overlap; {payload['audit']}"[:2000])) from None
-    audit(owner, "research_export", "reports", reason=payload["purpose"],
-          details=f"rows={rows}; {payload['audit']}"[:2000])
+        raise JobError(
+            "research_overlap",
+            outcome={"n": payload["k"], "date": format_date(since, "medium") if since else "?"},
+            keep=lambda: audit(
+                owner,
+                "research_export_refused",
+                "reports",
+                reason=payload["purpose"],
+                details=f"overlap; {payload['audit']}"[:2000],
+            ),
+        ) from None
+    audit(
+        owner,
+        "research_export",
+        "reports",
+        reason=payload["purpose"],
+        details=f"rows={rows}; {payload['audit']}"[:2000],
+    )
     job.result, job.result_mimetype = data, CSV_MIMETYPE
     job.result_name = f"research-data-{date.today().isoformat()}.csv"
     job.outcome = {"rows": rows}
@@ -154,8 +170,10 @@ def historical_import(job: Job, progress: Progress) -> None:
         job.result_ref = f"import_batch:{batch.id}"  # a restarted run finds it
         db.session.flush()
         ours = db.session.execute(  # last, so the job's row stays ours until the commit
-            update(Job).where(Job.id == job_id, Job.attempts == attempt,
-                              Job.state == JobState.RUNNING).values(done=job.done))
+            update(Job)
+            .where(Job.id == job_id, Job.attempts == attempt, Job.state == JobState.RUNNING)
+            .values(done=job.done)
+        )
         if ours.rowcount != 1:
             db.session.rollback()
             raise TakenOver
@@ -163,8 +181,7 @@ def historical_import(job: Job, progress: Progress) -> None:
         written[:] = [batch.id]
 
     try:
-        batch = write_import(plan, version, owner, payload["filename"], progress=progress,
-                             commit=commit)
+        batch = write_import(plan, version, owner, payload["filename"], progress=progress, commit=commit)
         summary = publish_import(batch, plan, owner)
         db.session.flush()  # a clash with surveys made live meanwhile fails here, not later
     except TakenOver:
@@ -194,9 +211,11 @@ def _discard(batch_id: int, job_id: int, attempt: int) -> None:
 
     try:
         discard_import(batch_id)
-        db.session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt,
-                                             Job.state == JobState.RUNNING)
-                           .values(result_ref=None))
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.attempts == attempt, Job.state == JobState.RUNNING)
+            .values(result_ref=None)
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

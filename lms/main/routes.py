@@ -24,8 +24,7 @@ def home():
         db.session.commit()  # the groups released to this viewer
         return render_template("main/home_staff.html", overview=overview)
     if current_user.can(Permission.RUN_COHORTS):
-        return render_template("main/home_facilitator.html",
-                               cohorts=cohorts_for_facilitator(current_user))
+        return render_template("main/home_facilitator.html", cohorts=cohorts_for_facilitator(current_user))
     return render_template("main/home_trainee.html", dashboard=dashboard(current_user))
 
 
@@ -45,8 +44,9 @@ def set_language(lang: str):
 @public
 def favicon():
     icon = Path(current_app.static_folder, "favicon.ico").read_bytes()
-    return Response(icon, mimetype="image/vnd.microsoft.icon",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        icon, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @bp.get("/healthz")

@@ -11,8 +11,15 @@ from pathlib import Path
 import nh3
 
 LANGUAGES = ("vi", "en")
-BLOCK_TYPES = ("key-facts", "scenario", "reflection", "discussion", "facilitator-notes",
-               "words-matter", "sources")
+BLOCK_TYPES = (
+    "key-facts",
+    "scenario",
+    "reflection",
+    "discussion",
+    "facilitator-notes",
+    "words-matter",
+    "sources",
+)
 PARTICIPATORY = {"scenario", "reflection", "discussion", "words-matter"}
 AUDIENCE_CODES = ("all", "police", "centre_staff", "ngo_cbo")
 MODULE_KEYS = {"id", "order", "audiences", "title", "summary"}
@@ -26,11 +33,40 @@ MATERIAL_BLOCK_TYPES = ("card", "box")  # a card to cut out; a box to write in
 MATERIAL_SCHEME = "material:"  # [situation cards](material:risk-situation-cards)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
-ALLOWED_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i",
-                "blockquote", "table", "thead", "tbody", "tr", "th", "td", "a", "img", "code",
-                "pre", "sup", "sub"}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"},
-                      "th": {"align"}, "td": {"align"}}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "img",
+    "code",
+    "pre",
+    "sup",
+    "sub",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"align"},
+    "td": {"align"},
+}
 
 
 @dataclass
@@ -63,8 +99,13 @@ class ParsedModule:
 
 def sanitise(html: str) -> str:
     """Strip anything active from rendered Markdown, whoever wrote the file."""
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
 
 
 def render_markdown(text: str) -> str:
@@ -112,24 +153,26 @@ def parse_document(path: Path, problems: list[str], block_types=BLOCK_TYPES) -> 
             flush_prose()
             block_type, block_id = opening.groups()
             if block_type not in block_types:
-                problems.append(f"{path}:{number}: unknown activity type '{block_type}' "
-                                f"(known: {', '.join(block_types)})")
+                problems.append(
+                    f"{path}:{number}: unknown activity type '{block_type}' (known: {', '.join(block_types)})"
+                )
             current = Block(block_type, block_id, "", number)
         elif current is not None and line.strip() == ":::":
             blocks.append(current)
             current, prose_line = None, number + 1
         elif current is not None:
             if opening:
-                problems.append(f"{path}:{number}: activity blocks cannot be nested "
-                                f"(close '{current.type}' from line {current.line} first)")
+                problems.append(
+                    f"{path}:{number}: activity blocks cannot be nested "
+                    f"(close '{current.type}' from line {current.line} first)"
+                )
             current.markdown += line + "\n"
         else:
             if not prose:
                 prose_line = number
             prose.append(line)
     if current is not None:
-        problems.append(f"{path}:{current.line}: activity block '{current.type}' is not closed "
-                        "with ':::'")
+        problems.append(f"{path}:{current.line}: activity block '{current.type}' is not closed with ':::'")
         blocks.append(current)
     flush_prose()
     return Document(path, meta, meta_lines, blocks, body_start + 1)
@@ -148,13 +191,16 @@ def _int(doc: Document, key: str, problems: list[str]) -> int | None:
 def _check_meta(doc: Document, allowed: set[str], problems: list[str]) -> None:
     for key in doc.meta:
         if key not in allowed:
-            problems.append(f"{doc.path}:{doc.meta_lines[key]}: unknown metadata '{key}' "
-                            f"(allowed: {', '.join(sorted(allowed))})")
+            problems.append(
+                f"{doc.path}:{doc.meta_lines[key]}: unknown metadata '{key}' "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )
     for key in sorted(allowed - doc.meta.keys()):
         problems.append(f"{doc.path}:1: missing metadata '{key}'")
     if "id" in doc.meta and not ID_PATTERN.match(doc.key):
-        problems.append(f"{doc.path}:{doc.meta_lines['id']}: id '{doc.key}' must be "
-                        "lowercase letters, digits and hyphens")
+        problems.append(
+            f"{doc.path}:{doc.meta_lines['id']}: id '{doc.key}' must be lowercase letters, digits and hyphens"
+        )
 
 
 def structure(doc: Document) -> dict:
@@ -170,21 +216,22 @@ def _check_lesson(doc: Document, problems: list[str]) -> None:
     _int(doc, "order", problems)
     _int(doc, "minutes", problems)
     if doc.meta.get("required", "true") not in {"true", "false"}:
-        problems.append(f"{doc.path}:{doc.meta_lines['required']}: 'required' must be "
-                        "true or false")
+        problems.append(f"{doc.path}:{doc.meta_lines['required']}: 'required' must be true or false")
     seen: set[str] = set()
     for block in doc.blocks:
         if block.type == "reflection":
             if not block.id:
-                problems.append(f"{doc.path}:{block.line}: a reflection needs an ID "
-                                "('::: reflection my-id')")
+                problems.append(f"{doc.path}:{block.line}: a reflection needs an ID ('::: reflection my-id')")
             elif block.id in seen:
-                problems.append(f"{doc.path}:{block.line}: reflection ID '{block.id}' is used "
-                                "twice in this lesson")
+                problems.append(
+                    f"{doc.path}:{block.line}: reflection ID '{block.id}' is used twice in this lesson"
+                )
             seen.add(block.id or "")
     if not any(b.type in PARTICIPATORY for b in doc.blocks):
-        problems.append(f"{doc.path}:{doc.body_line}: a lesson needs at least one participatory "
-                        f"activity ({', '.join(sorted(PARTICIPATORY))})")
+        problems.append(
+            f"{doc.path}:{doc.body_line}: a lesson needs at least one participatory "
+            f"activity ({', '.join(sorted(PARTICIPATORY))})"
+        )
 
 
 def _check_links(doc: Document, problems: list[str]) -> None:
@@ -193,12 +240,15 @@ def _check_links(doc: Document, problems: list[str]) -> None:
             for target in LINK.findall(line):
                 if re.match(r"^[a-z]+:", target) or target.startswith("#"):
                     if target.lower().startswith("javascript:"):
-                        problems.append(f"{doc.path}:{block.line + offset}: javascript: links "
-                                        "are not allowed")
+                        problems.append(
+                            f"{doc.path}:{block.line + offset}: javascript: links are not allowed"
+                        )
                     continue
                 if not (doc.path.parent / target.split("#")[0]).resolve().is_file():
-                    problems.append(f"{doc.path}:{block.line + offset + (block.type != 'text')}: "
-                                    f"broken link or image '{target}'")
+                    problems.append(
+                        f"{doc.path}:{block.line + offset + (block.type != 'text')}: "
+                        f"broken link or image '{target}'"
+                    )
 
 
 def _compare(docs: dict[str, Document], problems: list[str]) -> None:
@@ -207,23 +257,26 @@ def _compare(docs: dict[str, Document], problems: list[str]) -> None:
     for key in sorted(reference.keys() | other.keys()):
         if reference.get(key) != other.get(key):
             where = docs["en"].meta_lines.get(key, 1)
-            problems.append(f"{docs['en'].path}:{where}: '{key}' differs between languages "
-                            f"(vi: {reference.get(key)!r}, en: {other.get(key)!r})")
+            problems.append(
+                f"{docs['en'].path}:{where}: '{key}' differs between languages "
+                f"(vi: {reference.get(key)!r}, en: {other.get(key)!r})"
+            )
 
 
 def parse_toolkit(content_dir: Path) -> tuple[list[ParsedModule], list[str]]:
     """Parse and check both languages; returns modules (in order) and problems."""
     problems: list[str] = []
     roots = {lang: content_dir / lang / "modules" for lang in LANGUAGES}
-    folders = {lang: {p.name for p in root.iterdir() if p.is_dir()} if root.is_dir() else set()
-               for lang, root in roots.items()}
+    folders = {
+        lang: {p.name for p in root.iterdir() if p.is_dir()} if root.is_dir() else set()
+        for lang, root in roots.items()
+    }
     modules: list[ParsedModule] = []
     for folder in sorted(folders["vi"] | folders["en"]):
         missing = [lang for lang in LANGUAGES if folder not in folders[lang]]
         if missing:
             present = next(lang for lang in LANGUAGES if lang not in missing)
-            problems.append(f"{roots[present] / folder}:1: module folder is missing in "
-                            f"{', '.join(missing)}")
+            problems.append(f"{roots[present] / folder}:1: module folder is missing in {', '.join(missing)}")
             continue
         docs: dict[str, Document] = {}
         for lang in LANGUAGES:
@@ -234,23 +287,26 @@ def parse_toolkit(content_dir: Path) -> tuple[list[ParsedModule], list[str]]:
             doc = docs[lang] = parse_document(path, problems)
             _check_meta(doc, MODULE_KEYS, problems)
             _int(doc, "order", problems)
-            unknown = set(doc.meta.get("audiences", "").replace(" ", "").split(",")) - \
-                set(AUDIENCE_CODES)
+            unknown = set(doc.meta.get("audiences", "").replace(" ", "").split(",")) - set(AUDIENCE_CODES)
             if "audiences" in doc.meta and unknown:
-                problems.append(f"{path}:{doc.meta_lines['audiences']}: unknown audience "
-                                f"{', '.join(sorted(unknown))} (known: {', '.join(AUDIENCE_CODES)})")
+                problems.append(
+                    f"{path}:{doc.meta_lines['audiences']}: unknown audience "
+                    f"{', '.join(sorted(unknown))} (known: {', '.join(AUDIENCE_CODES)})"
+                )
         if len(docs) < 2:
             continue
         _compare(docs, problems)
         module = ParsedModule(folder, docs)
-        names = {lang: {p.name for p in (roots[lang] / folder).glob("*.md")} - {"module.md"}
-                 for lang in LANGUAGES}
+        names = {
+            lang: {p.name for p in (roots[lang] / folder).glob("*.md")} - {"module.md"} for lang in LANGUAGES
+        }
         for name in sorted(names["vi"] | names["en"]):
             missing = [lang for lang in LANGUAGES if name not in names[lang]]
             if missing:
                 present = next(lang for lang in LANGUAGES if lang not in missing)
-                problems.append(f"{roots[present] / folder / name}:1: lesson is missing in "
-                                f"{', '.join(missing)}")
+                problems.append(
+                    f"{roots[present] / folder / name}:1: lesson is missing in {', '.join(missing)}"
+                )
                 continue
             lesson_docs = {}
             for lang in LANGUAGES:
@@ -264,8 +320,13 @@ def parse_toolkit(content_dir: Path) -> tuple[list[ParsedModule], list[str]]:
         modules.append(module)
     _check_unique_ids(modules, problems)
     check_material_links(modules, parse_materials(content_dir, problems), problems)
-    modules.sort(key=lambda m: int(m.docs["vi"].meta.get("order", "0") or 0)
-                 if m.docs["vi"].meta.get("order", "").isdigit() else 0)
+    modules.sort(
+        key=lambda m: (
+            int(m.docs["vi"].meta.get("order", "0") or 0)
+            if m.docs["vi"].meta.get("order", "").isdigit()
+            else 0
+        )
+    )
     return modules, problems
 
 
@@ -274,8 +335,10 @@ def _check_unique_ids(modules: list[ParsedModule], problems: list[str]) -> None:
     for module in modules:
         for doc in [module.docs["vi"], *(docs["vi"] for docs in module.lessons.values())]:
             if doc.key in seen:
-                problems.append(f"{doc.path}:{doc.meta_lines.get('id', 1)}: id '{doc.key}' is "
-                                f"already used by {seen[doc.key]}")
+                problems.append(
+                    f"{doc.path}:{doc.meta_lines.get('id', 1)}: id '{doc.key}' is "
+                    f"already used by {seen[doc.key]}"
+                )
             seen.setdefault(doc.key, doc.path)
 
 
@@ -293,21 +356,28 @@ def render_blocks(doc: Document, lesson_urls: dict[Path, str], image_url) -> lis
             return text.replace(target, lesson_urls[resolved])
         return text.replace(target, image_url(resolved))
 
-    return [{"type": b.type, "id": b.id, "html": render_markdown(LINK.sub(rewrite, b.markdown))}
-            for b in doc.blocks]
+    return [
+        {"type": b.type, "id": b.id, "html": render_markdown(LINK.sub(rewrite, b.markdown))}
+        for b in doc.blocks
+    ]
 
 
 def _check_material(doc: Document, problems: list[str]) -> None:
     _check_meta(doc, MATERIAL_KEYS, problems)
     if doc.key and doc.path.stem != doc.key:
-        problems.append(f"{doc.path}:{doc.meta_lines.get('id', 1)}: a material's file name must "
-                        f"be its id ('{doc.key}.md')")
+        problems.append(
+            f"{doc.path}:{doc.meta_lines.get('id', 1)}: a material's file name must "
+            f"be its id ('{doc.key}.md')"
+        )
     if "kind" in doc.meta and doc.meta["kind"] not in MATERIAL_KINDS:
-        problems.append(f"{doc.path}:{doc.meta_lines['kind']}: unknown kind "
-                        f"'{doc.meta['kind']}' (known: {', '.join(MATERIAL_KINDS)})")
+        problems.append(
+            f"{doc.path}:{doc.meta_lines['kind']}: unknown kind "
+            f"'{doc.meta['kind']}' (known: {', '.join(MATERIAL_KINDS)})"
+        )
     if not any(b.type in MATERIAL_BLOCK_TYPES for b in doc.blocks):
-        problems.append(f"{doc.path}:{doc.body_line}: a material needs at least one "
-                        "'::: card' or '::: box' block")
+        problems.append(
+            f"{doc.path}:{doc.body_line}: a material needs at least one '::: card' or '::: box' block"
+        )
 
 
 def parse_material_pair(content_dir: Path, filename: str, problems: list[str]) -> dict[str, Document]:
@@ -364,9 +434,8 @@ def check_material_links(modules: list[ParsedModule], materials: dict, problems:
                                 continue
                             where = f"{doc.path}:{block.line + offset + (block.type != 'text')}"
                             if block.type != "facilitator-notes":
-                                problems.append(f"{where}: link materials from a "
-                                                "'facilitator-notes' block")
-                            if target[len(MATERIAL_SCHEME):] not in materials:
+                                problems.append(f"{where}: link materials from a 'facilitator-notes' block")
+                            if target[len(MATERIAL_SCHEME) :] not in materials:
                                 problems.append(f"{where}: unknown material '{target}'")
 
 
@@ -374,11 +443,14 @@ def material_url(doc: Document, target: str) -> str:
     """The print page of a linked material, in the language of the linking lesson."""
     lang = doc.path.parents[2].name if len(doc.path.parents) > 2 else "vi"
     lang = lang if lang in LANGUAGES else "vi"
-    return f"/preview/materials/{target[len(MATERIAL_SCHEME):]}?content_lang={lang}"
+    return f"/preview/materials/{target[len(MATERIAL_SCHEME) :]}?content_lang={lang}"
 
 
 def render_material(doc: Document) -> dict:
     """Title, kind, the instructions and each card or box as sanitised HTML."""
-    return {"key": doc.key, "kind": doc.meta.get("kind", ""), "title": doc.meta.get("title", ""),
-            "blocks": [{"type": b.type, "id": b.id, "html": render_markdown(b.markdown)}
-                       for b in doc.blocks]}
+    return {
+        "key": doc.key,
+        "kind": doc.meta.get("kind", ""),
+        "title": doc.meta.get("title", ""),
+        "blocks": [{"type": b.type, "id": b.id, "html": render_markdown(b.markdown)} for b in doc.blocks],
+    }

@@ -45,10 +45,11 @@ class Module(ModuleTraits, db.Model):
     archived: Mapped[bool] = mapped_column(default=False)
 
     lessons: Mapped[list["Lesson"]] = relationship(
-        back_populates="module", order_by="Lesson.position",
+        back_populates="module",
+        order_by="Lesson.position",
         primaryjoin="and_(Module.id == Lesson.module_id, Lesson.archived == False)",  # noqa: E712
-        viewonly=True)
-
+        viewonly=True,
+    )
 
 
 class Lesson(Bilingual, db.Model):
@@ -100,7 +101,6 @@ class Reflection(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"))
     block_key: Mapped[str] = mapped_column(String(80))
     answer: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "lesson_id", "block_key"),)

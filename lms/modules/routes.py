@@ -36,15 +36,18 @@ from lms.quizzes.models import Phase
 
 
 def _module_or_404(key: str) -> Module:
-    return db.session.scalar(select(Module).where(Module.key == key,
-                                                  Module.archived.is_(False))) or abort(404)
+    return db.session.scalar(select(Module).where(Module.key == key, Module.archived.is_(False))) or abort(
+        404
+    )
 
 
 def _lesson_or_404(key: str) -> Lesson:
     """The lesson with its module and both languages' blocks, in one query."""
-    return db.session.scalar(select(Lesson).options(
-        joinedload(Lesson.module), undefer(Lesson.blocks_vi), undefer(Lesson.blocks_en))
-        .where(Lesson.key == key, Lesson.archived.is_(False))) or abort(404)
+    return db.session.scalar(
+        select(Lesson)
+        .options(joinedload(Lesson.module), undefer(Lesson.blocks_vi), undefer(Lesson.blocks_en))
+        .where(Lesson.key == key, Lesson.archived.is_(False))
+    ) or abort(404)
 
 
 def _open_module_or_redirect(module: Module):
@@ -57,8 +60,7 @@ def _step_or_redirect(step):
         abort(403)  # another cohort's module, or not for this audience
     if step.access == ModuleAccess.NEEDS_PRE_SURVEY:
         flash(_("Please complete the survey before the training first."), "info")
-        return step, redirect(url_for("quizzes.take", enrolment_id=step.enrolment.id,
-                                      phase=Phase.PRE))
+        return step, redirect(url_for("quizzes.take", enrolment_id=step.enrolment.id, phase=Phase.PRE))
     if step.access == ModuleAccess.LOCKED:
         flash(_("Your facilitator has not opened this module yet."), "info")
         return step, redirect(url_for("modules.index"))
@@ -94,8 +96,9 @@ def lesson(key: str):
     # none for its blocks (cached per content version), one statement for the visit and the
     # reflections.
     trainee_journeys, steps = trainee_modules(current_user)
-    found = next(((step, lesson) for step in steps for lesson in step.module.lessons
-                  if lesson.key == key), None)
+    found = next(
+        ((step, lesson) for step in steps for lesson in step.module.lessons if lesson.key == key), None
+    )
     if found is None:  # not one of theirs: 404 for an unknown lesson, otherwise 403
         lesson = _lesson_or_404(key)
         step = next((s for s in steps if s.module.id == lesson.module_id), None)
@@ -105,10 +108,12 @@ def lesson(key: str):
     if redirect_response:
         return redirect_response
     completed_at, reflections = visit_lesson(
-        current_user, lesson, trainee_journeys[0].last_viewed if trainee_journeys else None)
+        current_user, lesson, trainee_journeys[0].last_viewed if trainee_journeys else None
+    )
     # Rendered before the commit, which would expire (and reload) every object the page shows.
-    page = _render_lesson(lesson, progress=SimpleNamespace(completed_at=completed_at),
-                          reflections=reflections)
+    page = _render_lesson(
+        lesson, progress=SimpleNamespace(completed_at=completed_at), reflections=reflections
+    )
     db.session.commit()
     return page
 
@@ -117,11 +122,19 @@ def _render_lesson(lesson: Lesson, lang: str | None = None, preview: bool = Fals
     siblings = lesson.module.lessons
     index = next(i for i, sibling in enumerate(siblings) if sibling.id == lesson.id)
     return render_template(
-        "modules/lesson.html", lesson=lesson, module=lesson.module,
-        blocks=lesson_blocks(lesson, lang), lang=lang, preview=preview,
-        show_notes=preview, position=index + 1, count=len(siblings),
+        "modules/lesson.html",
+        lesson=lesson,
+        module=lesson.module,
+        blocks=lesson_blocks(lesson, lang),
+        lang=lang,
+        preview=preview,
+        show_notes=preview,
+        position=index + 1,
+        count=len(siblings),
         previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None, **context)
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        **context,
+    )
 
 
 @bp.post("/lessons/<key>/complete")
@@ -136,8 +149,7 @@ def complete_lesson(key: str):
     following = [s for s in siblings if s.position > lesson.position]
     if following:
         return redirect(url_for("modules.lesson", key=following[0].key))
-    flash(_("You have finished the module “%(title)s”.", title=lesson.module.text("title")),
-          "success")
+    flash(_("You have finished the module “%(title)s”.", title=lesson.module.text("title")), "success")
     return redirect(url_for("modules.module", key=lesson.module.key))
 
 
@@ -176,8 +188,7 @@ def preview_lesson(key: str):
 def print_module(key: str):
     lang = content_language()
     notes = request.args.get("notes") == "1"
-    return render_template("modules/print.html", module=_module_or_404(key), lang=lang,
-                           show_notes=notes)
+    return render_template("modules/print.html", module=_module_or_404(key), lang=lang, show_notes=notes)
 
 
 @bp.get("/content-files/<path:path>")

@@ -19,5 +19,4 @@ def print_material(key: str):
         if problems:  # edited after `content check`: show nothing rather than a half material
             current_app.logger.warning("material %s is invalid: %s", key, "; ".join(problems))
         abort(404)
-    return render_template("modules/material.html", material=render_material(docs[lang]),
-                           lang=lang)
+    return render_template("modules/material.html", material=render_material(docs[lang]), lang=lang)

@@ -34,10 +34,12 @@ def sync_toolkit(content_dir: Path | None = None) -> dict[str, int]:
     parsed, problems = parse_toolkit(content_dir)
     if problems:
         raise ContentError(problems)
-    lesson_urls = {docs["vi"].path.resolve(): f"/lessons/{docs['vi'].key}"
-                   for m in parsed for docs in m.lessons.values()}
-    lesson_urls |= {docs["en"].path.resolve(): f"/lessons/{docs['vi'].key}"
-                    for m in parsed for docs in m.lessons.values()}
+    lesson_urls = {
+        docs["vi"].path.resolve(): f"/lessons/{docs['vi'].key}" for m in parsed for docs in m.lessons.values()
+    }
+    lesson_urls |= {
+        docs["en"].path.resolve(): f"/lessons/{docs['vi'].key}" for m in parsed for docs in m.lessons.values()
+    }
 
     def image_url(path: Path) -> str:
         relative = path.relative_to(content_dir.resolve())
@@ -56,8 +58,7 @@ def sync_toolkit(content_dir: Path | None = None) -> dict[str, int]:
         for lang, doc in (("vi", vi), ("en", en)):
             setattr(module, f"title_{lang}", doc.meta["title"])
             setattr(module, f"summary_{lang}", doc.meta["summary"])
-            setattr(module, f"intro_{lang}", render_markdown(
-                "\n\n".join(b.markdown for b in doc.blocks)))
+            setattr(module, f"intro_{lang}", render_markdown("\n\n".join(b.markdown for b in doc.blocks)))
         seen_modules.add(vi.key)
         for filename, docs in parsed_module.lessons.items():
             key = docs["vi"].key
@@ -108,22 +109,25 @@ def lesson_blocks(lesson: Lesson, lang: str | None = None) -> list:
     if blocks is None:
         if len(_BLOCKS) >= _BLOCKS_MAX:
             _BLOCKS.clear()
-        vi, en = db.session.execute(select(Lesson.blocks_vi, Lesson.blocks_en)
-                                    .where(Lesson.id == lesson.id)).one()
+        vi, en = db.session.execute(
+            select(Lesson.blocks_vi, Lesson.blocks_en).where(Lesson.id == lesson.id)
+        ).one()
         blocks = _BLOCKS[key] = (en if lang == "en" else None) or vi
     return blocks
 
 
 def active_modules() -> list[Module]:
-    return list(db.session.scalars(
-        select(Module).where(Module.archived.is_(False)).order_by(Module.position)))
+    return list(
+        db.session.scalars(select(Module).where(Module.archived.is_(False)).order_by(Module.position))
+    )
 
 
 def default_modules_for(user) -> list[Module]:
     """Without a cohort: the common modules and those of the trainee's organisation type."""
     audience = ORG_TYPE_AUDIENCE.get(user.org_type)
-    return [m for m in active_modules()
-            if "all" in m.audience_list or (audience and audience in m.audience_list)]
+    return [
+        m for m in active_modules() if "all" in m.audience_list or (audience and audience in m.audience_list)
+    ]
 
 
 def progress_by_lesson(user, lesson_ids=None) -> dict[int, LessonProgress]:
@@ -134,8 +138,9 @@ def progress_by_lesson(user, lesson_ids=None) -> dict[int, LessonProgress]:
 
 
 def record_visit(user, lesson: Lesson) -> LessonProgress:
-    progress = db.session.scalar(select(LessonProgress).where(
-        LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id))
+    progress = db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
     if progress is None:
         progress = LessonProgress(user_id=user.id, lesson_id=lesson.id)
         db.session.add(progress)
@@ -160,26 +165,33 @@ def _visit_statements(dialect: str):
     reflections on it as one JSON object {block key: answer}."""
     user_id, lesson_id = bindparam("user_id"), bindparam("lesson_id")
     answers = (func.json_object_agg if dialect == "postgresql" else func.json_group_object)(
-        Reflection.block_key, Reflection.answer)
-    reflections = select(answers).where(Reflection.user_id == user_id,
-                                        Reflection.lesson_id == lesson_id).scalar_subquery()
+        Reflection.block_key, Reflection.answer
+    )
+    reflections = (
+        select(answers)
+        .where(Reflection.user_id == user_id, Reflection.lesson_id == lesson_id)
+        .scalar_subquery()
+    )
     read = select(LessonProgress.completed_at, reflections).where(
-        LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+        LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id
+    )
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     now = bindparam("now", type_=LessonProgress.last_viewed_at.type)
-    upsert = (insert(LessonProgress).values(user_id=user_id, lesson_id=lesson_id,
-                                            last_viewed_at=now)
-              .on_conflict_do_update(index_elements=["user_id", "lesson_id"],
-                                     set_={"last_viewed_at": now})
-              .returning(LessonProgress.completed_at, reflections))
+    upsert = (
+        insert(LessonProgress)
+        .values(user_id=user_id, lesson_id=lesson_id, last_viewed_at=now)
+        .on_conflict_do_update(index_elements=["user_id", "lesson_id"], set_={"last_viewed_at": now})
+        .returning(LessonProgress.completed_at, reflections)
+    )
     return read, upsert
 
 
-def visit_lesson(user, lesson: Lesson, last_viewed: dict[int, datetime] | None = None
-                 ) -> tuple[datetime | None, dict[str, str]]:
+def visit_lesson(
+    user, lesson: Lesson, last_viewed: dict[int, datetime] | None = None
+) -> tuple[datetime | None, dict[str, str]]:
     """record_visit and reflections_for in one statement: an upsert of the visit returning
     when the lesson was completed and the trainee's reflections on it.
 
@@ -193,11 +205,10 @@ def visit_lesson(user, lesson: Lesson, last_viewed: dict[int, datetime] | None =
     read, upsert = _visit_statements(dialect)
     now = utcnow()
     seen = (last_viewed or {}).get(lesson.id)
-    recent = seen is not None and seen == max(last_viewed.values()) \
-        and now - _aware(seen) < VISIT_REFRESH
+    recent = seen is not None and seen == max(last_viewed.values()) and now - _aware(seen) < VISIT_REFRESH
     completed_at, answers = db.session.execute(
-        read if recent else upsert,
-        {"user_id": user.id, "lesson_id": lesson.id, "now": now}).one()
+        read if recent else upsert, {"user_id": user.id, "lesson_id": lesson.id, "now": now}
+    ).one()
     if isinstance(answers, str):
         answers = json.loads(answers)
     return completed_at, dict(answers or {})
@@ -219,15 +230,22 @@ def resume_lesson(user, modules: list[Module]) -> Lesson | None:
     if not lesson_ids:
         return None
     return db.session.scalar(
-        select(Lesson).join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        select(Lesson)
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
         .where(LessonProgress.user_id == user.id, Lesson.id.in_(lesson_ids))
-        .order_by(LessonProgress.last_viewed_at.desc()).limit(1))
+        .order_by(LessonProgress.last_viewed_at.desc())
+        .limit(1)
+    )
 
 
 def save_reflection(user, lesson: Lesson, block_key: str, answer: str) -> Reflection:
-    reflection = db.session.scalar(select(Reflection).where(
-        Reflection.user_id == user.id, Reflection.lesson_id == lesson.id,
-        Reflection.block_key == block_key))
+    reflection = db.session.scalar(
+        select(Reflection).where(
+            Reflection.user_id == user.id,
+            Reflection.lesson_id == lesson.id,
+            Reflection.block_key == block_key,
+        )
+    )
     if reflection is None:
         reflection = Reflection(user_id=user.id, lesson_id=lesson.id, block_key=block_key)
         db.session.add(reflection)
@@ -236,5 +254,9 @@ def save_reflection(user, lesson: Lesson, block_key: str, answer: str) -> Reflec
 
 
 def reflections_for(user, lesson: Lesson) -> dict[str, str]:
-    return {r.block_key: r.answer for r in db.session.scalars(select(Reflection).where(
-        Reflection.user_id == user.id, Reflection.lesson_id == lesson.id))}
+    return {
+        r.block_key: r.answer
+        for r in db.session.scalars(
+            select(Reflection).where(Reflection.user_id == user.id, Reflection.lesson_id == lesson.id)
+        )
+    }

@@ -58,14 +58,35 @@ def _load() -> Toolkit:
     modules = {}
     lessons = {}
     rows = db.session.execute(
-        select(Module.id, Module.key, Module.position, Module.audiences, Module.title_vi,
-               Module.title_en, Module.summary_vi, Module.summary_en)
-        .where(Module.archived.is_(False)).order_by(Module.position, Module.id)).all()
+        select(
+            Module.id,
+            Module.key,
+            Module.position,
+            Module.audiences,
+            Module.title_vi,
+            Module.title_en,
+            Module.summary_vi,
+            Module.summary_en,
+        )
+        .where(Module.archived.is_(False))
+        .order_by(Module.position, Module.id)
+    ).all()
     by_module: dict[int, list[ToolkitLesson]] = {row.id: [] for row in rows}
     for row in db.session.execute(
-            select(Lesson.id, Lesson.key, Lesson.module_id, Lesson.position, Lesson.minutes,
-                   Lesson.required, Lesson.title_vi, Lesson.title_en, Lesson.content_version)
-            .where(Lesson.archived.is_(False)).order_by(Lesson.position, Lesson.id)):
+        select(
+            Lesson.id,
+            Lesson.key,
+            Lesson.module_id,
+            Lesson.position,
+            Lesson.minutes,
+            Lesson.required,
+            Lesson.title_vi,
+            Lesson.title_en,
+            Lesson.content_version,
+        )
+        .where(Lesson.archived.is_(False))
+        .order_by(Lesson.position, Lesson.id)
+    ):
         if row.module_id in by_module:
             by_module[row.module_id].append(ToolkitLesson(*row))
     for row in rows:
@@ -102,8 +123,9 @@ def version_query():
 @event.listens_for(Session, "before_flush")
 def _new_version_when_the_toolkit_changes(session, flush_context, instances):
     changed = any(isinstance(obj, Module | Lesson) for obj in (*session.new, *session.deleted))
-    changed = changed or any(isinstance(obj, Module | Lesson) and session.is_modified(obj)
-                             for obj in session.dirty)
+    changed = changed or any(
+        isinstance(obj, Module | Lesson) and session.is_modified(obj) for obj in session.dirty
+    )
     if not changed:
         return
     state = session.get(ToolkitVersion, 1)

@@ -17,8 +17,11 @@ def _classes(people: dict[int, dict]) -> Counter:
 
 def _small(people: dict[int, dict], k: int, ids=None) -> list[int]:
     sizes = _classes(people)
-    return [i for i in (ids if ids is not None else people)
-            if sizes[tuple(people[i][key] for key in QUASI_IDENTIFIERS)] < k]
+    return [
+        i
+        for i in (ids if ids is not None else people)
+        if sizes[tuple(people[i][key] for key in QUASI_IDENTIFIERS)] < k
+    ]
 
 
 def _coarsen(people: dict[int, dict], ids: list[int], change: Callable[[dict], None]) -> None:

@@ -41,8 +41,12 @@ PRE_POST = QUANTITIES[:2]  # the main report's matched figures: before and after
 # The research export's rows, recorded under categories of their own: the trainees in the
 # file, and those with a row of each survey phase.
 RESEARCH = "research"
-RESEARCH_PHASES = {"pre": "research-pre", "post": "research-post",
-                   "follow-1": "research-fu1", "follow-2": "research-fu2"}
+RESEARCH_PHASES = {
+    "pre": "research-pre",
+    "post": "research-post",
+    "follow-1": "research-fu1",
+    "follow-2": "research-fu2",
+}
 CATEGORIES = (*QUANTITIES, RESEARCH, *RESEARCH_PHASES.values())
 
 
@@ -81,12 +85,17 @@ def digest(members: Iterable[int]) -> str:
 def _history(quantity: str, viewer_id: int | None) -> list[tuple[frozenset[int], datetime]]:
     """Every distinct group of this quantity the viewer has seen (their own releases and every
     room's), with when it was last shown."""
-    seen = Release.viewer_id.is_(None) if viewer_id is None else or_(
-        Release.viewer_id == viewer_id, Release.viewer_id.is_(None))
+    seen = (
+        Release.viewer_id.is_(None)
+        if viewer_id is None
+        else or_(Release.viewer_id == viewer_id, Release.viewer_id.is_(None))
+    )
     groups: dict[str, tuple[frozenset[int], datetime]] = {}
     for key, members, created in db.session.execute(
-            select(Release.digest, Release.members, Release.created_at)
-            .where(seen, Release.quantity == quantity).order_by(Release.created_at)):
+        select(Release.digest, Release.members, Release.created_at)
+        .where(seen, Release.quantity == quantity)
+        .order_by(Release.created_at)
+    ):
         groups[key] = (frozenset(int(m) for m in members.split(",") if m), created)
     return list(groups.values())
 
@@ -107,8 +116,7 @@ def _chained(members: frozenset[int], earlier: list[frozenset[int]]) -> list[fro
     return chain
 
 
-def isolated(earlier: Iterable[frozenset[int]], new: frozenset[int],
-             k: int) -> frozenset[int] | None:
+def isolated(earlier: Iterable[frozenset[int]], new: frozenset[int], k: int) -> frozenset[int] | None:
     """Respondents whose total (so whose answers, if alone) follows from the totals of the
     earlier groups and the new one by adding and subtracting them, in a set of fewer than k,
     and did not follow from the earlier groups alone; None if there are none.
@@ -137,8 +145,7 @@ def isolated(earlier: Iterable[frozenset[int]], new: frozenset[int],
         top = singular.max() if singular.size else 0.0
         rank = int((singular > max(rows.shape) * np.finfo(float).eps * top).sum())
         null = vt[rank:]  # a basis of the null space, one vector a row
-        return {j for j in range(rows.shape[1])
-                if null.shape[0] == 0 or np.all(np.abs(null[:, j]) < 1e-9)}
+        return {j for j in range(rows.shape[1]) if null.shape[0] == 0 or np.all(np.abs(null[:, j]) < 1e-9)}
 
     now = determined(matrix) & {columns.index(c) for c in small}
     if now and earlier:
@@ -146,10 +153,16 @@ def isolated(earlier: Iterable[frozenset[int]], new: frozenset[int],
     return frozenset(classes[columns[min(now)]]) if now else None
 
 
-def check(members: frozenset[int], k: int, *, larger: Iterable[frozenset[int]] = (),
-          quantities: Iterable[str] = (), viewer_id: int | None = None,
-          history: bool = True,
-          pending: Iterable[tuple[frozenset[int], tuple[str, ...]]] = ()) -> Verdict:
+def check(
+    members: frozenset[int],
+    k: int,
+    *,
+    larger: Iterable[frozenset[int]] = (),
+    quantities: Iterable[str] = (),
+    viewer_id: int | None = None,
+    history: bool = True,
+    pending: Iterable[tuple[frozenset[int], tuple[str, ...]]] = (),
+) -> Verdict:
     """May figures about these respondents be shown to this viewer? (See the module rules.)
 
     `pending`: (group, quantities) released with this one (the same page), not written to
@@ -170,8 +183,7 @@ def check(members: frozenset[int], k: int, *, larger: Iterable[frozenset[int]] =
                 if group != members and not safe_difference(len(group ^ members), k):
                     return Verdict(False, "overlap", created)
             # Rule 4: the rank test over the groups chained to this one.
-            chain = _chained(members, [g for g, _ in seen] +
-                             [g for g, q in pending if quantity in q])
+            chain = _chained(members, [g for g, _ in seen] + [g for g, q in pending if quantity in q])
             if chain and isolated(chain, members, k) is not None:
                 dates = [created for group, created in seen if group in chain]
                 return Verdict(False, "overlap", max(dates) if dates else None)
@@ -196,8 +208,7 @@ def check_rows(units: dict[str, frozenset[int]], k: int, viewer_id: int) -> Verd
         if not earlier:
             continue  # the first file about these trainees
         before = Counter(tuple(p in g for g in earlier) for p in frozenset().union(*earlier))
-        after = Counter((*(p in g for g in earlier), p in members)
-                        for p in members.union(*earlier))
+        after = Counter((*(p in g for g in earlier), p in members) for p in members.union(*earlier))
         # A part is new unless it is a part of the earlier files, unchanged.
         if any(n < k and before.get(part[:-1]) != n for part, n in after.items()):
             dates = [created for group, created in seen if group in chain]
@@ -205,27 +216,48 @@ def check_rows(units: dict[str, frozenset[int]], k: int, viewer_id: int) -> Verd
     return RELEASED
 
 
-def record(members: frozenset[int], quantities: Iterable[str], viewer_id: int | None,
-           cohort_id: int | None = None) -> None:
+def record(
+    members: frozenset[int], quantities: Iterable[str], viewer_id: int | None, cohort_id: int | None = None
+) -> None:
     """Write down that figures about these respondents were shown (once per viewer and set)."""
     quantities = _known(quantities)
     if not members:
         return
     key = digest(members)
     for quantity in quantities:
-        exists = db.session.scalar(select(Release.id).where(
-            Release.viewer_id.is_(None) if viewer_id is None else Release.viewer_id == viewer_id,
-            Release.cohort_id.is_(None) if cohort_id is None else Release.cohort_id == cohort_id,
-            Release.quantity == quantity, Release.digest == key).limit(1))
+        exists = db.session.scalar(
+            select(Release.id)
+            .where(
+                Release.viewer_id.is_(None) if viewer_id is None else Release.viewer_id == viewer_id,
+                Release.cohort_id.is_(None) if cohort_id is None else Release.cohort_id == cohort_id,
+                Release.quantity == quantity,
+                Release.digest == key,
+            )
+            .limit(1)
+        )
         if exists is None:
-            db.session.add(Release(viewer_id=viewer_id, cohort_id=cohort_id, quantity=quantity,
-                                   size=len(members), digest=key,
-                                   members=",".join(map(str, sorted(members)))))
+            db.session.add(
+                Release(
+                    viewer_id=viewer_id,
+                    cohort_id=cohort_id,
+                    quantity=quantity,
+                    size=len(members),
+                    digest=key,
+                    members=",".join(map(str, sorted(members))),
+                )
+            )
     db.session.flush()
 
 
-def room_release(cohort_id: int, quantity: str, current: frozenset[int], k: int, *,
-                 hold: bool = False, viewer_id: int | None = None) -> frozenset[int] | None:
+def room_release(
+    cohort_id: int,
+    quantity: str,
+    current: frozenset[int],
+    k: int,
+    *,
+    hold: bool = False,
+    viewer_id: int | None = None,
+) -> frozenset[int] | None:
     """The respondents whose group figures a cohort's room shows for one survey.
 
     The projected figures change only when the new group differs from the last one shown by
@@ -233,9 +265,11 @@ def room_release(cohort_id: int, quantity: str, current: frozenset[int], k: int,
     while `hold` (the facilitator has the survey open: the figures wait for it to close).
     """
     last = db.session.scalar(
-        select(Release).where(Release.cohort_id == cohort_id, Release.viewer_id.is_(None),
-                              Release.quantity == quantity)
-        .order_by(Release.created_at.desc(), Release.id.desc()).limit(1))
+        select(Release)
+        .where(Release.cohort_id == cohort_id, Release.viewer_id.is_(None), Release.quantity == quantity)
+        .order_by(Release.created_at.desc(), Release.id.desc())
+        .limit(1)
+    )
     _known((quantity,))
     shown = last.member_ids if last is not None else None
     if shown == current or hold:

@@ -15,8 +15,7 @@ class Release(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     viewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    cohort_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[str] = mapped_column(String(16))  # pre | post: which answers
     size: Mapped[int]
     digest: Mapped[str] = mapped_column(String(64))
@@ -35,7 +34,8 @@ class IdentificationCode(db.Model):
     hashes (lms.privacy.sgic): the whole code, and the code with each element masked."""
 
     response_id: Mapped[int] = mapped_column(
-        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
+    )
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     phase: Mapped[str] = mapped_column(String(20))
     full: Mapped[str] = mapped_column(String(64))

@@ -84,8 +84,7 @@ class CodeHashes:
 
 
 def hash_code(elements: tuple[str, ...], secret: bytes) -> CodeHashes:
-    masked = tuple(_mac(secret, elements[:i] + (MASK,) + elements[i + 1:])
-                   for i in range(len(elements)))
+    masked = tuple(_mac(secret, elements[:i] + (MASK,) + elements[i + 1 :]) for i in range(len(elements)))
     return CodeHashes(_mac(secret, elements), masked)
 
 
@@ -93,8 +92,12 @@ def hash_code(elements: tuple[str, ...], secret: bytes) -> CodeHashes:
 
 EXACT, TOLERANT, AMBIGUOUS, UNMATCHED = "exact", "tolerant", "ambiguous", "unmatched"
 QUALITIES = (EXACT, TOLERANT, AMBIGUOUS, UNMATCHED)
-QUALITY_LABELS = {EXACT: _l("Exact match"), TOLERANT: _l("Matched with one element differing"),
-                  AMBIGUOUS: _l("Ambiguous (not paired)"), UNMATCHED: _l("No match")}
+QUALITY_LABELS = {
+    EXACT: _l("Exact match"),
+    TOLERANT: _l("Matched with one element differing"),
+    AMBIGUOUS: _l("Ambiguous (not paired)"),
+    UNMATCHED: _l("No match"),
+}
 
 
 @dataclass
@@ -139,9 +142,12 @@ def pair_waves(earlier: dict, later: dict) -> Pairing:
     for key in rest_later:
         for position, masked in enumerate(later[key].masked):
             index[(position, masked)].add(key)
-    candidates = {key: set().union(*(index.get((position, masked), set())
-                                     for position, masked in enumerate(earlier[key].masked)))
-                  for key in rest_earlier}
+    candidates = {
+        key: set().union(
+            *(index.get((position, masked), set()) for position, masked in enumerate(earlier[key].masked))
+        )
+        for key in rest_earlier
+    }
     reverse = defaultdict(set)
     for key, found in candidates.items():
         for other in found:
@@ -168,6 +174,7 @@ def programme_secret(config) -> bytes:
 
 # --- Stored codes ----------------------------------------------------------------------------
 
+
 def record_code(response, cohort_id: int, answers: dict[str, str], secret: bytes) -> None:
     """Keep the code written with this survey, as keyed hashes only (no commit). Raises
     CodeError, translated, when an element is not valid."""
@@ -175,9 +182,15 @@ def record_code(response, cohort_id: int, answers: dict[str, str], secret: bytes
     from lms.privacy.models import IdentificationCode
 
     hashes = hash_code(normalise(answers), secret)
-    db.session.add(IdentificationCode(response_id=response.id, cohort_id=cohort_id,
-                                      phase=response.phase, full=hashes.full,
-                                      masked=",".join(hashes.masked)))
+    db.session.add(
+        IdentificationCode(
+            response_id=response.id,
+            cohort_id=cohort_id,
+            phase=response.phase,
+            full=hashes.full,
+            masked=",".join(hashes.masked),
+        )
+    )
 
 
 def match_quality(cohort_ids, earlier: str, later: str) -> dict[str, int] | None:
@@ -189,18 +202,24 @@ def match_quality(cohort_ids, earlier: str, later: str) -> dict[str, int] | None
     from lms.privacy.models import IdentificationCode
 
     waves: dict[str, dict] = {earlier: {}, later: {}}
-    for row in db.session.scalars(select(IdentificationCode).where(
-            IdentificationCode.cohort_id.in_(cohort_ids),
-            IdentificationCode.phase.in_((earlier, later)))):
+    for row in db.session.scalars(
+        select(IdentificationCode).where(
+            IdentificationCode.cohort_id.in_(cohort_ids), IdentificationCode.phase.in_((earlier, later))
+        )
+    ):
         # Pairs never cross cohorts: the cohort is part of the key.
-        waves[row.phase][row.response_id] = (row.cohort_id, CodeHashes(
-            row.full, tuple(row.masked.split(","))))
+        waves[row.phase][row.response_id] = (
+            row.cohort_id,
+            CodeHashes(row.full, tuple(row.masked.split(","))),
+        )
     if not waves[earlier]:
         return None
     table = dict.fromkeys(QUALITIES, 0)
     for cohort_id in {c for c, _h in waves[earlier].values()}:
-        pairing = pair_waves({k: h for k, (c, h) in waves[earlier].items() if c == cohort_id},
-                             {k: h for k, (c, h) in waves[later].items() if c == cohort_id})
+        pairing = pair_waves(
+            {k: h for k, (c, h) in waves[earlier].items() if c == cohort_id},
+            {k: h for k, (c, h) in waves[later].items() if c == cohort_id},
+        )
         for quality, count in pairing.table().items():
             table[quality] += count
     return table

@@ -30,8 +30,7 @@ from lms.progress.states import CertificateState, Completion
 
 def completed_modules(trainee_journey: Journey) -> list[Module]:
     """The cohort's modules this trainee has completed, in the cohort's order."""
-    return [step.module for step in trainee_journey.modules
-            if step.completion == Completion.COMPLETED]
+    return [step.module for step in trainee_journey.modules if step.completion == Completion.COMPLETED]
 
 
 def issue_if_eligible(enrolment: Enrolment) -> Certificate | None:
@@ -45,8 +44,7 @@ def issue_if_eligible(enrolment: Enrolment) -> Certificate | None:
     trainee_journey = journey(enrolment)
     if not trainee_journey.eligibility.eligible:
         return None
-    return insert_certificate(enrolment, completed_modules(trainee_journey)) \
-        or current_certificate(enrolment)
+    return insert_certificate(enrolment, completed_modules(trainee_journey)) or current_certificate(enrolment)
 
 
 def issue_quietly(enrolment: Enrolment) -> Certificate | None:
@@ -66,8 +64,9 @@ def issue_earned_certificates(user: User) -> list[Certificate]:
     return [certificate for certificate in issued if certificate is not None]
 
 
-def issue_by_hand(actor: User, enrolment: Enrolment, reason: str | None, *,
-                  in_room: bool = False) -> Certificate:
+def issue_by_hand(
+    actor: User, enrolment: Enrolment, reason: str | None, *, in_room: bool = False
+) -> Certificate:
     """A facilitator's certificate, rule met or not: every cohort module when taught in the room,
     else the modules completed online."""
     modules = cohort_modules(enrolment) if in_room else completed_modules(journey(enrolment))
@@ -79,13 +78,16 @@ def issue_to_eligible(actor: User, cohort: Cohort) -> list[Certificate]:
     issued = []
     for trainee_journey in cohort_journeys(cohort):
         if trainee_journey.certificate == CertificateState.ELIGIBLE:
-            certificate = insert_certificate(trainee_journey.enrolment,
-                                             completed_modules(trainee_journey))
+            certificate = insert_certificate(trainee_journey.enrolment, completed_modules(trainee_journey))
             if certificate is not None:
                 issued.append(certificate)
     if issued:
-        audit(actor, "certificate_issue_eligible", f"cohort:{cohort.id}",
-              details=", ".join(f"certificate:{c.code}" for c in issued))
+        audit(
+            actor,
+            "certificate_issue_eligible",
+            f"cohort:{cohort.id}",
+            details=", ".join(f"certificate:{c.code}" for c in issued),
+        )
     return issued
 
 
@@ -114,23 +116,32 @@ def cohort_certificates(cohort: Cohort) -> list[TraineeCertificates]:
     """Every trainee of the cohort with their certificate, or why they have none yet."""
     by_enrolment: dict[int, list[Certificate]] = {}
     for certificate in db.session.scalars(
-            select(Certificate).join(Enrolment).where(Enrolment.cohort_id == cohort.id)
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+        select(Certificate)
+        .join(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ):
         by_enrolment.setdefault(certificate.enrolment_id, []).append(certificate)
     rows = []
     for trainee_journey in cohort_journeys(cohort):
         certificates = by_enrolment.get(trainee_journey.enrolment.id, [])
-        rows.append(TraineeCertificates(
-            trainee_journey, next((c for c in certificates if not c.is_revoked), None),
-            [c for c in certificates if c.is_revoked]))
+        rows.append(
+            TraineeCertificates(
+                trainee_journey,
+                next((c for c in certificates if not c.is_revoked), None),
+                [c for c in certificates if c.is_revoked],
+            )
+        )
     return rows
 
 
 def uncertified_journeys(user: User) -> list[Journey]:
     """The trainee's enrolments that have no certificate yet, with what is still missing."""
     enrolments = db.session.scalars(
-        select(Enrolment).join(Cohort).outerjoin(Certificate)
-        .where(Enrolment.user_id == user.id, Certificate.id.is_(None),
-               Cohort.historical.is_(False))
-        .order_by(Enrolment.joined_at.desc()))
+        select(Enrolment)
+        .join(Cohort)
+        .outerjoin(Certificate)
+        .where(Enrolment.user_id == user.id, Certificate.id.is_(None), Cohort.historical.is_(False))
+        .order_by(Enrolment.joined_at.desc())
+    )
     return journeys(list(enrolments))

@@ -14,24 +14,45 @@ from lms.vocab import ORG_TYPES, label, province_name
 def table(matrix: Matrix, rows: list[MatrixRow]) -> tuple[list[str], list[list]]:
     """Header and rows with typed cells: numbers stay numbers, statuses are words, and no
     text (a trainee's name above all) is ever run as a formula."""
-    header = [_("Full name"), _("Login name"), _("Trainee code"), _("Organisation type"),
-              _("Province or city"), Phase.PRE.title, _("Knowledge % before"),
-              *[column.module.text("title") for column in matrix.columns],
-              Phase.POST.title, _("Knowledge % after"),
-              *[phase.title for phase in matrix.follow_ups],
-              _("Certificate of completion"), _("Progress %")]
+    header = [
+        _("Full name"),
+        _("Login name"),
+        _("Trainee code"),
+        _("Organisation type"),
+        _("Province or city"),
+        Phase.PRE.title,
+        _("Knowledge % before"),
+        *[column.module.text("title") for column in matrix.columns],
+        Phase.POST.title,
+        _("Knowledge % after"),
+        *[phase.title for phase in matrix.follow_ups],
+        _("Certificate of completion"),
+        _("Progress %"),
+    ]
     body = []
     for row in rows:
-        body.append(safe_row([
-            row.user.full_name, row.user.username, row.enrolment.trainee_code,
-            label(ORG_TYPES, row.user.org_type), province_name(row.user.province),
-            row.pre.state.label, row.pre.knowledge_percent,
-            *[row.modules[c.module.id].completion.label for c in matrix.columns],
-            row.post.state.label, row.post.knowledge_percent,
-            *[row.follow_up(phase).state.label if row.follow_up(phase) else "—"
-              for phase in matrix.follow_ups],
-            row.certificate.label, round(100 * row.progress),
-        ]))
+        body.append(
+            safe_row(
+                [
+                    row.user.full_name,
+                    row.user.username,
+                    row.enrolment.trainee_code,
+                    label(ORG_TYPES, row.user.org_type),
+                    province_name(row.user.province),
+                    row.pre.state.label,
+                    row.pre.knowledge_percent,
+                    *[row.modules[c.module.id].completion.label for c in matrix.columns],
+                    row.post.state.label,
+                    row.post.knowledge_percent,
+                    *[
+                        row.follow_up(phase).state.label if row.follow_up(phase) else "—"
+                        for phase in matrix.follow_ups
+                    ],
+                    row.certificate.label,
+                    round(100 * row.progress),
+                ]
+            )
+        )
     return safe_row(header), body
 
 

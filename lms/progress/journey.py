@@ -42,8 +42,7 @@ from lms.quizzes.models import DraftAnswer, Phase, SurveyResponse, SurveyVersion
 # --- The rules ---------------------------------------------------------------------------
 
 
-def module_completion(lessons: list, completed: set[int],
-                      visited: set[int]) -> tuple[Completion, int, int]:
+def module_completion(lessons: list, completed: set[int], visited: set[int]) -> tuple[Completion, int, int]:
     """(completion, required lessons done, required lessons) of one module for one trainee.
 
     `lessons`: the module's live lessons (anything with `id` and `required`).
@@ -65,9 +64,17 @@ def module_completion(lessons: list, completed: set[int],
     return (Completion.STARTED if touched else Completion.NOT_STARTED), done, len(required)
 
 
-def phase_state(phase: Phase, enrolment: Enrolment, *, submitted: bool, draft_started: bool,
-                modules_complete: bool, instrument: bool, post_done: bool = False,
-                today: date | None = None) -> PhaseState:
+def phase_state(
+    phase: Phase,
+    enrolment: Enrolment,
+    *,
+    submitted: bool,
+    draft_started: bool,
+    modules_complete: bool,
+    instrument: bool,
+    post_done: bool = False,
+    today: date | None = None,
+) -> PhaseState:
     """The state of one survey phase for one enrolment.
 
     A follow-up wave is locked until the survey after the training is done; then it waits for
@@ -84,8 +91,7 @@ def phase_state(phase: Phase, enrolment: Enrolment, *, submitted: bool, draft_st
         if not post_done:
             return PhaseState.LOCKED
         opens_on = cohort.wave_date(phase)
-        if cohort.gate_open(phase) or (opens_on is not None and today is not None
-                                       and today >= opens_on):
+        if cohort.gate_open(phase) or (opens_on is not None and today is not None and today >= opens_on):
             return PhaseState.OPEN
         return PhaseState.PAUSED if draft_started else PhaseState.WAITING
     if phase == Phase.POST and not modules_complete:
@@ -155,8 +161,10 @@ class Eligibility:
         if self.missing == Missing.NOT_OFFERED:
             return _("This anonymous cohort does not offer certificates.")
         if self.missing == Missing.PASS_MARK:
-            return _("The knowledge check score is below the pass mark of %(percent)s%%.",
-                     percent=self.pass_percent)
+            return _(
+                "The knowledge check score is below the pass mark of %(percent)s%%.",
+                percent=self.pass_percent,
+            )
         return _("Meets the rule for a certificate.")
 
 
@@ -177,8 +185,7 @@ class Journey:
 
     @property
     def required_modules_complete(self) -> bool:
-        return all(step.completion == Completion.COMPLETED
-                   for step in self.modules if step.required)
+        return all(step.completion == Completion.COMPLETED for step in self.modules if step.required)
 
     def phase(self, phase: str) -> PhaseStep:
         return self.phases[Phase(phase)]
@@ -191,8 +198,7 @@ class Journey:
     @property
     def modules_waiting_for_facilitator(self) -> bool:
         """Every module the trainee could study is still locked by the facilitator."""
-        return bool(self.modules) and all(step.access == ModuleAccess.LOCKED
-                                          for step in self.modules)
+        return bool(self.modules) and all(step.access == ModuleAccess.LOCKED for step in self.modules)
 
     @property
     def open_modules(self) -> list[ModuleStep]:
@@ -208,7 +214,8 @@ class Journey:
     @property
     def started(self) -> bool:
         return any(step.state == PhaseState.DONE for step in self.phases.values()) or any(
-            step.completion != Completion.NOT_STARTED for step in self.modules)
+            step.completion != Completion.NOT_STARTED for step in self.modules
+        )
 
 
 def eligibility(enrolment: Enrolment, modules_complete: bool, post: PhaseStep) -> Eligibility:
@@ -292,30 +299,80 @@ def _facts_query():
     none_int, none_str = cast(null(), Integer), cast(null(), String)
     none_at = cast(null(), LessonProgress.last_viewed_at.type)
     return union_all(
-        select(literal("p"), LessonProgress.user_id, LessonProgress.lesson_id, none_str, none_str,
-               case((LessonProgress.completed_at.is_(None), 0), else_=1), none_int,
-               LessonProgress.last_viewed_at)
-        .where(LessonProgress.user_id.in_(user_ids)),
-        select(literal("r"), SurveyResponse.enrolment_id, none_int, SurveyResponse.phase,
-               SurveyResponse.source, SurveyResponse.knowledge_correct,
-               SurveyResponse.knowledge_total, none_at)
-        .where(SurveyResponse.enrolment_id.in_(enrolment_ids),
-               SurveyResponse.archived.is_(False)),  # an undone import's surveys are not done
-        select(literal("d"), DraftAnswer.enrolment_id, none_int, DraftAnswer.phase, none_str,
-               none_int, none_int, none_at).distinct()
+        select(
+            literal("p"),
+            LessonProgress.user_id,
+            LessonProgress.lesson_id,
+            none_str,
+            none_str,
+            case((LessonProgress.completed_at.is_(None), 0), else_=1),
+            none_int,
+            LessonProgress.last_viewed_at,
+        ).where(LessonProgress.user_id.in_(user_ids)),
+        select(
+            literal("r"),
+            SurveyResponse.enrolment_id,
+            none_int,
+            SurveyResponse.phase,
+            SurveyResponse.source,
+            SurveyResponse.knowledge_correct,
+            SurveyResponse.knowledge_total,
+            none_at,
+        ).where(
+            SurveyResponse.enrolment_id.in_(enrolment_ids), SurveyResponse.archived.is_(False)
+        ),  # an undone import's surveys are not done
+        select(
+            literal("d"),
+            DraftAnswer.enrolment_id,
+            none_int,
+            DraftAnswer.phase,
+            none_str,
+            none_int,
+            none_int,
+            none_at,
+        )
+        .distinct()
         .where(DraftAnswer.enrolment_id.in_(enrolment_ids)),
-        select(literal("c"), Certificate.enrolment_id, none_int, none_str, none_str,
-               case((Certificate.revoked_at.is_(None), 0), else_=1), none_int, none_at)
-        .where(Certificate.enrolment_id.in_(enrolment_ids)),
-        select(literal("i"), none_int, none_int, none_str, none_str, func.count(SurveyVersion.id),
-               none_int, none_at),
-        select(literal("v"), none_int, none_int, none_str, cast(ToolkitVersion.version, String),
-               none_int, none_int, none_at).where(ToolkitVersion.id == 1),
-        select(literal("m"), CohortModule.cohort_id, CohortModule.module_id, none_str, none_str,
-               CohortModule.position,
-               case((CohortModule.required, 1), else_=0) + case((CohortModule.unlocked, 2), else_=0),
-               none_at)
-        .where(CohortModule.cohort_id.in_(cohort_ids)),
+        select(
+            literal("c"),
+            Certificate.enrolment_id,
+            none_int,
+            none_str,
+            none_str,
+            case((Certificate.revoked_at.is_(None), 0), else_=1),
+            none_int,
+            none_at,
+        ).where(Certificate.enrolment_id.in_(enrolment_ids)),
+        select(
+            literal("i"),
+            none_int,
+            none_int,
+            none_str,
+            none_str,
+            func.count(SurveyVersion.id),
+            none_int,
+            none_at,
+        ),
+        select(
+            literal("v"),
+            none_int,
+            none_int,
+            none_str,
+            cast(ToolkitVersion.version, String),
+            none_int,
+            none_int,
+            none_at,
+        ).where(ToolkitVersion.id == 1),
+        select(
+            literal("m"),
+            CohortModule.cohort_id,
+            CohortModule.module_id,
+            none_str,
+            none_str,
+            CohortModule.position,
+            case((CohortModule.required, 1), else_=0) + case((CohortModule.unlocked, 2), else_=0),
+            none_at,
+        ).where(CohortModule.cohort_id.in_(cohort_ids)),
     )
 
 
@@ -323,12 +380,13 @@ def _load_facts(enrolments: list[Enrolment]) -> _Facts:
     """Everything the trainees did and their cohorts' modules in one query (see _facts_query);
     the modules themselves from the toolkit in memory, for the version that query read."""
     facts = _Facts()
-    parameters = {"user_ids": list({e.user_id for e in enrolments}),
-                  "enrolment_ids": [e.id for e in enrolments],
-                  "cohort_ids": list({e.cohort_id for e in enrolments})}
+    parameters = {
+        "user_ids": list({e.user_id for e in enrolments}),
+        "enrolment_ids": [e.id for e in enrolments],
+        "cohort_ids": list({e.cohort_id for e in enrolments}),
+    }
     toolkit_version, cohort_modules = None, []
-    for kind, owner, lesson_id, phase, source, n1, n2, at in db.session.execute(
-            _facts_query(), parameters):
+    for kind, owner, lesson_id, phase, source, n1, n2, at in db.session.execute(_facts_query(), parameters):
         if kind == "p":
             facts.visited[owner].add(lesson_id)
             facts.last_viewed[owner][lesson_id] = at
@@ -369,33 +427,62 @@ def journeys(enrolments: list[Enrolment]) -> list[Journey]:
         completions = {}
         for cohort_module in facts.cohort_modules[enrolment.cohort_id]:
             completions[cohort_module.module_id] = module_completion(
-                facts.lessons[cohort_module.module_id], facts.completed[user_id],
-                facts.visited[user_id])
-        modules_complete = all(completions[cm.module_id][0] == Completion.COMPLETED
-                               for cm in facts.cohort_modules[enrolment.cohort_id] if cm.required)
+                facts.lessons[cohort_module.module_id], facts.completed[user_id], facts.visited[user_id]
+            )
+        modules_complete = all(
+            completions[cm.module_id][0] == Completion.COMPLETED
+            for cm in facts.cohort_modules[enrolment.cohort_id]
+            if cm.required
+        )
         phases = {}
         for phase in Phase:
             response = facts.responses.get((enrolment.id, phase.value))
-            if phase.is_follow_up and response is None and cohort.wave_date(phase) is None \
-                    and not cohort.gate_open(phase):
+            if (
+                phase.is_follow_up
+                and response is None
+                and cohort.wave_date(phase) is None
+                and not cohort.gate_open(phase)
+            ):
                 continue  # a wave this cohort has not scheduled
             post_done = (enrolment.id, Phase.POST.value) in facts.responses
-            state = phase_state(phase, enrolment, submitted=response is not None,
-                                draft_started=(enrolment.id, phase.value) in facts.drafts,
-                                modules_complete=modules_complete, instrument=instrument,
-                                post_done=post_done, today=current_day)
+            state = phase_state(
+                phase,
+                enrolment,
+                submitted=response is not None,
+                draft_started=(enrolment.id, phase.value) in facts.drafts,
+                modules_complete=modules_complete,
+                instrument=instrument,
+                post_done=post_done,
+                today=current_day,
+            )
             phases[phase] = PhaseStep(
-                phase, state, response.source if response else None,
+                phase,
+                state,
+                response.source if response else None,
                 _percent(response.knowledge_correct, response.knowledge_total) if response else None,
-                cohort.wave_date(phase) if phase.is_follow_up else None)
-        modules = [ModuleStep(facts.toolkit.modules[cm.module_id], cm.required,
-                              module_access(cohort, cm, phases[Phase.PRE].state),
-                              *completions[cm.module_id], enrolment=enrolment)
-                   for cm in facts.cohort_modules[enrolment.cohort_id]]
+                cohort.wave_date(phase) if phase.is_follow_up else None,
+            )
+        modules = [
+            ModuleStep(
+                facts.toolkit.modules[cm.module_id],
+                cm.required,
+                module_access(cohort, cm, phases[Phase.PRE].state),
+                *completions[cm.module_id],
+                enrolment=enrolment,
+            )
+            for cm in facts.cohort_modules[enrolment.cohort_id]
+        ]
         rule = eligibility(enrolment, modules_complete, phases[Phase.POST])
-        result.append(Journey(enrolment, modules, phases, rule,
-                              certificate_state(facts.certificates[enrolment.id], rule),
-                              facts.last_viewed[user_id]))
+        result.append(
+            Journey(
+                enrolment,
+                modules,
+                phases,
+                rule,
+                certificate_state(facts.certificates[enrolment.id], rule),
+                facts.last_viewed[user_id],
+            )
+        )
     return result
 
 
@@ -405,8 +492,13 @@ def journey(enrolment: Enrolment) -> Journey:
 
 def cohort_journeys(cohort: Cohort) -> list[Journey]:
     """Every enrolment of the cohort, by the trainee's name."""
-    enrolments = list(db.session.scalars(
-        select(Enrolment).join(User, User.id == Enrolment.user_id)
-        .options(joinedload(Enrolment.user))
-        .where(Enrolment.cohort_id == cohort.id).order_by(User.full_name, User.id)))
+    enrolments = list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(User, User.id == Enrolment.user_id)
+            .options(joinedload(Enrolment.user))
+            .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.full_name, User.id)
+        )
+    )
     return journeys(enrolments)

@@ -87,34 +87,48 @@ class Matrix:
             "post": sum(r.post.state == PhaseState.DONE for r in rows),
             "certificates": sum(r.certificate == CertificateState.ISSUED for r in rows),
             # A follow-up wave is expected of everyone who answered the survey after.
-            "follow_ups": {phase: {
-                "answered": sum(r.follow_up(phase) is not None
-                                and r.follow_up(phase).state == PhaseState.DONE for r in rows),
-                "expected": sum(r.post.state == PhaseState.DONE for r in rows),
-            } for phase in self.follow_ups},
+            "follow_ups": {
+                phase: {
+                    "answered": sum(
+                        r.follow_up(phase) is not None and r.follow_up(phase).state == PhaseState.DONE
+                        for r in rows
+                    ),
+                    "expected": sum(r.post.state == PhaseState.DONE for r in rows),
+                }
+                for phase in self.follow_ups
+            },
             "finished": sum(r.finished for r in rows),
-            "modules": {c.module.id: {
-                "completed": sum(r.modules[c.module.id].completion == Completion.COMPLETED
-                                 for r in rows),
-                "started": sum(r.modules[c.module.id].completion != Completion.NOT_STARTED
-                               for r in rows),
-            } for c in self.columns},
+            "modules": {
+                c.module.id: {
+                    "completed": sum(r.modules[c.module.id].completion == Completion.COMPLETED for r in rows),
+                    "started": sum(r.modules[c.module.id].completion != Completion.NOT_STARTED for r in rows),
+                }
+                for c in self.columns
+            },
         }
 
 
 def completion_matrix(cohort: Cohort) -> Matrix:
     """Trainees × (pre-survey, each module, post-survey, certificate)."""
     rows = [MatrixRow(j) for j in cohort_journeys(cohort)]
-    columns = [ModuleColumn(cm.module, cm.required,
-                            sum(lesson.required for lesson in cm.module.lessons))
-               for cm in cohort.modules if not cm.module.archived]
-    follow_ups = tuple(phase for phase in FOLLOW_UPS if cohort.wave_date(phase) is not None
-                       or cohort.gate_open(phase) or any(phase in r.journey.phases for r in rows))
+    columns = [
+        ModuleColumn(cm.module, cm.required, sum(lesson.required for lesson in cm.module.lessons))
+        for cm in cohort.modules
+        if not cm.module.archived
+    ]
+    follow_ups = tuple(
+        phase
+        for phase in FOLLOW_UPS
+        if cohort.wave_date(phase) is not None
+        or cohort.gate_open(phase)
+        or any(phase in r.journey.phases for r in rows)
+    )
     return Matrix(columns, rows, follow_ups)
 
 
-def filter_rows(matrix: Matrix, status: str = "all", org_type: str = "",
-                sort: str = "name") -> list[MatrixRow]:
+def filter_rows(
+    matrix: Matrix, status: str = "all", org_type: str = "", sort: str = "name"
+) -> list[MatrixRow]:
     """The rows a facilitator asked for: by status and organisation type, sorted."""
     rows = matrix.rows
     if status == "not_finished":
@@ -135,8 +149,11 @@ def room_counts(matrix: Matrix, anonymous: dict[str, int] | None = None) -> dict
     surveys answered without an account, per phase (counted in, never listed)."""
     totals = matrix.totals()
     anonymous = anonymous or {}
-    counts = {"joined": totals["trainees"], "pre": totals["pre"] + anonymous.get("pre", 0),
-              "post": totals["post"] + anonymous.get("post", 0)}
+    counts = {
+        "joined": totals["trainees"],
+        "pre": totals["pre"] + anonymous.get("pre", 0),
+        "post": totals["post"] + anonymous.get("post", 0),
+    }
     for phase, wave in totals["follow_ups"].items():
         counts[phase.value] = wave["answered"] + anonymous.get(phase.value, 0)
         counts[f"{phase.value}-expected"] = wave["expected"] + anonymous.get("post", 0)

@@ -56,19 +56,27 @@ def reminders_due(cohort: Cohort, phase: str, on: date | None = None) -> bool:
 
 
 def wave_reminders(cohort: Cohort) -> list[WaveReminders]:
-    counts = dict(db.session.execute(
-        select(Reminder.phase, func.count()).join(Enrolment, Enrolment.id == Reminder.enrolment_id)
-        .where(Enrolment.cohort_id == cohort.id, Reminder.sent_at.is_not(None))
-        .group_by(Reminder.phase)).all())
+    counts = dict(
+        db.session.execute(
+            select(Reminder.phase, func.count())
+            .join(Enrolment, Enrolment.id == Reminder.enrolment_id)
+            .where(Enrolment.cohort_id == cohort.id, Reminder.sent_at.is_not(None))
+            .group_by(Reminder.phase)
+        ).all()
+    )
     on = today()
-    return [WaveReminders(phase, cohort.wave_date(phase), reminders_due(cohort, phase, on),
-                          counts.get(phase.value, 0))
-            for phase in FOLLOW_UPS if cohort.wave_date(phase) is not None]
+    return [
+        WaveReminders(
+            phase, cohort.wave_date(phase), reminders_due(cohort, phase, on), counts.get(phase.value, 0)
+        )
+        for phase in FOLLOW_UPS
+        if cohort.wave_date(phase) is not None
+    ]
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _claim(enrolment: Enrolment, phase: str) -> Reminder | None:
@@ -91,32 +99,47 @@ def reminder_email(enrolment: Enrolment, phase: Phase, opens_on: date) -> tuple[
     link = public_url("quizzes.take", enrolment_id=enrolment.id, phase=phase.value)
     with force_locale(language):
         subject = _("Training follow-up survey")
-        body = "\n\n".join([
-            _("Dear %(name)s,", name=user.full_name),
-            _("Thank you for taking part in the training from %(start)s to %(end)s. Some "
-              "months on, we would like to hear from you again in a short survey.",
-              start=format_date(cohort.start_date, "long"),
-              end=format_date(cohort.end_date, "long")),
-            _("%(wave)s: from %(date)s", wave=phase.title, date=format_date(opens_on, "long")),
-            _("Please answer it at this address, signing in with your account:") + "\n" + link,
-            _("Thank you,") + "\n" + (current_app.config["ORGANISATION_NAME"]
-                                      or _("The training team")),
-        ]) + "\n"
+        body = (
+            "\n\n".join(
+                [
+                    _("Dear %(name)s,", name=user.full_name),
+                    _(
+                        "Thank you for taking part in the training from %(start)s to %(end)s. Some "
+                        "months on, we would like to hear from you again in a short survey.",
+                        start=format_date(cohort.start_date, "long"),
+                        end=format_date(cohort.end_date, "long"),
+                    ),
+                    _("%(wave)s: from %(date)s", wave=phase.title, date=format_date(opens_on, "long")),
+                    _("Please answer it at this address, signing in with your account:") + "\n" + link,
+                    _("Thank you,")
+                    + "\n"
+                    + (current_app.config["ORGANISATION_NAME"] or _("The training team")),
+                ]
+            )
+            + "\n"
+        )
     return subject, body
 
 
-def send_reminders(cohort: Cohort, phase: str,
-                   progress: Callable[[int, int], None]) -> dict[str, int]:
+def send_reminders(cohort: Cohort, phase: str, progress: Callable[[int, int], None]) -> dict[str, int]:
     """Email every trainee of the cohort who may answer the wave (the survey after the training
     done) and has not, once. Returns the counts shown on the job's page: sent, skipped (no
     email address), already reminded, failed (refused by the mail server; never named), total."""
     wave = Phase(phase)
     opens_on = cohort.wave_date(wave)
-    pending = [j.enrolment for j in cohort_journeys(cohort) if wave in j.phases
-               and j.phases[wave].state not in (PhaseState.DONE, PhaseState.LOCKED)]
-    claims = {r.enrolment_id: r for r in db.session.scalars(select(Reminder).where(
-        Reminder.phase == wave.value,
-        Reminder.enrolment_id.in_([e.id for e in pending] or [0])))}
+    pending = [
+        j.enrolment
+        for j in cohort_journeys(cohort)
+        if wave in j.phases and j.phases[wave].state not in (PhaseState.DONE, PhaseState.LOCKED)
+    ]
+    claims = {
+        r.enrolment_id: r
+        for r in db.session.scalars(
+            select(Reminder).where(
+                Reminder.phase == wave.value, Reminder.enrolment_id.in_([e.id for e in pending] or [0])
+            )
+        )
+    }
     outcome = {"sent": 0, "skipped": 0, "already": 0, "failed": 0, "total": len(pending)}
     to_send = []
     for enrolment in pending:
@@ -136,8 +159,7 @@ def send_reminders(cohort: Cohort, phase: str,
             if claim is None:
                 outcome["already"] += 1  # claimed by another job meanwhile
                 continue
-            messages.append((claim, enrolment.user.email.strip(),
-                             *reminder_email(enrolment, wave, opens_on)))
+            messages.append((claim, enrolment.user.email.strip(), *reminder_email(enrolment, wave, opens_on)))
         db.session.commit()  # the claims: a short write, before the mail server is reached
         with Mailer() as mailer:
             for claim, address, subject, body in messages:

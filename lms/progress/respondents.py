@@ -20,7 +20,14 @@ def phase_open(cohort: Cohort, phase: Phase, today: date) -> bool:
     if cohort.is_closed and not phase.is_follow_up:
         return False
     newcomer = Enrolment(cohort=cohort, pre_survey_waived=False)  # transient, never stored
-    state = phase_state(phase, newcomer, submitted=False, draft_started=False,
-                        modules_complete=True, instrument=current_version() is not None,
-                        post_done=True, today=today)
+    state = phase_state(
+        phase,
+        newcomer,
+        submitted=False,
+        draft_started=False,
+        modules_complete=True,
+        instrument=current_version() is not None,
+        post_done=True,
+        today=today,
+    )
     return state == PhaseState.OPEN

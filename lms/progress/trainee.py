@@ -27,9 +27,12 @@ def _modules_without_cohort(user: User) -> list[ModuleStep]:
     modules = default_modules_for(user)
     progress = progress_by_lesson(user)
     completed = {lesson_id for lesson_id, p in progress.items() if p.completed_at}
-    return [ModuleStep(module, True, ModuleAccess.OPEN,
-                       *module_completion(module.lessons, completed, set(progress)))
-            for module in modules]
+    return [
+        ModuleStep(
+            module, True, ModuleAccess.OPEN, *module_completion(module.lessons, completed, set(progress))
+        )
+        for module in modules
+    ]
 
 
 def merged_modules(trainee_journeys: list[Journey]) -> list[ModuleStep]:
@@ -58,8 +61,9 @@ def module_step(user: User, module: Module) -> ModuleStep | None:
 def _resume(trainee_journeys: list[Journey], modules: list[ModuleStep]) -> Lesson | None:
     """resume_lesson from the facts the journeys already loaded: the open lesson last opened."""
     last_viewed = trainee_journeys[0].last_viewed
-    opened = [lesson for step in modules if step.open for lesson in step.module.lessons
-              if lesson.id in last_viewed]
+    opened = [
+        lesson for step in modules if step.open for lesson in step.module.lessons if lesson.id in last_viewed
+    ]
     return max(opened, key=lambda lesson: last_viewed[lesson.id], default=None)
 
 
@@ -67,9 +71,9 @@ def dashboard(user: User) -> Dashboard:
     trainee_journeys, modules = trainee_modules(user)
     if trainee_journeys:
         return Dashboard(trainee_journeys, modules, _resume(trainee_journeys, modules))
-    return Dashboard(trainee_journeys, modules,
-                     resume_lesson(user, [step.module for step in modules if step.open]))
-
+    return Dashboard(
+        trainee_journeys, modules, resume_lesson(user, [step.module for step in modules if step.open])
+    )
 
 
 def waiting_state(enrolment) -> dict:
@@ -84,6 +88,5 @@ def waiting_state(enrolment) -> dict:
         "pacing": cohort.pacing,
         "pre_survey_open": trainee_journey.phase(Phase.PRE).state not in waiting,
         "post_survey_open": trainee_journey.phase(Phase.POST).state not in waiting,
-        "modules": {step.module.key: step.access != ModuleAccess.LOCKED
-                    for step in trainee_journey.modules},
+        "modules": {step.module.key: step.access != ModuleAccess.LOCKED for step in trainee_journey.modules},
     }

@@ -11,8 +11,7 @@ from lms.extensions import db
 from lms.quizzes.models import Answer, DraftAnswer, SurveyItem, SurveyVersion
 
 LANGUAGES = ("vi", "en")
-TOP_KEYS = {"title", "intro", "subscales", "vignettes", "items", "policy", "knowledge",
-            "practice"}
+TOP_KEYS = {"title", "intro", "subscales", "vignettes", "items", "policy", "knowledge", "practice"}
 SUBSCALE_KEYS = {"id", "title", "description"}
 VIGNETTE_KEYS = {"id", "text"}
 ITEM_KEYS = {"id", "subscale", "reverse", "audience", "text", "vignette"}
@@ -22,13 +21,16 @@ PRACTICE_KEYS = {"id", "audience", "months", "text"}  # answered in bands: see q
 MAX_PRACTICE_MONTHS = 12  # a longer recall period is guesswork
 OPTIONAL_KEYS = {"reverse", "audience", "vignette", "dont_know"}
 AUDIENCES = ("all", "police", "centre_staff", "ngo_cbo")
-STRUCTURE = {"subscales": ("id",), "vignettes": ("id",),
-             "items": ("id", "subscale", "reverse", "audience", "vignette"),
-             "policy": ("id", "reverse", "audience"), "knowledge": ("id", "answer", "dont_know"),
-             "practice": ("id", "audience", "months")}
+STRUCTURE = {
+    "subscales": ("id",),
+    "vignettes": ("id",),
+    "items": ("id", "subscale", "reverse", "audience", "vignette"),
+    "policy": ("id", "reverse", "audience"),
+    "knowledge": ("id", "answer", "dont_know"),
+    "practice": ("id", "audience", "months"),
+}
 # Item kinds by section, in the order items are numbered
-SECTIONS = (("likert", "items"), ("policy", "policy"), ("practice", "practice"),
-            ("knowledge", "knowledge"))
+SECTIONS = (("likert", "items"), ("policy", "policy"), ("practice", "practice"), ("knowledge", "knowledge"))
 
 
 def _line_of(path: Path, text: str, needle: str) -> int:
@@ -66,16 +68,18 @@ def parse_instrument(content_dir: Path) -> tuple[dict[str, dict], list[str]]:
             en = [tuple(e.get(k) for k in keys) for e in data["en"].get(section, [])]
             for a, b in zip(vi, en, strict=False):
                 if a != b:
-                    problems.append(f"{path}:{_line_of(path, texts['en'], str(b[0]))}: {section} "
-                                    f"entry differs between languages (vi: {a}, en: {b})")
+                    problems.append(
+                        f"{path}:{_line_of(path, texts['en'], str(b[0]))}: {section} "
+                        f"entry differs between languages (vi: {a}, en: {b})"
+                    )
             if len(vi) != len(en):
-                problems.append(f"{path}:1: {section} has {len(vi)} entries in vi but {len(en)} "
-                                "in en")
-        for vi_k, en_k in zip(data["vi"].get("knowledge", []), data["en"].get("knowledge", []),
-                              strict=False):
+                problems.append(f"{path}:1: {section} has {len(vi)} entries in vi but {len(en)} in en")
+        for vi_k, en_k in zip(data["vi"].get("knowledge", []), data["en"].get("knowledge", []), strict=False):
             if len(vi_k.get("options", [])) != len(en_k.get("options", [])):
-                problems.append(f"{path}:{_line_of(path, texts['en'], en_k.get('id', ''))}: "
-                                f"{en_k.get('id')} has a different number of options in vi and en")
+                problems.append(
+                    f"{path}:{_line_of(path, texts['en'], en_k.get('id', ''))}: "
+                    f"{en_k.get('id')} has a different number of options in vi and en"
+                )
     return data, problems
 
 
@@ -91,9 +95,14 @@ def _check_one(path: Path, text: str, survey: dict, problems: list[str]) -> None
     subscales = {s.get("id") for s in survey.get("subscales", [])}
     vignettes = {v.get("id") for v in survey.get("vignettes", [])}
     seen: set[str] = set()
-    for section, allowed in (("subscales", SUBSCALE_KEYS), ("vignettes", VIGNETTE_KEYS),
-                             ("items", ITEM_KEYS), ("policy", POLICY_KEYS),
-                             ("knowledge", KNOWLEDGE_KEYS), ("practice", PRACTICE_KEYS)):
+    for section, allowed in (
+        ("subscales", SUBSCALE_KEYS),
+        ("vignettes", VIGNETTE_KEYS),
+        ("items", ITEM_KEYS),
+        ("policy", POLICY_KEYS),
+        ("knowledge", KNOWLEDGE_KEYS),
+        ("practice", PRACTICE_KEYS),
+    ):
         for entry in survey.get(section, []):
             entry_id = entry.get("id")
             if not entry_id:
@@ -121,10 +130,11 @@ def _check_one(path: Path, text: str, survey: dict, problems: list[str]) -> None
                 options = entry.get("options", [])
                 if not isinstance(options, list) or len(options) < 2:
                     report(entry_id, f"{entry_id}: needs at least two options")
-                elif not isinstance(entry.get("answer"), int) or \
-                        not 0 <= entry["answer"] < len(options):
-                    report(entry_id, f"{entry_id}: 'answer' must be the index of an option "
-                                     f"(0 to {len(options) - 1})")
+                elif not isinstance(entry.get("answer"), int) or not 0 <= entry["answer"] < len(options):
+                    report(
+                        entry_id,
+                        f"{entry_id}: 'answer' must be the index of an option (0 to {len(options) - 1})",
+                    )
     _check_practice(survey.get("practice", []), report)
     if not survey.get("items"):
         problems.append(f"{path}:1: the attitude scale has no items")
@@ -140,32 +150,41 @@ def _check_practice(entries: list[dict], report) -> None:
         if "audience" not in entry:
             report(entry_id, f"{entry_id}: missing 'audience'")
         elif entry["audience"] not in AUDIENCES:
-            report(entry_id, f"{entry_id}: unknown audience '{entry['audience']}' "
-                             f"(known: {', '.join(AUDIENCES)})")
+            report(
+                entry_id,
+                f"{entry_id}: unknown audience '{entry['audience']}' (known: {', '.join(AUDIENCES)})",
+            )
         months = entry.get("months")
-        if "months" in entry and (not isinstance(months, int) or isinstance(months, bool)
-                                  or not 1 <= months <= MAX_PRACTICE_MONTHS):
-            report(entry_id, f"{entry_id}: 'months' (the recall period) must be a whole number "
-                             f"from 1 to {MAX_PRACTICE_MONTHS}")
+        if "months" in entry and (
+            not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= MAX_PRACTICE_MONTHS
+        ):
+            report(
+                entry_id,
+                f"{entry_id}: 'months' (the recall period) must be a whole number "
+                f"from 1 to {MAX_PRACTICE_MONTHS}",
+            )
         elif "months" in entry:
             periods.add(months)
         if not isinstance(entry.get("text", ""), str) or not str(entry.get("text")).strip():
             report(entry_id, f"{entry_id}: 'text' must be a question")
     if len(periods) > 1:
-        report(entries[0].get("id", ""), "practice items must share one recall period "
-                                        f"('months'), not {sorted(periods)}")
+        report(
+            entries[0].get("id", ""),
+            f"practice items must share one recall period ('months'), not {sorted(periods)}",
+        )
 
 
 def _fingerprint(data: dict[str, dict]) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False)
-                          .encode()).hexdigest()
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _has_answers(version: SurveyVersion) -> bool:
     item_ids = select(SurveyItem.id).where(SurveyItem.version_id == version.id)
-    return db.session.scalar(select(
-        exists().where(Answer.item_id.in_(item_ids)) |
-        exists().where(DraftAnswer.item_id.in_(item_ids))))
+    return db.session.scalar(
+        select(
+            exists().where(Answer.item_id.in_(item_ids)) | exists().where(DraftAnswer.item_id.in_(item_ids))
+        )
+    )
 
 
 def sync_instrument(data: dict[str, dict]) -> SurveyVersion:
@@ -184,12 +203,19 @@ def sync_instrument(data: dict[str, dict]) -> SurveyVersion:
     current.title_vi, current.title_en = vi["title"], en["title"]
     current.intro_vi, current.intro_en = vi["intro"], en["intro"]
     current.subscales = [
-        {"id": s["id"], "title_vi": s["title"], "title_en": e["title"],
-         "description_vi": s["description"], "description_en": e["description"]}
-        for s, e in zip(vi["subscales"], en["subscales"], strict=True)]
-    current.vignettes = [{"id": v["id"], "text_vi": v["text"], "text_en": e["text"]}
-                         for v, e in zip(vi.get("vignettes", []), en.get("vignettes", []),
-                                         strict=True)] or None
+        {
+            "id": s["id"],
+            "title_vi": s["title"],
+            "title_en": e["title"],
+            "description_vi": s["description"],
+            "description_en": e["description"],
+        }
+        for s, e in zip(vi["subscales"], en["subscales"], strict=True)
+    ]
+    current.vignettes = [
+        {"id": v["id"], "text_vi": v["text"], "text_en": e["text"]}
+        for v, e in zip(vi.get("vignettes", []), en.get("vignettes", []), strict=True)
+    ] or None
     existing = {item.key: item for item in current.items}
     position = 0
     for kind, section in SECTIONS:

@@ -51,16 +51,21 @@ class Phase(StrEnum):
 
 
 # The one table of phase names.
-PHASE_TITLES = {Phase.PRE: _l("Survey before the training"),
-                Phase.POST: _l("Survey after the training"),
-                Phase.FOLLOW_1: _l("Follow-up survey"),
-                Phase.FOLLOW_2: _l("Second follow-up survey")}
-PHASE_LABELS = {Phase.PRE: _l("Before the training"), Phase.POST: _l("After the training"),
-                Phase.FOLLOW_1: _l("Follow-up"), Phase.FOLLOW_2: _l("Second follow-up")}
+PHASE_TITLES = {
+    Phase.PRE: _l("Survey before the training"),
+    Phase.POST: _l("Survey after the training"),
+    Phase.FOLLOW_1: _l("Follow-up survey"),
+    Phase.FOLLOW_2: _l("Second follow-up survey"),
+}
+PHASE_LABELS = {
+    Phase.PRE: _l("Before the training"),
+    Phase.POST: _l("After the training"),
+    Phase.FOLLOW_1: _l("Follow-up"),
+    Phase.FOLLOW_2: _l("Second follow-up"),
+}
 FOLLOW_UPS = (Phase.FOLLOW_1, Phase.FOLLOW_2)
 PHASES = tuple(Phase)
-LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"),
-                 _l("Strongly agree"))
+LIKERT_LABELS = (_l("Strongly disagree"), _l("Disagree"), _l("Not sure"), _l("Agree"), _l("Strongly agree"))
 NOT_APPLICABLE_LABEL = _l("Not my role / not applicable")
 DONT_KNOW_LABEL = _l("Don't know")
 SOURCES = ("online", "paper", "imported")
@@ -92,8 +97,7 @@ class SurveyVersion(Bilingual, db.Model):
     # [{"id", "text_vi", "text_en"}]: short cases that some items refer to (none before v2)
     vignettes: Mapped[list | None] = mapped_column(JSON)
 
-    items: Mapped[list["SurveyItem"]] = relationship(
-        back_populates="version", order_by="SurveyItem.position")
+    items: Mapped[list["SurveyItem"]] = relationship(back_populates="version", order_by="SurveyItem.position")
 
     def vignette_text(self, key: str, lang: str | None = None) -> str:
         """The story of a case, in the current (or given) language."""
@@ -140,8 +144,11 @@ class SurveyItem(Bilingual, db.Model):
     @score_bucket.inplace.expression
     @classmethod
     def _score_bucket_expression(cls):
-        return case((and_(cls.kind == "likert", cls.audience == "all"), cls.subscale),
-                    (cls.kind == "likert", literal("@") + cls.audience), else_=None)
+        return case(
+            (and_(cls.kind == "likert", cls.audience == "all"), cls.subscale),
+            (cls.kind == "likert", literal("@") + cls.audience),
+            else_=None,
+        )
 
     @hybrid_property
     def in_subscale(self) -> bool:
@@ -167,8 +174,7 @@ class SurveyItem(Bilingual, db.Model):
 
     @property
     def dont_know_value(self) -> int | None:
-        return len(self.options_vi or []) if self.kind == "knowledge" and self.dont_know \
-            else None
+        return len(self.options_vi or []) if self.kind == "knowledge" and self.dont_know else None
 
     def score(self, value: int) -> int | None:
         """Keyed score: 1–5 with higher = less stigma (none for "not applicable"); knowledge
@@ -204,8 +210,7 @@ class SurveyResponse(db.Model):
     phase: Mapped[str] = mapped_column(String(20))
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"))
     source: Mapped[str] = mapped_column(String(10), default="online")
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                   index=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # paper, import
     knowledge_correct: Mapped[int | None]
     knowledge_total: Mapped[int | None]
@@ -215,9 +220,16 @@ class SurveyResponse(db.Model):
 
     answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (Index("uq_survey_response_live", "enrolment_id", "phase", unique=True,
-                            sqlite_where=text("NOT archived"),
-                            postgresql_where=text("NOT archived")),)
+    __table_args__ = (
+        Index(
+            "uq_survey_response_live",
+            "enrolment_id",
+            "phase",
+            unique=True,
+            sqlite_where=text("NOT archived"),
+            postgresql_where=text("NOT archived"),
+        ),
+    )
 
     @property
     def knowledge_percent(self) -> float | None:
@@ -233,5 +245,7 @@ class Answer(db.Model):
     value: Mapped[int]  # what was ticked: 1–5, or the option index
     score: Mapped[int | None]  # keyed: see SurveyItem.score; none for "not applicable"
 
-    __table_args__ = (UniqueConstraint("response_id", "item_id"),
-                      Index("ix_answer_item_response", "item_id", "response_id"))
+    __table_args__ = (
+        UniqueConstraint("response_id", "item_id"),
+        Index("ix_answer_item_response", "item_id", "response_id"),
+    )

@@ -188,15 +188,15 @@ def _blocks(form: PaperForm) -> list[_Block]:
         blocks += [_likert_row(item_id, text, header, 5) for item_id, text in case_items]
     if form.policy:
         blocks.append(_heading(form.labels.get("policy", ""), form.labels.get("policy_hint", "")))
-        policy_header = _table_header(
-            form, [*form.likert_labels, form.labels.get("not_applicable", "")])
+        policy_header = _table_header(form, [*form.likert_labels, form.labels.get("not_applicable", "")])
         blocks += [_likert_row(item_id, text, policy_header, 6) for item_id, text in form.policy]
     if form.practice:
-        blocks.append(_heading(form.labels.get("practice", ""),
-                               form.labels.get("practice_hint", "")))
+        blocks.append(_heading(form.labels.get("practice", ""), form.labels.get("practice_hint", "")))
         practice_header = _table_header(form, form.practice_labels)
-        blocks += [_likert_row(item_id, text, practice_header, len(form.practice_labels))
-                   for item_id, text in form.practice]
+        blocks += [
+            _likert_row(item_id, text, practice_header, len(form.practice_labels))
+            for item_id, text in form.practice
+        ]
     if form.knowledge:
         blocks.append(_heading(form.labels["knowledge"], form.labels["tick_answer"]))
         blocks += [_knowledge_item(*item) for item in form.knowledge]
@@ -219,8 +219,7 @@ def _code_block(form: PaperForm) -> _Block:
             y -= cell + 6
             for n in range(boxes):
                 draw_checkbox(c, MARGIN + n * (cell + 3), y, cell)
-            draw_fitted(c, label, MARGIN + 2 * (cell + 3) + 10, y + 5, width - 60, SANS, SIZE,
-                        min_size=7)
+            draw_fitted(c, label, MARGIN + 2 * (cell + 3) + 10, y + 5, width - 60, SANS, SIZE, min_size=7)
 
     return _Block(height, draw)
 

@@ -30,8 +30,10 @@ from lms.quizzes.services import (
     version_for,
 )
 
-PAUSED_MESSAGE = _l("Your facilitator has closed this survey for now. Your answers are saved: "
-                    "you can finish it when it is opened again.")
+PAUSED_MESSAGE = _l(
+    "Your facilitator has closed this survey for now. Your answers are saved: "
+    "you can finish it when it is opened again."
+)
 
 
 def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
@@ -53,6 +55,7 @@ def _identification_code(enrolment) -> dict[str, str] | None:
 
 PHASE_PATH = "<any(pre, post, 'follow-1', 'follow-2'):phase>"  # every phase, waves too
 
+
 @bp.route(f"/surveys/<int:enrolment_id>/{PHASE_PATH}", methods=["GET", "POST"])
 @require(Permission.LEARN)
 def take(enrolment_id: int, phase: str):
@@ -69,8 +72,13 @@ def take(enrolment_id: int, phase: str):
         save_draft(enrolment, phase, answers_from_form(items_for(enrolment, phase, version)))
         db.session.commit()
     if state != PhaseState.OPEN:
-        return render_template("quizzes/not_open.html", enrolment=enrolment, phase=Phase(phase),
-                               state=state, title=Phase(phase).title)
+        return render_template(
+            "quizzes/not_open.html",
+            enrolment=enrolment,
+            phase=Phase(phase),
+            state=state,
+            title=Phase(phase).title,
+        )
     version = version_for(enrolment, phase)
     items = items_for(enrolment, phase, version)
     survey_pages = pages(items)
@@ -83,15 +91,20 @@ def take(enrolment_id: int, phase: str):
         if action != "submit":
             db.session.commit()
             target = page + 1 if action == "next" else page - 1
-            return redirect(url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
-                                    page=min(max(target, 1), len(survey_pages))))
+            return redirect(
+                url_for(
+                    "quizzes.take",
+                    enrolment_id=enrolment.id,
+                    phase=phase,
+                    page=min(max(target, 1), len(survey_pages)),
+                )
+            )
         try:
             code = _identification_code(enrolment)
             # The page's answers, the submission and what it earned: one transaction.
             response = submit_survey(enrolment, phase)
             if code is not None:
-                record_code(response, enrolment.cohort_id, code,
-                            programme_secret(current_app.config))
+                record_code(response, enrolment.cohort_id, code, programme_secret(current_app.config))
             db.session.commit()
         except CodeError as error:
             db.session.commit()  # keep what this page added
@@ -107,12 +120,18 @@ def take(enrolment_id: int, phase: str):
         else:
             return done
     return survey_page(
-        enrolment, phase, version, items, survey_pages, page, missing,
-        page_url=lambda number: url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase,
-                                        page=number),
+        enrolment,
+        phase,
+        version,
+        items,
+        survey_pages,
+        page,
+        missing,
+        page_url=lambda number: url_for("quizzes.take", enrolment_id=enrolment.id, phase=phase, page=number),
         autosave_url=url_for("quizzes.autosave", enrolment_id=enrolment.id, phase=phase),
-        code_elements=ELEMENTS if enrolment.cohort.anonymous else (), code_error=code_error), \
-        422 if missing or code_error else 200
+        code_elements=ELEMENTS if enrolment.cohort.anonymous else (),
+        code_error=code_error,
+    ), 422 if missing or code_error else 200
 
 
 @bp.post(f"/surveys/<int:enrolment_id>/{PHASE_PATH}/autosave")
@@ -146,7 +165,14 @@ def done(enrolment_id: int, phase: str):
         pre = response_for(enrolment, "pre")
         if pre is not None:
             knowledge["pre"] = dict((item.key, value) for item, value in knowledge_review(pre))
-    return render_template("quizzes/done.html", enrolment=enrolment, phase=phase,
-                           response=response, profile=profile, knowledge=knowledge,
-                           title=Phase(phase).title, journey=trainee_journey,
-                           dont_know_label=DONT_KNOW_LABEL)
+    return render_template(
+        "quizzes/done.html",
+        enrolment=enrolment,
+        phase=phase,
+        response=response,
+        profile=profile,
+        knowledge=knowledge,
+        title=Phase(phase).title,
+        journey=trainee_journey,
+        dont_know_label=DONT_KNOW_LABEL,
+    )

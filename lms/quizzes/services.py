@@ -57,8 +57,11 @@ def practice_items(version: SurveyVersion, audience: str | None) -> list[SurveyI
     before practice questions existed is still asked them; they are described per wave and
     never compared with earlier answers, so they need not repeat the version before)."""
     source = version if any(i.kind == "practice" for i in version.items) else current_version()
-    return [i for i in (source.items if source else [])
-            if i.kind == "practice" and i.audience in ("all", audience)]
+    return [
+        i
+        for i in (source.items if source else [])
+        if i.kind == "practice" and i.audience in ("all", audience)
+    ]
 
 
 def items_for(enrolment, phase: str, version: SurveyVersion | None = None) -> list[SurveyItem]:
@@ -95,18 +98,26 @@ def pages(items: list[SurveyItem]) -> list[list[SurveyItem]]:
         groups.setdefault(page_group(item), []).append(item)
     result = []
     for group in groups.values():
-        result += [group[n:n + PAGE_SIZE] for n in range(0, len(group), PAGE_SIZE)]
+        result += [group[n : n + PAGE_SIZE] for n in range(0, len(group), PAGE_SIZE)]
     return result
 
 
 def response_for(enrolment, phase: str) -> SurveyResponse | None:
-    return db.session.scalar(select(SurveyResponse).where(
-        SurveyResponse.enrolment_id == enrolment.id, SurveyResponse.phase == phase))
+    return db.session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.enrolment_id == enrolment.id, SurveyResponse.phase == phase
+        )
+    )
 
 
 def draft_answers(enrolment, phase: str) -> dict[int, int]:
-    return dict(db.session.execute(select(DraftAnswer.item_id, DraftAnswer.value).where(
-        DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase)).all())
+    return dict(
+        db.session.execute(
+            select(DraftAnswer.item_id, DraftAnswer.value).where(
+                DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase
+            )
+        ).all()
+    )
 
 
 def valid_value(item: SurveyItem, value) -> int | None:
@@ -127,19 +138,28 @@ def save_draft(enrolment, phase: str, answers: dict[int, int]) -> int:
         return 0
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    rows = [{"enrolment_id": enrolment.id, "phase": phase, "item_id": item_id, "value": value,
-             "saved_at": now} for item_id, value in answers.items()]
+    rows = [
+        {"enrolment_id": enrolment.id, "phase": phase, "item_id": item_id, "value": value, "saved_at": now}
+        for item_id, value in answers.items()
+    ]
     statement = insert(DraftAnswer).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["enrolment_id", "phase", "item_id"],
-        set_={"value": statement.excluded.value, "saved_at": statement.excluded.saved_at})
+        set_={"value": statement.excluded.value, "saved_at": statement.excluded.saved_at},
+    )
     db.session.execute(statement)
     return len(rows)
 
 
-def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, *,
-                  source: str = "online", entered_by=None,
-                  version: SurveyVersion | None = None) -> SurveyResponse:
+def submit_survey(
+    enrolment,
+    phase: str,
+    answers: dict[int, int] | None = None,
+    *,
+    source: str = "online",
+    entered_by=None,
+    version: SurveyVersion | None = None,
+) -> SurveyResponse:
     """Store the whole survey once (no commit); a second submission raises AlreadySubmitted.
 
     `answers` (item id -> value) defaults to the autosaved draft. Drafts are removed in the
@@ -156,12 +176,15 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
         raise MissingAnswers(missing)
     knowledge = [i for i in items if i.kind == "knowledge"]
     response = SurveyResponse(
-        enrolment_id=enrolment.id, phase=phase, version_id=version.id, source=source,
+        enrolment_id=enrolment.id,
+        phase=phase,
+        version_id=version.id,
+        source=source,
         entered_by_id=getattr(entered_by, "id", None),
         knowledge_total=len(knowledge) or None,
         knowledge_correct=sum(i.score(answers[i.id]) for i in knowledge) if knowledge else None,
-        answers=[Answer(item_id=i.id, value=answers[i.id], score=i.score(answers[i.id]))
-                 for i in items])
+        answers=[Answer(item_id=i.id, value=answers[i.id], score=i.score(answers[i.id])) for i in items],
+    )
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -169,8 +192,9 @@ def submit_survey(enrolment, phase: str, answers: dict[int, int] | None = None, 
     except IntegrityError:
         # Another request (a double click, a second tab) stored it first: that one counts.
         raise AlreadySubmitted() from None
-    db.session.execute(delete(DraftAnswer).where(
-        DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase))
+    db.session.execute(
+        delete(DraftAnswer).where(DraftAnswer.enrolment_id == enrolment.id, DraftAnswer.phase == phase)
+    )
     survey_submitted.send(enrolment, phase=Phase(phase), response=response)
     return response
 
@@ -183,21 +207,29 @@ def subscale_profile(enrolment) -> list[dict]:
         .join(Answer, Answer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
         .where(SurveyResponse.enrolment_id == enrolment.id, SurveyItem.in_subscale)
-        .group_by(SurveyResponse.phase, SurveyItem.subscale)).all()
+        .group_by(SurveyResponse.phase, SurveyItem.subscale)
+    ).all()
     scores = {(phase, subscale): float(mean) for phase, subscale, mean in rows}
     pre = response_for(enrolment, "pre")
     version = db.session.get(SurveyVersion, pre.version_id) if pre else current_version()
-    return [{"id": s["id"], "title": s.get(f"title_{current_language()}") or s["title_vi"],
-             "description": s.get(f"description_{current_language()}") or s["description_vi"],
-             "pre": scores.get(("pre", s["id"])), "post": scores.get(("post", s["id"]))}
-            for s in (version.subscales if version else [])]
+    return [
+        {
+            "id": s["id"],
+            "title": s.get(f"title_{current_language()}") or s["title_vi"],
+            "description": s.get(f"description_{current_language()}") or s["description_vi"],
+            "pre": scores.get(("pre", s["id"])),
+            "post": scores.get(("post", s["id"])),
+        }
+        for s in (version.subscales if version else [])
+    ]
 
 
 def knowledge_review(response: SurveyResponse) -> list[tuple[SurveyItem, int]]:
     """Each knowledge item with what the trainee chose, in the instrument's order."""
     rows = db.session.execute(
-        select(SurveyItem, Answer.value).join(Answer, Answer.item_id == SurveyItem.id)
+        select(SurveyItem, Answer.value)
+        .join(Answer, Answer.item_id == SurveyItem.id)
         .where(Answer.response_id == response.id, SurveyItem.kind == "knowledge")
-        .order_by(SurveyItem.position)).all()
+        .order_by(SurveyItem.position)
+    ).all()
     return [(item, value) for item, value in rows]
-

@@ -113,9 +113,7 @@ class Chart:
     shapes: tuple[Shape, ...]
 
 
-BarRow = tuple[
-    str, float | None, float | None, float | None, float | None, float | None, float | None
-]
+BarRow = tuple[str, float | None, float | None, float | None, float | None, float | None, float | None]
 
 
 def _mean(v: float) -> str:
@@ -423,7 +421,10 @@ def to_svg(chart: Chart, id_prefix: str | None = None) -> str:
 
 
 def to_drawing(
-    chart: Chart, *, width: float | None = None, font: str | None = None,
+    chart: Chart,
+    *,
+    width: float | None = None,
+    font: str | None = None,
     bold_font: str | None = None,
 ) -> Drawing:
     """Render a ReportLab Drawing (for PDFs), optionally scaled to a given width in points."""
@@ -443,9 +444,7 @@ def to_drawing(
     group = Group(transform=(k, 0, 0, k, 0, 0))
     for s in chart.shapes:  # ReportLab's y axis points up: flip every y
         if isinstance(s, Rect):
-            group.add(
-                RLRect(s.x, h - s.y - s.h, s.w, s.h, fillColor=HexColor(s.fill), strokeColor=None)
-            )
+            group.add(RLRect(s.x, h - s.y - s.h, s.w, s.h, fillColor=HexColor(s.fill), strokeColor=None))
         elif isinstance(s, Line):
             group.add(
                 RLLine(

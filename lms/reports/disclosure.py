@@ -27,12 +27,24 @@ from lms.reports.tables import OVERLAP, SPLIT, Hidden, Table
 
 GROUPS = {"matched": PRE_POST, "pre_only": ("pre",), "post_only": ("post",)}
 # Tables whose every figure describes the trainees who answered both surveys.
-PAIRED_TABLES = ("subscale_means", "subscales", "min_items", "alpha", "audiences_change", "items",
-                 "audience_items", "knowledge_total", "knowledge_items", "trend", "versions",
-                 "dont_know", "policy_items", "item_analysis")
+PAIRED_TABLES = (
+    "subscale_means",
+    "subscales",
+    "min_items",
+    "alpha",
+    "audiences_change",
+    "items",
+    "audience_items",
+    "knowledge_total",
+    "knowledge_items",
+    "trend",
+    "versions",
+    "dont_know",
+    "policy_items",
+    "item_analysis",
+)
 # Rows describing part of the matched group (who answered an item, an audience's items).
-PART_TABLES = ("subscale_means", "subscales", "items", "audience_items", "knowledge_total",
-               "knowledge_items")
+PART_TABLES = ("subscale_means", "subscales", "items", "audience_items", "knowledge_total", "knowledge_items")
 
 
 def respondent_groups(f: Filters) -> tuple[dict[str, frozenset[int]], dict[int, dict]]:
@@ -71,19 +83,27 @@ def neighbours(f: Filters, forced_facilitator: bool) -> list[Filters]:
 
 def _reason_line(verdict: Verdict, min_n: int) -> str:
     if verdict.reason == "overlap":
-        return _("Not shown: these trainees differ by fewer than %(n)s people from a group "
-                 "whose figures you were shown on %(date)s, so comparing the two would reveal "
-                 "individual answers. The figures return once the group has changed by at "
-                 "least %(n)s trainees.", n=min_n, date=format_date(verdict.since, "medium"))
-    return _("Not shown: these filters leave out fewer than %(n)s trainees of a larger group "
-             "you can also see, so comparing the two would reveal individual answers.",
-             n=min_n)
+        return _(
+            "Not shown: these trainees differ by fewer than %(n)s people from a group "
+            "whose figures you were shown on %(date)s, so comparing the two would reveal "
+            "individual answers. The figures return once the group has changed by at "
+            "least %(n)s trainees.",
+            n=min_n,
+            date=format_date(verdict.since, "medium"),
+        )
+    return _(
+        "Not shown: these filters leave out fewer than %(n)s trainees of a larger group "
+        "you can also see, so comparing the two would reveal individual answers.",
+        n=min_n,
+    )
 
 
 def _row_note(min_n: int) -> str:
-    return _("“Hidden” rows differ by fewer than %(n)s trainees from the whole group or from "
-             "figures you were already shown; comparing them would reveal individual answers.",
-             n=min_n)
+    return _(
+        "“Hidden” rows differ by fewer than %(n)s trainees from the whole group or from "
+        "figures you were already shown; comparing them would reveal individual answers.",
+        n=min_n,
+    )
 
 
 def _withhold(table: Table, line: str) -> None:
@@ -117,9 +137,15 @@ class Guard:
         self.released: list[tuple[frozenset[int], tuple[str, ...]]] = []
 
     def check(self, members: frozenset[int], quantities, larger=()) -> Verdict:
-        verdict = disclosure.check(members, self.min_n, larger=larger, quantities=quantities,
-                                   viewer_id=self.viewer_id, history=self.viewer_id is not None,
-                                   pending=self.released)
+        verdict = disclosure.check(
+            members,
+            self.min_n,
+            larger=larger,
+            quantities=quantities,
+            viewer_id=self.viewer_id,
+            history=self.viewer_id is not None,
+            pending=self.released,
+        )
         if verdict:
             self.released.append((members, tuple(quantities)))
         return verdict
@@ -131,8 +157,9 @@ class Guard:
             disclosure.record(members, quantities, self.viewer_id)
 
 
-def protect(tables: dict[str, Table], people: Respondents, f: Filters, viewer, min_n: int,
-            forced_facilitator: bool) -> None:
+def protect(
+    tables: dict[str, Table], people: Respondents, f: Filters, viewer, min_n: int, forced_facilitator: bool
+) -> None:
     """Hide every figure of the report that would let this viewer isolate fewer than min_n
     trainees; record the groups released. Changes the tables in place."""
     guard = Guard(min_n, getattr(viewer, "id", None))
@@ -161,8 +188,14 @@ def protect(tables: dict[str, Table], people: Respondents, f: Filters, viewer, m
     guard.record()
 
 
-def _protect_parts(tables: dict[str, Table], people: Respondents, matched: frozenset[int],
-                   period: str, guard: Guard, min_n: int) -> None:
+def _protect_parts(
+    tables: dict[str, Table],
+    people: Respondents,
+    matched: frozenset[int],
+    period: str,
+    guard: Guard,
+    min_n: int,
+) -> None:
     """Subgroups of the matched trainees: audiences and periods (checked as groups of their
     own), and rows about fewer than all of them (an item some did not answer)."""
     enrolments = people.overall_enrolments
@@ -192,8 +225,7 @@ def _protect_parts(tables: dict[str, Table], people: Respondents, matched: froze
         hid = False
         for row in tables[key].rows:
             n = row.get("n")
-            if isinstance(n, int) and visible(n, min_n) and \
-                    not disclosure.safe_difference(whole - n, min_n):
+            if isinstance(n, int) and visible(n, min_n) and not disclosure.safe_difference(whole - n, min_n):
                 _hide(row, SPLIT)
                 hid = True
         if hid:

@@ -33,8 +33,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 # Which tables go on which sheet, in order.
 SHEETS = (
     ("summary", ("overview",)),
-    ("subscales", ("subscale_means", "subscales", "min_items", "alpha", "unmatched",
-                   "audiences_change")),
+    ("subscales", ("subscale_means", "subscales", "min_items", "alpha", "unmatched", "audiences_change")),
     ("items", ("items", "audience_items")),
     ("knowledge", ("knowledge_total", "knowledge_items")),
     ("cohorts", ("cohorts", "audiences", "provinces")),
@@ -43,8 +42,14 @@ SHEETS = (
 
 
 def _sheet_titles() -> dict[str, str]:
-    return {"summary": _("Summary"), "subscales": _("Subscales"), "items": _("Items"),
-            "knowledge": _("Knowledge"), "cohorts": _("Cohorts"), "trends": _("Trends")}
+    return {
+        "summary": _("Summary"),
+        "subscales": _("Subscales"),
+        "items": _("Items"),
+        "knowledge": _("Knowledge"),
+        "cohorts": _("Cohorts"),
+        "trends": _("Trends"),
+    }
 
 
 def report_title() -> str:
@@ -60,11 +65,15 @@ def header_label(column) -> str:
 
 
 def _filter_lines(report: Report) -> list[list[str]]:
-    return [[_("Filters")], *(safe_row([name, value]) for name, value in report.description),
-            [_("Smallest group shown"), str(report.min_n)]]
+    return [
+        [_("Filters")],
+        *(safe_row([name, value]) for name, value in report.description),
+        [_("Smallest group shown"), str(report.min_n)],
+    ]
 
 
 # ---- CSV ------------------------------------------------------------------------------
+
 
 def _csv_value(value, kind: str, min_n: int) -> str:
     if isinstance(value, Hidden):
@@ -92,8 +101,7 @@ def report_csv(report: Report) -> bytes:
             writer.writerow([safe_cell(table.title)])
             writer.writerow(safe_row(header_label(c) for c in table.columns))
             for row in table.rows:
-                writer.writerow([_csv_value(row.get(c.key), c.kind, report.min_n)
-                                 for c in table.columns])
+                writer.writerow([_csv_value(row.get(c.key), c.kind, report.min_n) for c in table.columns])
             if table.withheld:
                 writer.writerow([table.withheld])
             for note in table.notes:
@@ -106,6 +114,7 @@ def report_csv(report: Report) -> bytes:
 
 # ---- XLSX -----------------------------------------------------------------------------
 
+
 @cache
 def _xlsx():
     """openpyxl and the sheet styles, loaded on first export: importing openpyxl at start-up
@@ -115,10 +124,16 @@ def _xlsx():
     from openpyxl.utils import get_column_letter
 
     return SimpleNamespace(
-        Workbook=Workbook, Alignment=Alignment, Font=Font, get_column_letter=get_column_letter,
-        bold=Font(bold=True), title=Font(bold=True, size=13), note=Font(italic=True, color="5B6770"),
+        Workbook=Workbook,
+        Alignment=Alignment,
+        Font=Font,
+        get_column_letter=get_column_letter,
+        bold=Font(bold=True),
+        title=Font(bold=True, size=13),
+        note=Font(italic=True, color="5B6770"),
         header_fill=PatternFill("solid", fgColor="DCE6EC"),
-        header_border=Border(bottom=Side(style="thin", color="1D2B36")))
+        header_border=Border(bottom=Side(style="thin", color="1D2B36")),
+    )
 
 
 def _write_table(ws, row: int, table: Table, min_n: int) -> int:
@@ -223,34 +238,61 @@ def research_csv(f: Filters, k: int = 5, viewer_id: int | None = None) -> tuple[
         return f"{kind[0].upper()}-{digest[:12]}"
 
     items, _subscales = instrument(f)
-    keys = [i.key for i in sorted(items.values(), key=lambda i: (i.kind != "likert",
-                                                                  i.position))]
+    keys = [i.key for i in sorted(items.values(), key=lambda i: (i.kind != "likert", i.position))]
     scope = queries.scope_response_ids(f)
     responses = db.session.execute(
-        select(SurveyResponse.id, SurveyResponse.enrolment_id, SurveyResponse.phase,
-               SurveyResponse.source, SurveyVersion.number, Enrolment.cohort_id,
-               Cohort.audience, Cohort.province, Cohort.start_date, User.org_type)
+        select(
+            SurveyResponse.id,
+            SurveyResponse.enrolment_id,
+            SurveyResponse.phase,
+            SurveyResponse.source,
+            SurveyVersion.number,
+            Enrolment.cohort_id,
+            Cohort.audience,
+            Cohort.province,
+            Cohort.start_date,
+            User.org_type,
+        )
         .join(SurveyVersion, SurveyVersion.id == SurveyResponse.version_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .outerjoin(User, User.id == Enrolment.user_id)  # anonymous: no account
-        .where(SurveyResponse.id.in_(scope))).all()
+        .where(SurveyResponse.id.in_(scope))
+    ).all()
     scores: dict[int, dict[str, int | str]] = defaultdict(dict)
     for response_id, key, score in db.session.execute(
-            select(Answer.response_id, SurveyItem.key, Answer.score)
-            .join(SurveyItem, SurveyItem.id == Answer.item_id)
-            .where(Answer.response_id.in_(scope))):
+        select(Answer.response_id, SurveyItem.key, Answer.score)
+        .join(SurveyItem, SurveyItem.id == Answer.item_id)
+        .where(Answer.response_id.in_(scope))
+    ):
         # "Not my role" is an answer, not a gap: it must not read as a question left blank.
         scores[response_id][key] = NOT_APPLICABLE_CELL if score is None else score
-    people = k_anonymise({r.enrolment_id: {
-        "cohort": pseudonym("cohort", r.cohort_id), "audience": r.audience,
-        "province": r.province, "org_type": r.org_type or "",
-        "period": f"{r.start_date.year}-Q{(r.start_date.month - 1) // 3 + 1}"}
-        for r in responses}, k)
-    rows = [[pseudonym("trainee", r.enrolment_id), *(people[r.enrolment_id][q] for q in (
-             "cohort", "audience", "province", "org_type")), r.phase, r.source, r.number,
-             people[r.enrolment_id]["period"], *(scores[r.id].get(key, "") for key in keys)]
-            for r in responses if r.enrolment_id in people]
+    people = k_anonymise(
+        {
+            r.enrolment_id: {
+                "cohort": pseudonym("cohort", r.cohort_id),
+                "audience": r.audience,
+                "province": r.province,
+                "org_type": r.org_type or "",
+                "period": f"{r.start_date.year}-Q{(r.start_date.month - 1) // 3 + 1}",
+            }
+            for r in responses
+        },
+        k,
+    )
+    rows = [
+        [
+            pseudonym("trainee", r.enrolment_id),
+            *(people[r.enrolment_id][q] for q in ("cohort", "audience", "province", "org_type")),
+            r.phase,
+            r.source,
+            r.number,
+            people[r.enrolment_id]["period"],
+            *(scores[r.id].get(key, "") for key in keys),
+        ]
+        for r in responses
+        if r.enrolment_id in people
+    ]
     if viewer_id is not None:
         units = {RESEARCH: frozenset(people)}
         for r in responses:
@@ -265,7 +307,19 @@ def research_csv(f: Filters, k: int = 5, viewer_id: int | None = None) -> tuple[
     rows.sort(key=lambda row: (row[0], row[5] != "pre"))  # random order, pre before post
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["pseudonym", "cohort", "audience", "province", "org_type", "phase",
-                     "source", "version", "period", *keys])
+    writer.writerow(
+        [
+            "pseudonym",
+            "cohort",
+            "audience",
+            "province",
+            "org_type",
+            "phase",
+            "source",
+            "version",
+            "period",
+            *keys,
+        ]
+    )
     writer.writerows(safe_row(row) for row in rows)
     return out.getvalue().encode("utf-8-sig"), len(rows)

@@ -72,8 +72,7 @@ def _width(table: list[list[str]]) -> int:
 
 
 def _cell(row: list, index: int | None) -> str:
-    return nfc(str(row[index])) if index is not None and index < len(row) and row[index] \
-        is not None else ""
+    return nfc(str(row[index])) if index is not None and index < len(row) and row[index] is not None else ""
 
 
 def _field_names() -> dict[str, str]:
@@ -145,33 +144,40 @@ def recognise(values: list[str], version: SurveyVersion) -> dict[str, str]:
 def unrecognised(table: list[list[str]], mapping: Mapping) -> list[str]:
     """Headings of the columns left out although they hold something."""
     names, values = headings(table), samples(table)
-    return [names[i] or _("column %(n)s", n=i + 1) for i, target in enumerate(mapping.columns)
-            if target == IGNORE and (names[i] or values[i])]
+    return [
+        names[i] or _("column %(n)s", n=i + 1)
+        for i, target in enumerate(mapping.columns)
+        if target == IGNORE and (names[i] or values[i])
+    ]
 
 
 def label(target: str) -> str:
     if target.startswith(ITEM):
-        return target[len(ITEM):]
+        return target[len(ITEM) :]
     return str(FIELDS.get(target, target))
 
 
 def targets(version: SurveyVersion, lang: str) -> list[tuple[str, str]]:
     """Every choice for a column: ignore, the fields, then each question with its wording,
     keying, kind and the numbers its answers are written with."""
-    return [(IGNORE, _("— ignore this column —")),
-            *((name, str(text)) for name, text in FIELDS.items()),
-            *((ITEM + item.key, describe(item, lang)) for item in version.items)]
+    return [
+        (IGNORE, _("— ignore this column —")),
+        *((name, str(text)) for name, text in FIELDS.items()),
+        *((ITEM + item.key, describe(item, lang)) for item in version.items),
+    ]
 
 
 def value_targets(version: SurveyVersion, lang: str) -> list[tuple[str, str]]:
-    return [("", _("— choose the question —")), (IGNORE, _("— ignore these rows —")),
-            *((item.key, describe(item, lang)) for item in version.items)]
+    return [
+        ("", _("— choose the question —")),
+        (IGNORE, _("— ignore these rows —")),
+        *((item.key, describe(item, lang)) for item in version.items),
+    ]
 
 
 def describe(item: SurveyItem, lang: str) -> str:
     if item.kind == "knowledge":
-        kind = _("knowledge, option %(first)s–%(last)s", first=1,
-                 last=len(item.allowed_values()))
+        kind = _("knowledge, option %(first)s–%(last)s", first=1, last=len(item.allowed_values()))
     elif item.kind == "policy":
         kind = _("policy, 1–5 or 0")
     else:
@@ -202,20 +208,29 @@ def check(table: list[list[str]], version: SurveyVersion, mapping: Mapping) -> l
             chosen.setdefault(target, []).append(index)
     for target, indexes in chosen.items():
         if len(indexes) > 1:
-            problems.append(_("%(target)s is chosen for more than one column: %(columns)s.",
-                              target=label(target),
-                              columns=", ".join(column(i) for i in indexes)))
+            problems.append(
+                _(
+                    "%(target)s is chosen for more than one column: %(columns)s.",
+                    target=label(target),
+                    columns=", ".join(column(i) for i in indexes),
+                )
+            )
     for name in COLUMNS:
         if name not in chosen:
             problems.append(_("No column is mapped to “%(target)s”.", target=label(name)))
     questions = [t for t in chosen if t.startswith(ITEM)]
     long = [name for name in LONG_COLUMNS if name in chosen]
     if questions and long:
-        problems.append(_("A file is either wide (one column per question) or long (a column "
-                          "naming the question and one with the answer), not both."))
+        problems.append(
+            _(
+                "A file is either wide (one column per question) or long (a column "
+                "naming the question and one with the answer), not both."
+            )
+        )
     elif long and len(long) == 1:
-        problems.append(_("A long file needs both “%(item)s” and “%(value)s”.",
-                          item=label("item"), value=label("value")))
+        problems.append(
+            _("A long file needs both “%(item)s” and “%(value)s”.", item=label("item"), value=label("value"))
+        )
     elif not questions and not long:
         problems.append(_("No column is mapped to a question."))
     if len(long) == 2 and not questions:
@@ -226,8 +241,12 @@ def check(table: list[list[str]], version: SurveyVersion, mapping: Mapping) -> l
 def _check_values(table, version, mapping: Mapping) -> list[str]:
     values = item_values(table, mapping)
     if len(values) > MAX_VALUES:
-        return [_("The question column has more than %(n)s different values: is it the right "
-                  "column?", n=MAX_VALUES)]
+        return [
+            _(
+                "The question column has more than %(n)s different values: is it the right column?",
+                n=MAX_VALUES,
+            )
+        ]
     problems, keys = [], {item.key for item in version.items}
     by_item: dict[str, list[str]] = {}
     for value in values:
@@ -235,14 +254,20 @@ def _check_values(table, version, mapping: Mapping) -> list[str]:
         if target == IGNORE:
             continue
         if target not in keys:
-            problems.append(_("Choose the question that “%(value)s” stands for (or ignore its "
-                              "rows).", value=value[:80]))
+            problems.append(
+                _("Choose the question that “%(value)s” stands for (or ignore its rows).", value=value[:80])
+            )
         else:
             by_item.setdefault(target, []).append(value)
     for key, names in by_item.items():
         if len(names) > 1:
-            problems.append(_("%(item)s is chosen for more than one value: %(values)s.",
-                              item=key, values=", ".join(f"“{v[:40]}”" for v in names)))
+            problems.append(
+                _(
+                    "%(item)s is chosen for more than one value: %(values)s.",
+                    item=key,
+                    values=", ".join(f"“{v[:40]}”" for v in names),
+                )
+            )
     return problems
 
 
@@ -260,11 +285,10 @@ def apply(table: list[list[str]], mapping: Mapping) -> list[list[str]]:
             out.append([""] * len(header) if key == IGNORE else [*cells[:-2], key, cells[-1]])
         return out
     at = {name: mapping.at(name) for name in COLUMNS}
-    questions = [(t[len(ITEM):], i) for i, t in enumerate(mapping.columns) if t.startswith(ITEM)]
+    questions = [(t[len(ITEM) :], i) for i, t in enumerate(mapping.columns) if t.startswith(ITEM)]
     out = [[*COLUMNS, *(key for key, _i in questions)]]
     for row in table[1:]:
-        out.append([*(_cell(row, at[name]) for name in COLUMNS),
-                    *(_cell(row, i) for _name, i in questions)])
+        out.append([*(_cell(row, at[name]) for name in COLUMNS), *(_cell(row, i) for _name, i in questions)])
     return out
 
 
@@ -277,4 +301,4 @@ def sources(table: list[list[str]], mapping: Mapping) -> dict[str, str]:
                 found.setdefault(key, []).append(value)
         return {key: ", ".join(names) for key, names in found.items()}
     names = headings(table)
-    return {t[len(ITEM):]: names[i] for i, t in enumerate(mapping.columns) if t.startswith(ITEM)}
+    return {t[len(ITEM) :]: names[i] for i, t in enumerate(mapping.columns) if t.startswith(ITEM)}

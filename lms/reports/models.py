@@ -32,6 +32,5 @@ class ImportBatchResponse(db.Model):
     """The surveys an import wrote (and whose trainee they belong to)."""
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id"),
-                                             primary_key=True, index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id"), primary_key=True, index=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"), index=True)

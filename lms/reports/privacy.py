@@ -36,9 +36,7 @@ def _complement(cells: dict[K, int | None], total_shown: bool, prefer: Collectio
     return True
 
 
-def suppress(
-    cells: Mapping[K, int | None], min_n: int, total: int | None = None
-) -> dict[K, int | None]:
+def suppress(cells: Mapping[K, int | None], min_n: int, total: int | None = None) -> dict[K, int | None]:
     """Return cells with small counts (and one complement if needed) replaced by None."""
     out = {k: _primary(v, min_n) for k, v in cells.items()}
     _complement(out, total is not None)
@@ -78,9 +76,7 @@ def suppress_table(
         if column_totals:
             for k in keys:
                 column = {i: row[k] for i, row in enumerate(out)}
-                hidden_rows = {
-                    i for i, r in enumerate(out) if any(r[j] is None for j in keys if j != k)
-                }
+                hidden_rows = {i for i, r in enumerate(out) if any(r[j] is None for j in keys if j != k)}
                 if _complement(column, True, hidden_rows):
                     for i, v in column.items():
                         out[i][k] = v

@@ -18,9 +18,10 @@ from lms.reports.waves import ITEM, METHOD_NOTE, PRACTICE_VALUES, practice_repor
 def _subscale_titles() -> dict[str, str]:
     version = current_version()
     lang = current_language()
-    titles = {s["id"]: s.get(f"title_{lang}") or s["title_vi"]
-              for s in (version.subscales if version else [])}
-    for item in (version.items if version else []):
+    titles = {
+        s["id"]: s.get(f"title_{lang}") or s["title_vi"] for s in (version.subscales if version else [])
+    }
+    for item in version.items if version else []:
         titles[f"{ITEM}{item.key}"] = f"{item.key}. {item.text('text')}"
     return titles
 
@@ -39,13 +40,25 @@ def waves():
     practice = practice_report([c.id for c in selected], follow, min_n, current_user.id)
     db.session.commit()  # the groups released to this viewer
     anonymous = [c.id for c in selected if c.anonymous]
-    pairing = {wave: match_quality(anonymous, "pre", wave) for wave in ("post", follow)} \
-        if anonymous else {}
-    return render_template("reports/waves.html", cohorts=cohorts, selected=selected,
-                           chosen=chosen, follow=Phase(follow), waves=FOLLOW_UPS, report=report,
-                           titles=_subscale_titles(), min_n=min_n, visible=visible,
-                           method_note=METHOD_NOTE, Phase=Phase, pairing=pairing,
-                           qualities=QUALITY_LABELS, practice=practice,
-                           practice_columns=list(zip(PRACTICE_VALUES, (
-                               *PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL), strict=True)),
-                           audience_label=audience_label)
+    pairing = {wave: match_quality(anonymous, "pre", wave) for wave in ("post", follow)} if anonymous else {}
+    return render_template(
+        "reports/waves.html",
+        cohorts=cohorts,
+        selected=selected,
+        chosen=chosen,
+        follow=Phase(follow),
+        waves=FOLLOW_UPS,
+        report=report,
+        titles=_subscale_titles(),
+        min_n=min_n,
+        visible=visible,
+        method_note=METHOD_NOTE,
+        Phase=Phase,
+        pairing=pairing,
+        qualities=QUALITY_LABELS,
+        practice=practice,
+        practice_columns=list(
+            zip(PRACTICE_VALUES, (*PRACTICE_BANDS, PRACTICE_NOT_APPLICABLE_LABEL), strict=True)
+        ),
+        audience_label=audience_label,
+    )

@@ -11,12 +11,12 @@ if TYPE_CHECKING:  # numpy loads on the first statistic, not at start-up
     import numpy as np
 
 
-
 def _scipy_stats():
     """scipy.stats, imported on first use: at start-up it would cost every worker ~60 MB."""
     from scipy import stats
 
     return stats
+
 
 # Answers closer than this are "the same": float noise from averaging items is not a change.
 TOL = 1e-9
@@ -30,11 +30,11 @@ METHODS: dict[str, str] = {
     "cohen_dz": "Cohen's dz = mean difference / SD of differences",
     "dz_ci": "95% CI of dz from the noncentral t distribution",
     "zeros": "Wilcoxon: zero differences are dropped before ranking (Wilcoxon's method, "
-             "not Pratt's); tied differences get average ranks; W is the smaller of the "
-             "positive and negative rank sums and z its normal approximation with the tie "
-             "correction, signed so that z > 0 means scores rose",
+    "not Pratt's); tied differences get average ranks; W is the smaller of the "
+    "positive and negative rank sums and z its normal approximation with the tie "
+    "correction, signed so that z > 0 means scores rose",
     "holm": "Holm-adjusted p: across the attitude items shown (one family) and across the "
-            "knowledge questions shown (another family)",
+    "knowledge questions shown (another family)",
     "alpha": "Cronbach's alpha",
     "mcnemar": "McNemar test (exact binomial when fewer than 25 discordant pairs)",
     "mean_ci": "Mean with 95% CI (t distribution)",
@@ -89,6 +89,7 @@ def _finite(value: float) -> float | None:
 def _sd(values: np.ndarray) -> float | None:
     """Return the sample SD (ddof=1), or None below two values."""
     import numpy as np
+
     return float(np.std(values, ddof=1)) if values.size >= 2 else None
 
 
@@ -104,6 +105,7 @@ def _wilcoxon_p(d: np.ndarray) -> float | None:
     of positive ranks is counted directly over the (doubled, so whole) ranks: identical p,
     but milliseconds instead of seconds for a report on a small cohort (~30 tests)."""
     import numpy as np
+
     nonzero = d[d != 0]
     ranks = _scipy_stats().rankdata(np.abs(nonzero))
     tied = np.unique(ranks).size < ranks.size
@@ -123,6 +125,7 @@ def _wilcoxon_p(d: np.ndarray) -> float | None:
 def paired_change(pre: Sequence[float], post: Sequence[float]) -> PairedChange:
     """Describe and test the change from pre to post scores paired by position."""
     import numpy as np
+
     if len(pre) != len(post):
         raise ValueError(f"pre and post differ in length ({len(pre)} != {len(post)})")
     a = np.asarray(pre, dtype=float)
@@ -190,6 +193,7 @@ def wilcoxon_w_z(d: np.ndarray) -> tuple[float | None, float | None]:
     """W (the smaller rank sum, zeros dropped) and its tie-corrected normal z, signed so
     that z > 0 when the positive differences outweigh the negative ones."""
     import numpy as np
+
     nonzero = d[d != 0]
     m = nonzero.size
     if m == 0:
@@ -220,8 +224,10 @@ def dz_interval(dz: float, n: int, level: float = 0.95) -> tuple[float | None, f
 
     def bound(target: float) -> float | None:
         try:  # ncp where P(T <= t_obs) = target; the cdf falls as ncp rises
-            return brentq(lambda ncp: nct.cdf(t_obs, df, ncp) - target,
-                          t_obs - span, t_obs + span, xtol=1e-10) / root
+            return (
+                brentq(lambda ncp: nct.cdf(t_obs, df, ncp) - target, t_obs - span, t_obs + span, xtol=1e-10)
+                / root
+            )
         except (ValueError, RuntimeError):
             return None
 
@@ -244,6 +250,7 @@ def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:
     """Return Cronbach's alpha of respondents x items, or None when it is undefined."""
     # Respondents with a missing item are left out (listwise deletion, as SPSS does).
     import numpy as np
+
     complete = [list(r) for r in rows if all(v is not None for v in r)]
     if len(complete) < 2:
         return None
@@ -263,6 +270,7 @@ def cronbach_alpha(rows: Sequence[Sequence[float | None]]) -> float | None:
 def mean_ci(values: Sequence[float]) -> tuple[float | None, float | None]:
     """Return the t-distribution 95% confidence interval of the mean (None below two values)."""
     import numpy as np
+
     x = np.asarray(values, dtype=float)
     sd = _sd(x)
     if sd is None:
@@ -273,9 +281,7 @@ def mean_ci(values: Sequence[float]) -> tuple[float | None, float | None]:
     return _finite(low), _finite(high)
 
 
-def cronbach_alpha_from_variances(
-    item_variances: Sequence[float], total_variance: float
-) -> float | None:
+def cronbach_alpha_from_variances(item_variances: Sequence[float], total_variance: float) -> float | None:
     """Cronbach's alpha from the k item variances and the variance of the sum score.
 
     Equal to cronbach_alpha on the raw rows when both come from the same respondents; lets
@@ -290,9 +296,7 @@ def cronbach_alpha_from_variances(
 def mcnemar(pre_correct: Sequence[bool], post_correct: Sequence[bool]) -> McNemar:
     """Test whether the share answering correctly changed, using only discordant pairs."""
     if len(pre_correct) != len(post_correct):
-        raise ValueError(
-            f"pre and post differ in length ({len(pre_correct)} != {len(post_correct)})"
-        )
+        raise ValueError(f"pre and post differ in length ({len(pre_correct)} != {len(post_correct)})")
     pairs = [(bool(x), bool(y)) for x, y in zip(pre_correct, post_correct, strict=True)]
     b = sum(1 for x, y in pairs if x and not y)
     c = sum(1 for x, y in pairs if y and not x)
@@ -328,6 +332,7 @@ def item_analysis(rows: Sequence[Sequence[float]]) -> ItemAnalysis:
     """Cronbach's alpha, corrected item–total (item–rest) correlations and alpha if an item
     is deleted, for respondents x items; an item–rest r below zero suggests a mis-keyed item."""
     import numpy as np
+
     x = np.asarray(rows, dtype=float).reshape(len(rows), -1)
     n, k = x.shape
     if n < 3 or k < 2:
@@ -342,6 +347,5 @@ def item_analysis(rows: Sequence[Sequence[float]]) -> ItemAnalysis:
             item_rest.append(None)  # a constant item (or rest) has no correlation
         else:
             item_rest.append(_finite(float(np.corrcoef(x[:, j], rest)[0, 1])))
-        alpha_if_deleted.append(cronbach_alpha(np.delete(x, j, axis=1).tolist())
-                                if k > 2 else None)
+        alpha_if_deleted.append(cronbach_alpha(np.delete(x, j, axis=1).tolist()) if k > 2 else None)
     return ItemAnalysis(n, alpha, item_rest, alpha_if_deleted)

@@ -85,7 +85,7 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def p_style() -> str:
-    """"exact" (three significant figures) or "threshold" ("< 0.001"): the request's choice
+    """ "exact" (three significant figures) or "threshold" ("< 0.001"): the request's choice
     (g.p_style, set by the report routes) or REPORT_P_STYLE."""
     if not has_app_context():
         return "exact"
@@ -140,8 +140,7 @@ def cell_text(value, kind: str, min_n: int) -> str:
     return number_text(value, kind)
 
 
-def _compact_cell(row: dict, table: Table, keys: tuple[str, ...], pattern: str,
-                  min_n: int) -> str:
+def _compact_cell(row: dict, table: Table, keys: tuple[str, ...], pattern: str, min_n: int) -> str:
     values = [row.get(k) for k in keys]
     hidden = next((v for v in values if isinstance(v, Hidden)), None)
     if hidden is not None:
@@ -159,11 +158,12 @@ def display(table: Table, min_n: int) -> tuple[list[str], list[list[str]], list[
     if table.compact is None:
         headers = [c.label for c in table.columns]
         numeric = [c.kind != "text" for c in table.columns]
-        rows = [[cell_text(row.get(c.key), c.kind, min_n) for c in table.columns]
-                for row in table.rows]
+        rows = [[cell_text(row.get(c.key), c.kind, min_n) for c in table.columns] for row in table.rows]
         return headers, rows, numeric
     headers = [label for label, _keys, _pattern in table.compact]
     numeric = [table.column(keys[0]).kind != "text" for _label, keys, _pattern in table.compact]
-    rows = [[_compact_cell(row, table, keys, pattern, min_n)
-             for _label, keys, pattern in table.compact] for row in table.rows]
+    rows = [
+        [_compact_cell(row, table, keys, pattern, min_n) for _label, keys, pattern in table.compact]
+        for row in table.rows
+    ]
     return headers, rows, numeric

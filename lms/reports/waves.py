@@ -50,7 +50,8 @@ METHOD_NOTE = _l(
     "follow-up − after, with the three p-values adjusted by Holm's method. Retention = "
     "(follow-up − before) / (after − before): 1 means the whole change lasted, 0 that it was "
     "lost; 95% CI by bootstrap over trainees. Attrition: those lost at follow-up are compared "
-    "with those who answered it on their score before the training (Welch's t-test).")
+    "with those who answered it on their score before the training (Welch's t-test)."
+)
 
 
 def _stats():
@@ -98,10 +99,12 @@ def retention(pre: np.ndarray, post: np.ndarray, follow: np.ndarray) -> float | 
     return float(follow.mean() - pre.mean()) / gain
 
 
-def retention_ci(pre, post, follow, *, resamples: int = BOOTSTRAP,
-                 seed: int = 20080901) -> tuple[float | None, float | None]:
+def retention_ci(
+    pre, post, follow, *, resamples: int = BOOTSTRAP, seed: int = 20080901
+) -> tuple[float | None, float | None]:
     """Percentile bootstrap over trainees (the three answers of a trainee stay together)."""
     import numpy as np
+
     data = np.column_stack([pre, post, follow]).astype(float)
     rng = np.random.default_rng(seed)
     means = data[rng.integers(0, len(data), (resamples, len(data)))].mean(axis=1)
@@ -114,12 +117,17 @@ def retention_ci(pre, post, follow, *, resamples: int = BOOTSTRAP,
     return float(low), float(high)
 
 
-def three_wave(pre: Sequence[float], post: Sequence[float], follow: Sequence[float],
-               *, resamples: int = BOOTSTRAP) -> ThreeWave:
+def three_wave(
+    pre: Sequence[float], post: Sequence[float], follow: Sequence[float], *, resamples: int = BOOTSTRAP
+) -> ThreeWave:
     """Means, Holm-adjusted paired contrasts and retention for complete cases."""
     import numpy as np
-    waves = {"pre": np.asarray(pre, float), "post": np.asarray(post, float),
-             "follow": np.asarray(follow, float)}
+
+    waves = {
+        "pre": np.asarray(pre, float),
+        "post": np.asarray(post, float),
+        "follow": np.asarray(follow, float),
+    }
     n = len(waves["pre"])
     result = ThreeWave(n, {name: (float(v.mean()), *mean_ci(v)) for name, v in waves.items()})
     raw = []
@@ -131,13 +139,16 @@ def three_wave(pre: Sequence[float], post: Sequence[float], follow: Sequence[flo
         test = _stats().ttest_rel(waves[later], waves[earlier])
         raw.append((float(d.mean()), float(test.statistic), float(test.pvalue)))
     adjusted = holm([p for _m, _t, p in raw])
-    result.contrasts = [Contrast(later, earlier, m, t, p, a) for (later, earlier), (m, t, p), a
-                        in zip(CONTRASTS, raw, adjusted, strict=True)]
+    result.contrasts = [
+        Contrast(later, earlier, m, t, p, a)
+        for (later, earlier), (m, t, p), a in zip(CONTRASTS, raw, adjusted, strict=True)
+    ]
     if n >= 2:
         result.retention = retention(waves["pre"], waves["post"], waves["follow"])
         if result.retention is not None:
-            result.retention_ci = retention_ci(waves["pre"], waves["post"], waves["follow"],
-                                               resamples=resamples)
+            result.retention_ci = retention_ci(
+                waves["pre"], waves["post"], waves["follow"], resamples=resamples
+            )
     return result
 
 
@@ -151,10 +162,10 @@ class Attrition:
     p: float | None  # Welch's t-test of the score before training, retained vs lost
 
 
-def attrition(pre_scores: dict[int, float], answered: dict[str, set[int]],
-              follow: str) -> Attrition:
+def attrition(pre_scores: dict[int, float], answered: dict[str, set[int]], follow: str) -> Attrition:
     """Among those who answered before and after, did those lost at follow-up differ before?"""
     import numpy as np
+
     base = answered["pre"] & answered["post"]
     kept, lost = base & answered[follow], base - answered[follow]
     a = np.array([pre_scores[i] for i in kept if i in pre_scores])
@@ -162,24 +173,41 @@ def attrition(pre_scores: dict[int, float], answered: dict[str, set[int]],
     p = None
     if len(a) >= 2 and len(b) >= 2:
         p = float(_stats().ttest_ind(a, b, equal_var=False).pvalue)
-    return Attrition({wave: len(ids) for wave, ids in answered.items()}, len(kept), len(lost),
-                     float(a.mean()) if len(a) else None, float(b.mean()) if len(b) else None, p)
+    return Attrition(
+        {wave: len(ids) for wave, ids in answered.items()},
+        len(kept),
+        len(lost),
+        float(a.mean()) if len(a) else None,
+        float(b.mean()) if len(b) else None,
+        p,
+    )
 
 
 # --- From the database, through the disclosure control -----------------------------------
+
 
 def _scores(cohort_ids: Sequence[int], phases: Sequence[str]) -> dict:
     """(enrolment id, phase) -> {subscale: mean keyed score} over core attitude items,
     plus "_overall"."""
     rows = db.session.execute(
-        select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyItem.subscale,
-               func.sum(Answer.score), func.count(Answer.score))
+        select(
+            SurveyResponse.enrolment_id,
+            SurveyResponse.phase,
+            SurveyItem.subscale,
+            func.sum(Answer.score),
+            func.count(Answer.score),
+        )
         .join(Answer, Answer.response_id == SurveyResponse.id)
         .join(SurveyItem, SurveyItem.id == Answer.item_id)
         .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), SurveyResponse.phase.in_(phases),
-               SurveyItem.in_subscale, Answer.score.is_not(None))
-        .group_by(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyItem.subscale))
+        .where(
+            Enrolment.cohort_id.in_(cohort_ids),
+            SurveyResponse.phase.in_(phases),
+            SurveyItem.in_subscale,
+            Answer.score.is_not(None),
+        )
+        .group_by(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyItem.subscale)
+    )
     scores: dict = defaultdict(dict)
     totals: dict = defaultdict(lambda: [0, 0])
     for enrolment_id, phase, subscale, total, count in rows:
@@ -189,12 +217,17 @@ def _scores(cohort_ids: Sequence[int], phases: Sequence[str]) -> dict:
     for key, (total, count) in totals.items():
         scores[key]["_overall"] = total / count
     for enrolment_id, phase, item_key, score in db.session.execute(
-            select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyItem.key, Answer.score)
-            .join(Answer, Answer.response_id == SurveyResponse.id)
-            .join(SurveyItem, SurveyItem.id == Answer.item_id)
-            .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
-            .where(Enrolment.cohort_id.in_(cohort_ids), SurveyResponse.phase.in_(phases),
-                   SurveyItem.in_subscale, Answer.score.is_not(None))):
+        select(SurveyResponse.enrolment_id, SurveyResponse.phase, SurveyItem.key, Answer.score)
+        .join(Answer, Answer.response_id == SurveyResponse.id)
+        .join(SurveyItem, SurveyItem.id == Answer.item_id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .where(
+            Enrolment.cohort_id.in_(cohort_ids),
+            SurveyResponse.phase.in_(phases),
+            SurveyItem.in_subscale,
+            Answer.score.is_not(None),
+        )
+    ):
         scores[(enrolment_id, phase)][f"{ITEM}{item_key}"] = float(score)
     return scores
 
@@ -210,16 +243,16 @@ class WaveReport:
     attrition_released: bool
 
 
-def wave_report(cohort_ids: Sequence[int], follow: str, min_n: int,
-                viewer_id: int | None) -> WaveReport:
+def wave_report(cohort_ids: Sequence[int], follow: str, min_n: int, viewer_id: int | None) -> WaveReport:
     """The three-wave figures for these cohorts, shown only if the disclosure rules allow:
     the complete-case group, and the retained and lost groups of the attrition table."""
     phases = ("pre", "post", follow)
     scores = _scores(cohort_ids, phases)
     answered = {phase: {e for (e, p) in scores if p == phase} for phase in phases}
     complete = frozenset(answered["pre"] & answered["post"] & answered[follow])
-    verdict = disclosure.check(complete, min_n, quantities=phases, viewer_id=viewer_id,
-                               history=viewer_id is not None)
+    verdict = disclosure.check(
+        complete, min_n, quantities=phases, viewer_id=viewer_id, history=viewer_id is not None
+    )
     rows = []
     if verdict and complete:
         keys = {k for e in complete for k in scores[(e, "pre")]} - {"_overall"}
@@ -229,25 +262,37 @@ def wave_report(cohort_ids: Sequence[int], follow: str, min_n: int,
             people = [e for e in sorted(complete) if all(key in scores[(e, p)] for p in phases)]
             if len(people) < min_n:
                 continue
-            rows.append((key, three_wave(*[[scores[(e, p)][key] for e in people]
-                                           for p in phases])))
+            rows.append((key, three_wave(*[[scores[(e, p)][key] for e in people] for p in phases])))
     base = answered["pre"] & answered["post"]
     kept, lost = frozenset(base & answered[follow]), frozenset(base - answered[follow])
     attrition_ok = bool(base) and all(
-        disclosure.check(group, min_n, larger=[frozenset(base)], quantities=("pre",),
-                         viewer_id=viewer_id, history=viewer_id is not None)
-        for group in (kept, lost) if group)
-    table = attrition({e: scores[(e, "pre")]["_overall"] for e in base
-                       if "_overall" in scores[(e, "pre")]}, answered, follow) \
-        if attrition_ok else None
+        disclosure.check(
+            group,
+            min_n,
+            larger=[frozenset(base)],
+            quantities=("pre",),
+            viewer_id=viewer_id,
+            history=viewer_id is not None,
+        )
+        for group in (kept, lost)
+        if group
+    )
+    table = (
+        attrition(
+            {e: scores[(e, "pre")]["_overall"] for e in base if "_overall" in scores[(e, "pre")]},
+            answered,
+            follow,
+        )
+        if attrition_ok
+        else None
+    )
     if viewer_id is not None:
         if verdict and complete:
             disclosure.record(complete, phases, viewer_id)
         if attrition_ok:
             for group in (kept, lost):
                 disclosure.record(group, ("pre",), viewer_id)
-    return WaveReport(follow, bool(verdict), verdict.reason, len(complete), rows, table,
-                      attrition_ok)
+    return WaveReport(follow, bool(verdict), verdict.reason, len(complete), rows, table, attrition_ok)
 
 
 # --- Practice since the training (follow-up waves only) ----------------------------------
@@ -273,17 +318,25 @@ class PracticeTable:
 
 def practice_answers(cohort_ids: Sequence[int], follow: str) -> list[tuple[int, str, str, int]]:
     """(enrolment id, item key, item audience, value) of every practice answer at this wave."""
-    return [tuple(row) for row in db.session.execute(
-        select(SurveyResponse.enrolment_id, SurveyItem.key, SurveyItem.audience, Answer.value)
-        .join(Answer, Answer.response_id == SurveyResponse.id)
-        .join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), SurveyResponse.phase == follow,
-               SurveyItem.kind == "practice"))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(SurveyResponse.enrolment_id, SurveyItem.key, SurveyItem.audience, Answer.value)
+            .join(Answer, Answer.response_id == SurveyResponse.id)
+            .join(SurveyItem, SurveyItem.id == Answer.item_id)
+            .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+            .where(
+                Enrolment.cohort_id.in_(cohort_ids),
+                SurveyResponse.phase == follow,
+                SurveyItem.kind == "practice",
+            )
+        )
+    ]
 
 
-def practice_report(cohort_ids: Sequence[int], follow: str, min_n: int,
-                    viewer_id: int | None) -> list[PracticeTable]:
+def practice_report(
+    cohort_ids: Sequence[int], follow: str, min_n: int, viewer_id: int | None
+) -> list[PracticeTable]:
     """Per audience, how many trainees ticked each band of each practice question at this
     wave. An audience's table is shown only if its group passes the disclosure rules (its own
     release history: these answers are no one else's); inside it, counts of 1 to k-1 are
@@ -296,8 +349,9 @@ def practice_report(cohort_ids: Sequence[int], follow: str, min_n: int,
     for audience in sorted(by_audience):
         answers = by_audience[audience]
         members = frozenset(e for by_person in answers.values() for e in by_person)
-        verdict = disclosure.check(members, min_n, quantities=(quantity,), viewer_id=viewer_id,
-                                   history=viewer_id is not None)
+        verdict = disclosure.check(
+            members, min_n, quantities=(quantity,), viewer_id=viewer_id, history=viewer_id is not None
+        )
         rows = []
         if verdict:
             for key in sorted(answers):
@@ -308,6 +362,5 @@ def practice_report(cohort_ids: Sequence[int], follow: str, min_n: int,
                 rows.append(PracticeRow(key, len(values), suppress(cells, min_n, len(values))))
             if viewer_id is not None:
                 disclosure.record(members, (quantity,), viewer_id)
-        tables.append(PracticeTable(audience, len(members), bool(verdict), verdict.reason,
-                                    rows))
+        tables.append(PracticeTable(audience, len(members), bool(verdict), verdict.reason, rows))
     return tables

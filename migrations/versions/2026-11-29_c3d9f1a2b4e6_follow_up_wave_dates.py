@@ -6,6 +6,7 @@ Revises: 5e1a9c3d7b20
 Create Date: 2026-11-29 21:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,8 +20,7 @@ def upgrade():
     with op.batch_alter_table("phase_gate") as batch_op:
         batch_op.add_column(sa.Column("opens_on", sa.Date(), nullable=True))
     with op.batch_alter_table("cohort") as batch_op:
-        batch_op.add_column(sa.Column("anonymous", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+        batch_op.add_column(sa.Column("anonymous", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "identification_code",
         sa.Column("response_id", sa.Integer(), nullable=False),

@@ -51,11 +51,16 @@ def test_failures_from_one_address_are_throttled_across_accounts(app, client, ma
 
 def test_next_redirects_only_to_this_site(client, make_user):
     user = make_user()
-    for target, expected in [("/modules", "/modules"), ("https://evil.example/x", "/"),
-                             ("//evil.example/x", "/"), ("/\\evil.example", "/")]:
+    for target, expected in [
+        ("/modules", "/modules"),
+        ("https://evil.example/x", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         client.post("/logout")
-        response = client.post(f"/login?next={target}",
-                               data={"username": user.username, "password": PASSWORD})
+        response = client.post(
+            f"/login?next={target}", data={"username": user.username, "password": PASSWORD}
+        )
         assert response.location == expected, target
 
 
@@ -81,11 +86,14 @@ def test_security_headers_and_cookie_flags(client, make_user, auth):
 def test_password_change(client, auth, make_user):
     user = make_user()
     auth.login(user)
-    response = client.post("/password", data={"current_password": "bad", "new_password": "newpass123",
-                                              "confirm": "newpass123"})
+    response = client.post(
+        "/password", data={"current_password": "bad", "new_password": "newpass123", "confirm": "newpass123"}
+    )
     assert "Mật khẩu hiện tại không đúng" in response.get_data(as_text=True)
-    client.post("/password", data={"current_password": PASSWORD, "new_password": "newpass123",
-                                   "confirm": "newpass123"})
+    client.post(
+        "/password",
+        data={"current_password": PASSWORD, "new_password": "newpass123", "confirm": "newpass123"},
+    )
     auth.logout()
     assert auth.login(user.username, "newpass123").status_code == 302
 
@@ -102,8 +110,9 @@ def test_staff_reset_gives_a_one_time_password_that_must_be_changed(client, auth
     auth.login(trainee.username, otp)
     response = client.get("/modules")
     assert response.status_code == 302 and response.location == "/password"
-    client.post("/password", data={"current_password": otp, "new_password": "mine-now-1",
-                                   "confirm": "mine-now-1"})
+    client.post(
+        "/password", data={"current_password": otp, "new_password": "mine-now-1", "confirm": "mine-now-1"}
+    )
     assert client.get("/modules").status_code == 200
 
 
@@ -118,15 +127,32 @@ def test_staff_cannot_reset_an_admin_and_facilitators_cannot_manage_accounts(cli
 
 def test_staff_creates_a_user_and_role_changes_are_audited(client, auth, make_user):
     auth.login(make_user("staff"))
-    response = client.post("/users/new", data={
-        "username": "hoa.tran", "full_name": "Trần Thị Hoa", "role": "trainee",
-        "org_type": "police", "province": "ha-noi", "language": "vi"})
+    response = client.post(
+        "/users/new",
+        data={
+            "username": "hoa.tran",
+            "full_name": "Trần Thị Hoa",
+            "role": "trainee",
+            "org_type": "police",
+            "province": "ha-noi",
+            "language": "vi",
+        },
+    )
     assert response.status_code == 200 and "hoa.tran" in response.get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.username == "hoa.tran"))
     assert user.must_change_password
-    client.post(f"/users/{user.id}", data={
-        "full_name": "Trần Thị Hoa", "role": "facilitator", "org_type": "police",
-        "province": "ha-noi", "language": "vi", "active": "y", "reason": "giảng viên mới"})
+    client.post(
+        f"/users/{user.id}",
+        data={
+            "full_name": "Trần Thị Hoa",
+            "role": "facilitator",
+            "org_type": "police",
+            "province": "ha-noi",
+            "language": "vi",
+            "active": "y",
+            "reason": "giảng viên mới",
+        },
+    )
     db.session.refresh(user)
     assert user.role == "facilitator"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_change"))
@@ -136,9 +162,17 @@ def test_staff_creates_a_user_and_role_changes_are_audited(client, auth, make_us
 def test_duplicate_login_name_is_a_form_error(client, auth, make_user):
     make_user(username="taken")
     auth.login(make_user("staff"))
-    response = client.post("/users/new", data={
-        "username": "Taken", "full_name": "X", "role": "trainee", "org_type": "police",
-        "province": "", "language": "vi"})
+    response = client.post(
+        "/users/new",
+        data={
+            "username": "Taken",
+            "full_name": "X",
+            "role": "trainee",
+            "org_type": "police",
+            "province": "",
+            "language": "vi",
+        },
+    )
     assert "đã được sử dụng" in response.get_data(as_text=True)
 
 
@@ -146,9 +180,17 @@ def test_decomposed_vietnamese_is_stored_composed_and_found_either_way(client, a
     decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hương")
     assert decomposed != "Nguyễn Thị Hương"
     auth.login(make_user("staff"))
-    client.post("/users/new", data={"username": "huong2", "full_name": decomposed,
-                                    "role": "trainee", "org_type": "police", "province": "",
-                                    "language": "vi"})
+    client.post(
+        "/users/new",
+        data={
+            "username": "huong2",
+            "full_name": decomposed,
+            "role": "trainee",
+            "org_type": "police",
+            "province": "",
+            "language": "vi",
+        },
+    )
     user = db.session.scalar(select(User).where(User.username == "huong2"))
     assert user.full_name == "Nguyễn Thị Hương"
     for query in ("Nguyễn", unicodedata.normalize("NFD", "Nguyễn"), "nguyen thi huong", "HUONG"):
@@ -172,8 +214,7 @@ def test_demo_seed_prints_credentials_and_only_runs_on_an_empty_database(runner)
     assert again.exit_code == 0 and "demo-2026" in again.output
 
 
-def test_simultaneous_guesses_are_all_counted_before_any_is_checked(app, make_user,
-                                                                     monkeypatch):
+def test_simultaneous_guesses_are_all_counted_before_any_is_checked(app, make_user, monkeypatch):
     import threading
     import time
 
@@ -195,8 +236,9 @@ def test_simultaneous_guesses_are_all_counted_before_any_is_checked(app, make_us
     def guess(n):
         client = app.test_client()
         start.wait()
-        statuses.append(client.post("/login", data={"username": username,
-                                                    "password": f"guess {n}"}).status_code)
+        statuses.append(
+            client.post("/login", data={"username": username, "password": f"guess {n}"}).status_code
+        )
 
     threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
     for thread in threads:

@@ -37,20 +37,36 @@ def _require(condition: bool, reason: str) -> None:
 def _server(instance: Path, seed=None):
     """Base URL of a gunicorn server on loopback, set up with `db upgrade`, content and demo
     (and `seed(database_url)` before it starts, when given)."""
-    env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "SECRET_KEY": "browser-tests",
-           "DATABASE_URL": f"sqlite:///{instance / 'browser.sqlite'}",
-           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    env = {
+        **os.environ,
+        "LMS_INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "browser-tests",
+        "DATABASE_URL": f"sqlite:///{instance / 'browser.sqlite'}",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     for command in (["db", "upgrade"], ["content", "sync"], ["demo", "seed"]):
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     if seed is not None:
         seed(env["DATABASE_URL"])
     port = _free_port()
     log = (instance / "server.log").open("wb")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-         "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -85,9 +101,15 @@ def _seed_small_programme(database_url: str):
     app = create_app(type("SeedConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url}))
     with app.app_context():
         seeded = seed_programme(
-            [CohortPlan(8, "finished", "police"), CohortPlan(6, "finished", "mixed"),
-             CohortPlan(7, "post_open", "police", drafts=True)],
-            facilitators=1, staff=1, prefix="p-")
+            [
+                CohortPlan(8, "finished", "police"),
+                CohortPlan(6, "finished", "mixed"),
+                CohortPlan(7, "post_open", "police", drafts=True),
+            ],
+            facilitators=1,
+            staff=1,
+            prefix="p-",
+        )
         db.session.remove()
         db.engine.dispose()
     return seeded
@@ -98,8 +120,9 @@ def programme_server(tmp_path_factory):
     """A live server with a small programme's answers, reports and certificates:
     SimpleNamespace(base, seeded) with the bench seed's accounts (bench.seed)."""
     seeded = []
-    with _server(tmp_path_factory.mktemp("programme"),
-                 seed=lambda url: seeded.append(_seed_small_programme(url))) as base:
+    with _server(
+        tmp_path_factory.mktemp("programme"), seed=lambda url: seeded.append(_seed_small_programme(url))
+    ) as base:
         yield SimpleNamespace(base=base, seeded=seeded[0])
 
 
@@ -112,8 +135,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-gpu", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-gpu",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 

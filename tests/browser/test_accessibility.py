@@ -24,12 +24,15 @@ def axe_violations(page) -> list[str]:
     """axe-core's WCAG 2.2 A/AA violations on the page as it is, one readable line each."""
     page.wait_for_load_state()
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA},
-                                       "resultTypes": ["violations"]})
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
+    )
     path = re.sub(r"^https?://[^/]+", "", page.url)
-    return [f"{path}: {violation['id']} ({violation['impact']}) {violation['help']}: "
-            + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
-            for violation in results.response["violations"]]
+    return [
+        f"{path}: {violation['id']} ({violation['impact']}) {violation['help']}: "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+    ]
 
 
 class Checker:
@@ -79,8 +82,16 @@ def test_public_and_new_trainee_pages_on_a_phone_pass_wcag_22_aa(browser, progra
     axe = Checker(browser, programme.base, PHONE)
     page = axe.page
     certificate = next(iter(programme.seeded.certificate_codes.values()))
-    for path in ("/", "/login", "/join", f"/join/{code}", "/verify", f"/verify/{certificate}",
-                 "/verify/ABCD-EFGH-JKMN", "/no-such-page"):
+    for path in (
+        "/",
+        "/login",
+        "/join",
+        f"/join/{code}",
+        "/verify",
+        f"/verify/{certificate}",
+        "/verify/ABCD-EFGH-JKMN",
+        "/no-such-page",
+    ):
         axe.check(path)
     sign_in(page, programme.base, "trainee", "not-the-password")
     axe.check()  # the sign-in form with its error
@@ -112,8 +123,7 @@ def test_public_and_new_trainee_pages_on_a_phone_pass_wcag_22_aa(browser, progra
     axe.assert_clean(at_least=18)
 
 
-def test_trainees_in_their_last_session_and_certified_on_a_phone_pass_wcag_22_aa(
-        browser, programme):
+def test_trainees_in_their_last_session_and_certified_on_a_phone_pass_wcag_22_aa(browser, programme):
     axe = Checker(browser, programme.base, PHONE)
     live = programme.seeded.live_trainees[0]
     sign_in(axe.page, programme.base, live.username, TRAINEE_PASSWORD)
@@ -135,10 +145,21 @@ def test_facilitator_pages_pass_wcag_22_aa(browser, programme):
     sign_in(axe.page, programme.base, programme.finished.facilitator, STAFF_PASSWORD)
     axe.check()  # facilitator home
     finished, live = f"/cohorts/{programme.finished.id}", f"/cohorts/{programme.live.id}"
-    for path in ("/cohorts", "/cohorts/new", finished, f"{finished}/edit", f"{finished}/room",
-                 f"{finished}/progress", f"{finished}/certificates", f"{live}/presenter",
-                 f"{live}/poster", f"{live}/import", f"{live}/paper", f"{live}/paper/post",
-                 "/reports"):
+    for path in (
+        "/cohorts",
+        "/cohorts/new",
+        finished,
+        f"{finished}/edit",
+        f"{finished}/room",
+        f"{finished}/progress",
+        f"{finished}/certificates",
+        f"{live}/presenter",
+        f"{live}/poster",
+        f"{live}/import",
+        f"{live}/paper",
+        f"{live}/paper/post",
+        "/reports",
+    ):
         axe.check(path)
     axe.page.goto(f"{programme.base}{live}/presenter")
     axe.page.locator("button[value=close-post]").click()
@@ -157,8 +178,14 @@ def test_staff_pages_pass_wcag_22_aa(browser, programme):
     sign_in(axe.page, programme.base, programme.seeded.staff[0], STAFF_PASSWORD)
     axe.check()  # staff home
     # /reports/export.xlsx: its job's page, with a progress bar
-    for path in ("/reports", "/reports/research", "/reports/import", "/reports/export.xlsx",
-                 "/users/new", "/users"):
+    for path in (
+        "/reports",
+        "/reports/research",
+        "/reports/import",
+        "/reports/export.xlsx",
+        "/users/new",
+        "/users",
+    ):
         axe.check(path)
     axe.page.locator("main td a[href^='/users/']").first.click()
     axe.check()  # editing an account

@@ -28,10 +28,16 @@ def _seed(database_url: str) -> None:
     app = create_app(type("SeedConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url}))
     with app.app_context():
         facilitator = db.session.scalar(select(User).where(User.username == "facilitator"))
-        cohort = create_cohort(facilitator, name="Lớp ẩn danh", audience="police",
-                               province="ha-noi", start_date=date.today(),
-                               end_date=date.today() + timedelta(days=1), status="active",
-                               anonymous=True)
+        cohort = create_cohort(
+            facilitator,
+            name="Lớp ẩn danh",
+            audience="police",
+            province="ha-noi",
+            start_date=date.today(),
+            end_date=date.today() + timedelta(days=1),
+            status="active",
+            anonymous=True,
+        )
         cohort.join_code = JOIN_CODE
         set_cohort_modules(cohort, [], [])
         db.session.commit()
@@ -48,7 +54,8 @@ def anonymous_server(tmp_path_factory):
 
 def _answer_page(page) -> None:
     names = page.eval_on_selector_all(
-        "form.survey input[type=radio]", "inputs => [...new Set(inputs.map(i => i.name))]")
+        "form.survey input[type=radio]", "inputs => [...new Set(inputs.map(i => i.name))]"
+    )
     for name in names:
         page.locator(f"input[name='{name}']").first.check()
 
@@ -60,8 +67,13 @@ def test_a_respondent_answers_on_a_phone_without_an_account(page, anonymous_serv
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     violations = axe_violations(page)
     # A day of birth that cannot be: asked again, with the reason, nothing kept.
-    for field, value in (("mother", "Đ"), ("father", "t"), ("birth_day", "40"),
-                         ("birth_month", "11"), ("older_siblings", "0")):
+    for field, value in (
+        ("mother", "Đ"),
+        ("father", "t"),
+        ("birth_day", "40"),
+        ("birth_month", "11"),
+        ("older_siblings", "0"),
+    ):
         page.fill(f"#sgic-{field}", value)
     with page.expect_navigation():
         page.click("form.survey button[type=submit]")

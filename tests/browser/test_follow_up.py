@@ -34,21 +34,34 @@ def _seed(database_url: str) -> int:
     with app.app_context():
         facilitator = db.session.scalar(select(User).where(User.username == "facilitator"))
         today = date.today()
-        cohort = create_cohort(facilitator, name="Lớp theo dõi", audience="police",
-                               province="ha-noi", start_date=today - timedelta(days=3),
-                               end_date=today - timedelta(days=2), status="closed")
+        cohort = create_cohort(
+            facilitator,
+            name="Lớp theo dõi",
+            audience="police",
+            province="ha-noi",
+            start_date=today - timedelta(days=3),
+            end_date=today - timedelta(days=2),
+            status="closed",
+        )
         set_cohort_modules(cohort, [], [])
         for n in range(FOLLOWED + 1):
-            user, _ = create_user(f"wave-trainee{n or ''}", f"Trần Thị {n}", "demo-2026",
-                                  role="trainee", language="vi", org_type="police")
+            user, _ = create_user(
+                f"wave-trainee{n or ''}",
+                f"Trần Thị {n}",
+                "demo-2026",
+                role="trainee",
+                language="vi",
+                org_type="police",
+            )
             user.must_change_password = False
             enrolment = enrol(cohort, user)
             db.session.flush()
             phases = ("pre", "post") if n == 0 else ("pre", "post", "follow-1")
             for phase in phases:
                 score = {"pre": 2, "post": 4, "follow-1": 3}[phase]
-                submit_survey(enrolment, phase, survey_answers(enrolment, phase, likert=score),
-                              source="paper")
+                submit_survey(
+                    enrolment, phase, survey_answers(enrolment, phase, likert=score), source="paper"
+                )
         db.session.commit()
         cohort_id = cohort.id
         db.session.remove()
@@ -59,9 +72,22 @@ def _seed(database_url: str) -> int:
 @contextmanager
 def _gunicorn(env):
     port = _free_port()
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                               "--workers", "1", "--threads", "4", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):  # a loaded machine may take a while to start it
@@ -104,14 +130,17 @@ def _answer_every_page(page):
 
 
 def test_follow_up_months_later(browser, tmp_path):
-    env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "browser-tests",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'waves.sqlite'}",
-           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    env = {
+        **os.environ,
+        "LMS_INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": "browser-tests",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'waves.sqlite'}",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
     env.pop("LMS_TODAY", None)
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     for command in (["db", "upgrade"], ["content", "sync"], ["demo", "seed"]):
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     cohort_id = _seed(env["DATABASE_URL"])
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
     page = context.new_page()
@@ -145,7 +174,6 @@ def test_follow_up_months_later(browser, tmp_path):
         assert table.locator("td[data-wave='follow']").count() >= 1
         # Everyone ticked "1–2 times" (the second answer) on each police practice question.
         practice = page.locator("table[data-practice='police']")
-        assert practice.locator("tr[data-row='B01'] td[data-value='2']").inner_text() == \
-            str(FOLLOWED + 1)
+        assert practice.locator("tr[data-row='B01'] td[data-value='2']").inner_text() == str(FOLLOWED + 1)
         assert practice.locator("tr[data-row='B04'] td[data-value='1']").inner_text() == "0"
     context.close()

@@ -41,8 +41,7 @@ def test_room_view_on_loopback_shows_a_join_address_phones_can_reach(page, live_
     assert "Kiểm tra địa chỉ trước khi in." in warning and f"{live_server}/verify" in warning
 
 
-def test_presenter_console_opens_the_survey_with_nothing_personal_on_screen(
-        browser, page, live_server):
+def test_presenter_console_opens_the_survey_with_nothing_personal_on_screen(browser, page, live_server):
     cohort_url, code = _create_facilitator_paced_cohort(page, live_server)
     trainee_context, trainee_page = _join(browser, live_server, code, "Phạm Thị Presenter", 90)
     assert trainee_page.locator("a[href$='/pre']").count() == 0  # waiting for the facilitator
@@ -66,14 +65,14 @@ def test_presenter_console_opens_the_survey_with_nothing_personal_on_screen(
     assert qr["x"] >= 0 and qr["x"] + qr["width"] <= 1280
     assert qr["y"] >= 0 and qr["y"] + qr["height"] <= 720
     code_size = console.locator(".join-code").evaluate(
-        "element => parseFloat(getComputedStyle(element).fontSize)")
+        "element => parseFloat(getComputedStyle(element).fontSize)"
+    )
     assert code_size >= 48
 
     # The trainee's waiting page reloads by itself once the survey is open.
     trainee_page.locator("a[href$='/pre']").wait_for(timeout=20_000)
     html = console.content()
-    for personal in ("Phạm Thị Presenter", "browser-trainee-90", "Lê Văn Dũng",
-                     "facilitator"):
+    for personal in ("Phạm Thị Presenter", "browser-trainee-90", "Lê Văn Dũng", "facilitator"):
         assert personal not in html.replace("facilitator-paced", "")
     assert code in html
     trainee_context.close()

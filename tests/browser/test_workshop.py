@@ -47,8 +47,9 @@ def _join(browser, base, code, full_name, n):
 def _answer_the_survey(page):
     while "/done" not in page.url:
         for question in page.locator("fieldset.question").all():
-            question.locator("input[type=radio]").nth(2 if question.locator(
-                "input[type=radio]").count() == 5 else 0).check()
+            question.locator("input[type=radio]").nth(
+                2 if question.locator("input[type=radio]").count() == 5 else 0
+            ).check()
         page.locator(".survey-actions button").last.click()
         page.wait_for_load_state()
 

@@ -15,8 +15,9 @@ def cohort(make_cohort):
 
 @pytest.fixture
 def enrolments(cohort):
-    return list(db.session.scalars(
-        select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
+    return list(
+        db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id))
+    )
 
 
 @pytest.fixture
@@ -24,9 +25,13 @@ def complete_modules():
     """complete_modules(enrolment, leave_last=False) -> the lesson left open, if any."""
 
     def complete(enrolment, leave_last: bool = False):
-        lessons = [lesson for cm in enrolment.cohort.modules
-                   if cm.required and not cm.module.archived
-                   for lesson in cm.module.lessons if lesson.required]
+        lessons = [
+            lesson
+            for cm in enrolment.cohort.modules
+            if cm.required and not cm.module.archived
+            for lesson in cm.module.lessons
+            if lesson.required
+        ]
         last = lessons[-1] if leave_last else None
         for lesson in lessons:
             if lesson is not last:

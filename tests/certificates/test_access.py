@@ -15,8 +15,7 @@ def _pdf_url(certificate) -> str:
 
 
 def _downloads() -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "certificate_download")))
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate_download")))
 
 
 def test_a_trainee_downloads_their_own_but_never_anothers(client, auth, enrolments, certify):
@@ -28,8 +27,9 @@ def test_a_trainee_downloads_their_own_but_never_anothers(client, auth, enrolmen
     assert _downloads() == []  # one's own downloads are not audited
 
 
-def test_my_certificates_lists_mine_with_a_download_link(client, auth, enrolments, certify,
-                                                         make_cohort, answer_survey):
+def test_my_certificates_lists_mine_with_a_download_link(
+    client, auth, enrolments, certify, make_cohort, answer_survey
+):
     mine, theirs = certify(enrolments[0]), certify(enrolments[1])
     trainee = in_english(enrolments[0].user)
     auth.login(trainee)
@@ -52,7 +52,8 @@ def test_my_certificates_says_what_is_still_missing(client, auth, enrolments, an
 
 
 def test_the_cohorts_facilitator_and_staff_download_and_are_audited(
-        client, auth, cohort, enrolments, certify, make_user):
+    client, auth, cohort, enrolments, certify, make_user
+):
     certificate = certify(enrolments[0])
     facilitator = cohort.facilitators[0]
     auth.login(facilitator)
@@ -66,11 +67,13 @@ def test_the_cohorts_facilitator_and_staff_download_and_are_audited(
     events = _downloads()
     assert [(e.actor_id, e.target) for e in events] == [
         (facilitator.id, f"certificate:{certificate.code}"),
-        (staff.id, f"certificate:{certificate.code}")]
+        (staff.id, f"certificate:{certificate.code}"),
+    ]
 
 
-def test_a_facilitator_of_another_cohort_gets_404_everywhere(client, auth, cohort, enrolments,
-                                                             certify, make_cohort):
+def test_a_facilitator_of_another_cohort_gets_404_everywhere(
+    client, auth, cohort, enrolments, certify, make_cohort
+):
     certificate = certify(enrolments[0])
     other = make_cohort(trainees=1).facilitators[0]
     auth.login(other)
@@ -78,25 +81,26 @@ def test_a_facilitator_of_another_cohort_gets_404_everywhere(client, auth, cohor
     assert client.get(base).status_code == 404
     assert client.get(f"{base}.zip").status_code == 404
     assert client.get(_pdf_url(certificate)).status_code == 404
-    assert client.post(f"{base}/enrolments/{enrolments[1].id}/issue",
-                       data={"reason": "x"}).status_code == 404
-    assert client.post(f"{base}/{format_code(certificate.code)}/revoke",
-                       data={"reason": "x"}).status_code == 404
+    assert client.post(f"{base}/enrolments/{enrolments[1].id}/issue", data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(f"{base}/{format_code(certificate.code)}/revoke", data={"reason": "x"}).status_code == 404
+    )
     assert client.post(f"{base}/issue-eligible").status_code == 404
     assert db.session.scalar(select(Certificate).where(Certificate.revoked_at.isnot(None))) is None
     assert db.session.scalar(select(AuditEvent.id).limit(1)) is None
 
 
 def test_an_enrolment_or_code_of_another_cohort_is_not_found_through_ones_own(
-        client, auth, cohort, enrolments, certify, make_cohort):
+    client, auth, cohort, enrolments, certify, make_cohort
+):
     other_cohort = make_cohort(facilitator=cohort.facilitators[0], trainees=1)
     certificate = certify(enrolments[0])
     auth.login(cohort.facilitators[0])
     base = f"/cohorts/{other_cohort.id}/certificates"
-    assert client.post(f"{base}/enrolments/{enrolments[1].id}/issue",
-                       data={"reason": "x"}).status_code == 404
-    assert client.post(f"{base}/{format_code(certificate.code)}/revoke",
-                       data={"reason": "x"}).status_code == 404
+    assert client.post(f"{base}/enrolments/{enrolments[1].id}/issue", data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(f"{base}/{format_code(certificate.code)}/revoke", data={"reason": "x"}).status_code == 404
+    )
 
 
 def test_trainees_and_visitors_cannot_reach_the_cohort_pages(client, auth, cohort, enrolments):
@@ -107,13 +111,16 @@ def test_trainees_and_visitors_cannot_reach_the_cohort_pages(client, auth, cohor
     assert client.get(f"/cohorts/{cohort.id}/certificates.zip").status_code == 403
 
 
-def test_certificates_and_every_personal_download_are_never_cached(
-        client, auth, cohort, enrolments, certify):
+def test_certificates_and_every_personal_download_are_never_cached(client, auth, cohort, enrolments, certify):
     certificate = certify(enrolments[0])
     auth.login(cohort.facilitators[0])
-    downloads = [_pdf_url(certificate), f"/cohorts/{cohort.id}/certificates.zip",
-                 f"/cohorts/{cohort.id}/progress.csv", f"/cohorts/{cohort.id}/progress.xlsx",
-                 f"/cohorts/{cohort.id}/paper/survey-vi.pdf"]
+    downloads = [
+        _pdf_url(certificate),
+        f"/cohorts/{cohort.id}/certificates.zip",
+        f"/cohorts/{cohort.id}/progress.csv",
+        f"/cohorts/{cohort.id}/progress.xlsx",
+        f"/cohorts/{cohort.id}/paper/survey-vi.pdf",
+    ]
     for url in downloads:
         response = client.get(url)
         assert response.status_code == 200, url

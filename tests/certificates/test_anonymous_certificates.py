@@ -23,23 +23,33 @@ def _signed_in_trainee_answers(cohort, make_user, answer_survey):
     return enrolment
 
 
-def test_an_anonymous_cohort_offers_no_certificate_unless_it_says_so(make_cohort, make_user,
-                                                                      answer_survey):
+def test_an_anonymous_cohort_offers_no_certificate_unless_it_says_so(make_cohort, make_user, answer_survey):
     cohort = make_cohort(anonymous=True)
     enrolment = _signed_in_trainee_answers(cohort, make_user, answer_survey)
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
     assert journey(enrolment).eligibility.missing == Missing.NOT_OFFERED
 
 
-def test_a_certificate_in_anonymous_mode_carries_no_answer(make_cohort, make_user,
-                                                          answer_survey):
+def test_a_certificate_in_anonymous_mode_carries_no_answer(make_cohort, make_user, answer_survey):
     cohort = make_cohort(anonymous=True, anonymous_certificates=True, knowledge_pass_percent=None)
     enrolment = _signed_in_trainee_answers(cohort, make_user, answer_survey)
     certificate = db.session.scalar(select(Certificate))
     assert certificate is not None and certificate.enrolment_id == enrolment.id
     assert set(certificate.snapshot) <= {
-        "full_name", "language", "cohort_name", "audience", "modules", "hours", "start_date",
-        "end_date", "issued_on", "facilitators", "organisation_name", "logo_path", "in_room"}
+        "full_name",
+        "language",
+        "cohort_name",
+        "audience",
+        "modules",
+        "hours",
+        "start_date",
+        "end_date",
+        "issued_on",
+        "facilitators",
+        "organisation_name",
+        "logo_path",
+        "in_room",
+    }
 
 
 def test_answering_without_an_account_earns_no_certificate(app, make_cohort):

@@ -34,8 +34,7 @@ def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_no_certificate_before_the_modules_and_the_post_survey(
-        enrolments, answer_survey, complete_modules):
+def test_no_certificate_before_the_modules_and_the_post_survey(enrolments, answer_survey, complete_modules):
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
     assert journey(enrolment).eligibility.missing == "modules"
@@ -46,7 +45,8 @@ def test_no_certificate_before_the_modules_and_the_post_survey(
 
 
 def test_the_post_survey_issues_the_certificate_when_the_modules_are_done(
-        enrolments, answer_survey, complete_modules):
+    enrolments, answer_survey, complete_modules
+):
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
     complete_modules(enrolment)
@@ -72,7 +72,8 @@ def test_no_certificate_below_the_cohorts_pass_mark(app, cohort, enrolments, cer
 
 
 def test_completing_the_last_lesson_after_the_post_survey_issues_it(
-        client, auth, enrolments, answer_survey, complete_modules):
+    client, auth, enrolments, answer_survey, complete_modules
+):
     # A paper post-survey can be entered before the trainee finishes online.
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
@@ -102,8 +103,9 @@ def test_losing_a_race_returns_the_winners_certificate(enrolments, certify, monk
     assert _count(Certificate) == 1
 
 
-def test_many_threads_issuing_at_once_store_one_certificate(app, enrolments, answer_survey,
-                                                            complete_modules, monkeypatch):
+def test_many_threads_issuing_at_once_store_one_certificate(
+    app, enrolments, answer_survey, complete_modules, monkeypatch
+):
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
     complete_modules(enrolment)
@@ -135,8 +137,7 @@ def test_many_threads_issuing_at_once_store_one_certificate(app, enrolments, ans
     assert len(codes) == 6 and set(codes) == {current_certificate(enrolment).code}
 
 
-def test_a_failure_to_issue_never_loses_the_survey(enrolments, answer_survey, complete_modules,
-                                                   monkeypatch):
+def test_a_failure_to_issue_never_loses_the_survey(enrolments, answer_survey, complete_modules, monkeypatch):
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
     complete_modules(enrolment)
@@ -150,8 +151,9 @@ def test_a_failure_to_issue_never_loses_the_survey(enrolments, answer_survey, co
     assert _count(SurveyResponse) == 2 and _count(Certificate) == 0
 
 
-def test_a_failure_to_issue_never_loses_the_lesson(client, auth, enrolments, answer_survey,
-                                                   complete_modules, monkeypatch):
+def test_a_failure_to_issue_never_loses_the_lesson(
+    client, auth, enrolments, answer_survey, complete_modules, monkeypatch
+):
     enrolment = enrolments[0]
     answer_survey(enrolment, "pre")
     last = complete_modules(enrolment, leave_last=True)
@@ -159,8 +161,11 @@ def test_a_failure_to_issue_never_loses_the_lesson(client, auth, enrolments, ans
     monkeypatch.setattr(services, "build_snapshot", lambda *a, **k: 1 / 0)
     auth.login(enrolment.user)
     assert client.post(f"/lessons/{last.key}/complete").status_code == 302
-    progress = db.session.scalar(select(LessonProgress).where(
-        LessonProgress.lesson_id == last.id, LessonProgress.user_id == enrolment.user_id))
+    progress = db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.lesson_id == last.id, LessonProgress.user_id == enrolment.user_id
+        )
+    )
     assert progress.completed_at is not None
     assert _count(Certificate) == 0
 
@@ -177,8 +182,7 @@ def test_training_hours_round_to_the_nearest_half_hour():
     assert training_hours([]) == 0
 
 
-def test_a_facilitator_issues_by_hand_with_a_reason_and_it_is_audited(
-        client, auth, cohort, enrolments):
+def test_a_facilitator_issues_by_hand_with_a_reason_and_it_is_audited(client, auth, cohort, enrolments):
     facilitator = in_english(cohort.facilitators[0])
     enrolment = enrolments[1]
     auth.login(facilitator)
@@ -188,18 +192,21 @@ def test_a_facilitator_issues_by_hand_with_a_reason_and_it_is_audited(
     assert "Please give a reason." in response.get_data(as_text=True)
     assert _count(Certificate) == 0 and _events("certificate_issue") == []
 
-    response = client.post(url, data={"reason": "Dự hội thảo trên giấy", "in_room": "y"},
-                           follow_redirects=True)
+    response = client.post(
+        url, data={"reason": "Dự hội thảo trên giấy", "in_room": "y"}, follow_redirects=True
+    )
     assert response.status_code == 200
     certificate = current_certificate(enrolment)
     assert certificate.issued_by_id == facilitator.id
     assert certificate.issue_reason == "Dự hội thảo trên giấy"
     # Nothing was completed online; the room covered every module of the cohort.
-    assert [m["key"] for m in certificate.snapshot["modules"]] == \
-        [cm.module.key for cm in cohort.modules]
+    assert [m["key"] for m in certificate.snapshot["modules"]] == [cm.module.key for cm in cohort.modules]
     [event] = _events("certificate_issue")
-    assert (event.actor_id, event.reason, event.target) == \
-        (facilitator.id, "Dự hội thảo trên giấy", f"certificate:{certificate.code}")
+    assert (event.actor_id, event.reason, event.target) == (
+        facilitator.id,
+        "Dự hội thảo trên giấy",
+        f"certificate:{certificate.code}",
+    )
     assert event.at is not None
 
     response = client.post(url, data={"reason": "again"}, follow_redirects=True)
@@ -207,8 +214,7 @@ def test_a_facilitator_issues_by_hand_with_a_reason_and_it_is_audited(
     assert _count(Certificate) == 1
 
 
-def test_revoking_needs_a_reason_is_audited_and_is_final(client, auth, cohort, enrolments,
-                                                         certify):
+def test_revoking_needs_a_reason_is_audited_and_is_final(client, auth, cohort, enrolments, certify):
     facilitator = in_english(cohort.facilitators[0])
     enrolment = enrolments[0]
     old = certify(enrolment)
@@ -240,7 +246,8 @@ def test_revoking_needs_a_reason_is_audited_and_is_final(client, auth, cohort, e
 
 
 def test_issue_to_every_eligible_trainee_after_the_pass_mark_is_lowered(
-        client, auth, cohort, enrolments, certify):
+    client, auth, cohort, enrolments, certify
+):
     cohort.knowledge_pass_percent = 100
     db.session.commit()
     assert certify(enrolments[0], correct=False) is None
@@ -256,8 +263,7 @@ def test_issue_to_every_eligible_trainee_after_the_pass_mark_is_lowered(
     assert event.actor_id == cohort.facilitators[0].id
 
 
-def test_the_cohort_page_lists_issued_revoked_and_eligible(client, auth, cohort, enrolments,
-                                                           certify):
+def test_the_cohort_page_lists_issued_revoked_and_eligible(client, auth, cohort, enrolments, certify):
     issued = certify(enrolments[0])
     revoked = certify(enrolments[1])
     revoke_certificate(cohort.facilitators[0], revoked, "Did not attend")
@@ -271,8 +277,7 @@ def test_the_cohort_page_lists_issued_revoked_and_eligible(client, auth, cohort,
         assert enrolment.user.full_name in page
 
 
-def test_after_a_revocation_the_cohort_page_shows_one_state_and_counts_it(
-        client, auth, enrolments, certify):
+def test_after_a_revocation_the_cohort_page_shows_one_state_and_counts_it(client, auth, enrolments, certify):
     certificate = certify(enrolments[0])
     facilitator = enrolments[0].cohort.facilitators[0]
     revoke_certificate(facilitator, certificate, "Wrong name")

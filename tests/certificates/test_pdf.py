@@ -25,12 +25,12 @@ def _download(client, certificate) -> bytes:
     return response.data
 
 
-def test_the_pdf_has_the_exact_name_typed_decomposed_and_the_code(client, auth, enrolments,
-                                                                  certify):
+def test_the_pdf_has_the_exact_name_typed_decomposed_and_the_code(client, auth, enrolments, certify):
     enrolment = enrolments[0]
     # Bypass the ORM's normalisation, as an old import or a raw SQL fix might have.
-    db.session.execute(update(User).where(User.id == enrolment.user_id)
-                       .values(full_name=unicodedata.normalize("NFD", NAME)))
+    db.session.execute(
+        update(User).where(User.id == enrolment.user_id).values(full_name=unicodedata.normalize("NFD", NAME))
+    )
     db.session.commit()
     db.session.expire_all()
     assert not unicodedata.is_normalized("NFC", enrolment.user.full_name)
@@ -43,8 +43,7 @@ def test_the_pdf_has_the_exact_name_typed_decomposed_and_the_code(client, auth, 
     assert "Lớp tập huấn thử" in text
 
 
-def test_the_pdf_is_bilingual_with_the_trainees_language_first(client, auth, cohort, enrolments,
-                                                                certify):
+def test_the_pdf_is_bilingual_with_the_trainees_language_first(client, auth, cohort, enrolments, certify):
     vi_trainee, en_trainee = enrolments[0], enrolments[1]
     en_trainee.user.language = "en"
     db.session.commit()
@@ -68,8 +67,7 @@ def test_the_pdf_is_bilingual_with_the_trainees_language_first(client, auth, coh
     assert en_text.index("CERTIFICATE OF COMPLETION") < en_text.index("This certifies that")
 
 
-def test_the_qr_code_decodes_to_the_absolute_verification_url(app, client, auth, enrolments,
-                                                              certify):
+def test_the_qr_code_decodes_to_the_absolute_verification_url(app, client, auth, enrolments, certify):
     certificate = certify(enrolments[0])
     auth.login(enrolments[0].user)
     url = decode_qr(_download(client, certificate))
@@ -86,7 +84,8 @@ def test_the_qr_code_decodes_to_the_absolute_verification_url(app, client, auth,
 
 
 def test_the_same_certificate_gives_the_same_bytes_even_after_names_change(
-        client, auth, cohort, enrolments, certify):
+    client, auth, cohort, enrolments, certify
+):
     certificate = certify(enrolments[0])
     auth.login(enrolments[0].user)
     first = _download(client, certificate)
@@ -99,8 +98,9 @@ def test_the_same_certificate_gives_the_same_bytes_even_after_names_change(
     assert "Tên Đã Đổi" not in pdf_text(first)
 
 
-def test_a_facilitator_downloads_the_cohort_as_one_deterministic_zip(client, auth, cohort,
-                                                                     enrolments, certify):
+def test_a_facilitator_downloads_the_cohort_as_one_deterministic_zip(
+    client, auth, cohort, enrolments, certify
+):
     certificates = [certify(enrolment) for enrolment in enrolments]
     facilitator = cohort.facilitators[0]
     revoke_certificate(facilitator, certificates[2], "Entered twice")
@@ -110,15 +110,15 @@ def test_a_facilitator_downloads_the_cohort_as_one_deterministic_zip(client, aut
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert client.get(f"/cohorts/{cohort.id}/certificates.zip").data == response.data
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    expected = sorted(f"{slugify(c.snapshot['full_name'])}-{format_code(c.code)}.pdf"
-                      for c in certificates[:2])
+    expected = sorted(
+        f"{slugify(c.snapshot['full_name'])}-{format_code(c.code)}.pdf" for c in certificates[:2]
+    )
     assert archive.namelist() == expected
     assert expected[0].startswith("nguyen-van-trainee-")
     for certificate in certificates[:2]:
         name = f"{slugify(certificate.snapshot['full_name'])}-{format_code(certificate.code)}.pdf"
         assert archive.read(name) == _download(client, certificate)
-    events = list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "certificate_zip")))
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate_zip")))
     assert len(events) == 2 and events[0].actor_id == facilitator.id
     assert events[0].target == f"cohort:{cohort.id}"
 
@@ -138,7 +138,8 @@ def test_an_empty_cohort_has_no_zip(client, auth, make_cohort):
 
 
 def test_the_bytes_do_not_depend_on_who_downloads_or_in_which_language(
-        client, auth, cohort, enrolments, certify):
+    client, auth, cohort, enrolments, certify
+):
     certificate = certify(enrolments[0])
     auth.login(enrolments[0].user)
     as_trainee = _download(client, certificate)
@@ -147,8 +148,7 @@ def test_the_bytes_do_not_depend_on_who_downloads_or_in_which_language(
     assert _download(client, certificate) == as_trainee
 
 
-def test_the_organisation_and_logo_are_frozen_at_issue(app, client, auth, enrolments, certify,
-                                                       tmp_path):
+def test_the_organisation_and_logo_are_frozen_at_issue(app, client, auth, enrolments, certify, tmp_path):
     from PIL import Image
     from pypdf import PdfReader
 

@@ -14,8 +14,7 @@ def _page(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_a_valid_code_shows_the_name_the_cohort_and_the_date_and_nothing_more(
-        client, enrolments, certify):
+def test_a_valid_code_shows_the_name_the_cohort_and_the_date_and_nothing_more(client, enrolments, certify):
     certificate = certify(enrolments[0])
     response = client.get(f"/verify/{format_code(certificate.code)}?lang=en")
     page = _page(response)
@@ -31,7 +30,7 @@ def test_a_valid_code_shows_the_name_the_cohort_and_the_date_and_nothing_more(
 def test_codes_are_accepted_in_any_case_with_spaces_and_dashes(client, enrolments, certify):
     certificate = certify(enrolments[0])
     grouped = format_code(certificate.code)
-    sloppy = " " + " ".join(certificate.code.lower()[n:n + 3] for n in range(0, 10, 3)) + " "
+    sloppy = " " + " ".join(certificate.code.lower()[n : n + 3] for n in range(0, 10, 3)) + " "
     response = client.get("/verify", query_string={"code": sloppy})
     assert response.status_code == 303 and response.location.endswith(f"/verify/{grouped}")
     response = client.post("/verify", data={"code": certificate.code.lower()})

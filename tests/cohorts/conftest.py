@@ -13,8 +13,11 @@ def enrolments():
     from lms.cohorts.models import Enrolment
 
     def find(cohort):
-        return list(db.session.scalars(
-            select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
+        return list(
+            db.session.scalars(
+                select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)
+            )
+        )
 
     return find
 
@@ -30,7 +33,6 @@ def make_cohort(make_cohort, make_user):
     """As the shared factory, but the facilitator reads the site in English."""
 
     def make(facilitator=None, trainees=0, **fields):
-        return make_cohort(facilitator or make_user("facilitator", language="en"), trainees,
-                           **fields)
+        return make_cohort(facilitator or make_user("facilitator", language="en"), trainees, **fields)
 
     return make

@@ -42,16 +42,29 @@ def theirs(make_cohort, enrolments):
     records = [{"line": 2, "full_name": "Ngô Văn Tư", "login": "tu.nv"}]
     preview = keep_checked_file(cohort, owner, "list.csv", records)
     done = keep_checked_file(cohort, owner, "list.csv", records)
-    keep_result(cohort, owner, done, {"slips": [["Ngô Văn Tư", "tu.nv", "abcdefgh"]],
-                                      "created": 1, "enrolled": 0, "already": 0})
+    keep_result(
+        cohort,
+        owner,
+        done,
+        {"slips": [["Ngô Văn Tư", "tu.nv", "abcdefgh"]], "created": 1, "enrolled": 0, "already": 0},
+    )
     db.session.commit()
     return cohort, enrolment, preview, done
 
 
 def test_every_cohort_url_is_404_for_another_facilitator(app, client, auth, make_user, theirs):
     cohort, enrolment, preview, done = theirs
-    urls = cohort_urls(app, {"cohort_id": cohort.id, "enrolment_id": enrolment.id,
-                             "token": done, "phase": "pre", "lang": "vi", "fmt": "csv"})
+    urls = cohort_urls(
+        app,
+        {
+            "cohort_id": cohort.id,
+            "enrolment_id": enrolment.id,
+            "token": done,
+            "phase": "pre",
+            "lang": "vi",
+            "fmt": "csv",
+        },
+    )
     assert len({endpoint for endpoint, _m, _u in urls}) >= 17
     auth.login(make_user("facilitator"))
     status_before = cohort.status
@@ -70,16 +83,24 @@ def test_every_cohort_url_is_404_for_another_facilitator(app, client, auth, make
 
 def test_the_same_urls_work_for_the_owner(app, client, auth, theirs):
     cohort, enrolment, _preview, done = theirs
-    urls = cohort_urls(app, {"cohort_id": cohort.id, "enrolment_id": enrolment.id,
-                             "token": done, "phase": "pre", "lang": "vi", "fmt": "csv"})
+    urls = cohort_urls(
+        app,
+        {
+            "cohort_id": cohort.id,
+            "enrolment_id": enrolment.id,
+            "token": done,
+            "phase": "pre",
+            "lang": "vi",
+            "fmt": "csv",
+        },
+    )
     auth.login(cohort.facilitators[0])
     for endpoint, method, url in urls:
         if method == "GET" and endpoint.startswith("cohorts."):
             assert client.get(url).status_code in (200, 302), url
 
 
-def test_token_of_another_facilitators_import_is_refused_even_with_access(
-        client, auth, make_user, theirs):
+def test_token_of_another_facilitators_import_is_refused_even_with_access(client, auth, make_user, theirs):
     cohort, _enrolment, preview, done = theirs
     staff = make_user("staff")  # manages every cohort, but did not make this import
     auth.login(staff)

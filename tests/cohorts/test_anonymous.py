@@ -14,8 +14,13 @@ from tests.conftest import survey_answers
 
 
 def code_fields(mother="N", father="T", day=3, month=5, siblings=1) -> dict[str, str]:
-    return {"sgic-mother": mother, "sgic-father": father, "sgic-birth_day": str(day),
-            "sgic-birth_month": str(month), "sgic-older_siblings": str(siblings)}
+    return {
+        "sgic-mother": mother,
+        "sgic-father": father,
+        "sgic-birth_day": str(day),
+        "sgic-birth_month": str(month),
+        "sgic-older_siblings": str(siblings),
+    }
 
 
 def respondent_of(client, cohort, phase="pre") -> AnonymousRespondent:
@@ -30,13 +35,11 @@ def answer_anonymously(client, cohort, phase="pre", likert=4, **code):
     start = client.post(f"/a/{cohort.join_code}/{phase}", data=code_fields(**code))
     assert start.status_code == 302, start.get_data(as_text=True)
     respondent = respondent_of(client, cohort, phase)
-    answers = survey_answers(respondent.enrolment, phase, likert,
-                             version=cohort_version(cohort))
+    answers = survey_answers(respondent.enrolment, phase, likert, version=cohort_version(cohort))
     data = {f"item-{item_id}": value for item_id, value in answers.items()}
     client.post(f"/a/{cohort.join_code}/{phase}/autosave", data=data)
     page_count = 99  # clamped to the last page
-    return client.post(f"/a/{cohort.join_code}/{phase}/survey?page={page_count}",
-                       data={"action": "submit"})
+    return client.post(f"/a/{cohort.join_code}/{phase}/survey?page={page_count}", data={"action": "submit"})
 
 
 def fresh(app):
@@ -46,24 +49,32 @@ def fresh(app):
 
 # --- The cohort switch ------------------------------------------------------------------------
 
+
 def _form(cohort, **changes):
-    data = {"name": cohort.name, "audience": cohort.audience, "province": cohort.province,
-            "start_date": cohort.start_date.isoformat(), "end_date": cohort.end_date.isoformat(),
-            "language": "vi", "pacing": cohort.pacing, "status": cohort.status,
-            "facilitators": [f.id for f in cohort.facilitators]}
+    data = {
+        "name": cohort.name,
+        "audience": cohort.audience,
+        "province": cohort.province,
+        "start_date": cohort.start_date.isoformat(),
+        "end_date": cohort.end_date.isoformat(),
+        "language": "vi",
+        "pacing": cohort.pacing,
+        "status": cohort.status,
+        "facilitators": [f.id for f in cohort.facilitators],
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_a_facilitator_turns_anonymous_mode_on_and_the_form_explains_it(
-        client, auth, make_cohort, make_user):
+def test_a_facilitator_turns_anonymous_mode_on_and_the_form_explains_it(client, auth, make_cohort, make_user):
     facilitator = make_user("facilitator", language="en")
     cohort = make_cohort(facilitator=facilitator)
     auth.login(facilitator)
     page = client.get(f"/cohorts/{cohort.id}/edit").get_data(as_text=True)
     assert "Anonymous mode" in page and "without an account" in page
-    response = client.post(f"/cohorts/{cohort.id}/edit",
-                           data=_form(cohort, anonymous="y", anonymous_certificates="y"))
+    response = client.post(
+        f"/cohorts/{cohort.id}/edit", data=_form(cohort, anonymous="y", anonymous_certificates="y")
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert cohort.anonymous and cohort.anonymous_certificates
@@ -82,7 +93,8 @@ def test_a_new_cohort_can_start_in_anonymous_mode(client, auth, make_cohort, mak
 
 
 def test_anonymous_mode_cannot_be_switched_off_once_someone_answered_anonymously(
-        app, client, auth, make_cohort, make_user):
+    app, client, auth, make_cohort, make_user
+):
     facilitator = make_user("facilitator", language="vi")
     cohort = make_cohort(facilitator=facilitator, anonymous=True, name="Lớp ẩn danh")
     assert answer_anonymously(fresh(app), cohort).status_code == 302
@@ -94,8 +106,7 @@ def test_anonymous_mode_cannot_be_switched_off_once_someone_answered_anonymously
     assert cohort.anonymous and cohort.name == "Lớp ẩn danh"  # nothing half-written
 
 
-def test_anonymous_mode_can_be_switched_off_before_any_answer(client, auth, make_cohort,
-                                                              make_user):
+def test_anonymous_mode_can_be_switched_off_before_any_answer(client, auth, make_cohort, make_user):
     facilitator = make_user("facilitator")
     cohort = make_cohort(facilitator=facilitator, anonymous=True)
     auth.login(facilitator)
@@ -106,8 +117,8 @@ def test_anonymous_mode_can_be_switched_off_before_any_answer(client, auth, make
 
 # --- Answering without an account ---------------------------------------------------------------
 
-def test_a_respondent_answers_without_an_account_and_only_hashes_are_stored(
-        app, client, make_cohort):
+
+def test_a_respondent_answers_without_an_account_and_only_hashes_are_stored(app, client, make_cohort):
     cohort = make_cohort(anonymous=True)
     page = client.get(f"/a/{cohort.join_code}/pre")
     assert page.status_code == 200 and 'name="sgic-mother"' in page.get_data(as_text=True)
@@ -118,16 +129,17 @@ def test_a_respondent_answers_without_an_account_and_only_hashes_are_stored(
     assert enrolment.user_id is None and enrolment.cohort_id == cohort.id
     code = db.session.scalar(select(IdentificationCode))
     assert code.response_id == response.id and len(code.full) == 64
-    stored = " ".join(str(v) for row in db.session.execute(
-        select(AnonymousRespondent.__table__)).all() for v in row)
+    stored = " ".join(
+        str(v) for row in db.session.execute(select(AnonymousRespondent.__table__)).all() for v in row
+    )
     assert "D|" not in stored and "D03" not in stored
     assert db.session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
-    assert "Thank you" in client.get(done.location).get_data(as_text=True) or \
-        "Cảm ơn" in client.get(done.location).get_data(as_text=True)
+    assert "Thank you" in client.get(done.location).get_data(as_text=True) or "Cảm ơn" in client.get(
+        done.location
+    ).get_data(as_text=True)
 
 
-def test_drafts_survive_a_dropped_connection_and_a_double_click_stores_one_survey(
-        app, client, make_cohort):
+def test_drafts_survive_a_dropped_connection_and_a_double_click_stores_one_survey(app, client, make_cohort):
     cohort = make_cohort(anonymous=True)
     client.post(f"/a/{cohort.join_code}/pre", data=code_fields())
     respondent = respondent_of(client, cohort)
@@ -138,8 +150,7 @@ def test_drafts_survive_a_dropped_connection_and_a_double_click_stores_one_surve
     page = client.get(f"/a/{cohort.join_code}/pre/survey").get_data(as_text=True)
     assert f'name="item-{first.id}" value="2" checked' in page
     answers = survey_answers(respondent.enrolment, "pre")
-    client.post(f"/a/{cohort.join_code}/pre/autosave",
-                data={f"item-{k}": v for k, v in answers.items()})
+    client.post(f"/a/{cohort.join_code}/pre/autosave", data={f"item-{k}": v for k, v in answers.items()})
     one = client.post(f"/a/{cohort.join_code}/pre/survey?page=99", data={"action": "submit"})
     two = client.post(f"/a/{cohort.join_code}/pre/survey?page=99", data={"action": "submit"})
     assert one.status_code == two.status_code == 302
@@ -168,15 +179,15 @@ def test_the_same_code_cannot_answer_the_same_survey_twice(app, make_cohort):
 
 def test_a_bad_code_is_asked_again_with_a_translated_reason(client, make_cohort):
     cohort = make_cohort(anonymous=True)
-    response = client.post(f"/a/{cohort.join_code}/pre", data=code_fields(day=40),
-                           headers={"Accept-Language": "vi"})
+    response = client.post(
+        f"/a/{cohort.join_code}/pre", data=code_fields(day=40), headers={"Accept-Language": "vi"}
+    )
     assert response.status_code == 422
     assert "từ 1 đến 31" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AnonymousRespondent)) == 0
 
 
-def test_only_anonymous_cohorts_have_a_public_link_and_guessing_is_throttled(
-        app, client, make_cohort):
+def test_only_anonymous_cohorts_have_a_public_link_and_guessing_is_throttled(app, client, make_cohort):
     named = make_cohort()
     assert client.get(f"/a/{named.join_code}/pre").status_code == 404
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
@@ -190,10 +201,10 @@ def test_many_new_respondents_from_one_address_are_throttled(app, make_cohort):
     app.config["ANONYMOUS_MAX_STARTS_PER_ADDRESS"] = 2
     cohort = make_cohort(anonymous=True)
     for mother in "AB":
-        assert fresh(app).post(f"/a/{cohort.join_code}/pre",
-                               data=code_fields(mother=mother)).status_code == 302
-    assert fresh(app).post(f"/a/{cohort.join_code}/pre",
-                           data=code_fields(mother="C")).status_code == 429
+        assert (
+            fresh(app).post(f"/a/{cohort.join_code}/pre", data=code_fields(mother=mother)).status_code == 302
+        )
+    assert fresh(app).post(f"/a/{cohort.join_code}/pre", data=code_fields(mother="C")).status_code == 429
 
 
 def test_a_facilitator_paced_survey_waits_for_its_gate(client, make_cohort):
@@ -226,11 +237,11 @@ def test_the_public_link_opens_each_phase_by_the_journeys_rule(app, client, make
     cohort.set_gate("follow-1", True)
     db.session.commit()
     assert client.get(f"/a/{cohort.join_code}/follow-1").status_code == 200
-    assert db.session.scalar(select(func.count(Enrolment.id))
-                             .where(Enrolment.cohort_id == cohort.id)) == 0
+    assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort.id)) == 0
 
 
 # --- Pairing by code ------------------------------------------------------------------------------
+
 
 def test_waves_pair_by_code_exact_then_tolerant_and_never_when_ambiguous(app, make_cohort):
     cohort = make_cohort(anonymous=True)
@@ -241,9 +252,11 @@ def test_waves_pair_by_code_exact_then_tolerant_and_never_when_ambiguous(app, ma
     answer_anonymously(fresh(app), cohort, phase="post", mother="Q", father="Q")  # nobody
 
     def surveys_per_enrolment():
-        return sorted(db.session.scalars(
-            select(func.count()).select_from(SurveyResponse)
-            .group_by(SurveyResponse.enrolment_id)).all())
+        return sorted(
+            db.session.scalars(
+                select(func.count()).select_from(SurveyResponse).group_by(SurveyResponse.enrolment_id)
+            ).all()
+        )
 
     assert surveys_per_enrolment() == [1, 1, 1, 1, 2, 2]
     # C's code with one element differing, twice after: both could be C's, so neither pairs.
@@ -256,8 +269,7 @@ def test_waves_pair_by_code_exact_then_tolerant_and_never_when_ambiguous(app, ma
     assert db.session.get(Cohort, cohort.id).anonymous
 
 
-def test_many_simultaneous_submissions_of_one_respondent_store_one_paired_survey(app,
-                                                                               make_cohort):
+def test_many_simultaneous_submissions_of_one_respondent_store_one_paired_survey(app, make_cohort):
     import threading
 
     from lms.cohorts.anonymous import submit_anonymous
@@ -330,8 +342,14 @@ def test_simultaneous_surveys_of_different_respondents_all_pair(app, make_cohort
         thread.join(timeout=60)
     assert results == ["stored"] * 6
     db.session.expire_all()
-    assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
-                                     .group_by(SurveyResponse.enrolment_id))) == [2] * 6
+    assert (
+        sorted(
+            db.session.scalars(
+                select(func.count()).select_from(SurveyResponse).group_by(SurveyResponse.enrolment_id)
+            )
+        )
+        == [2] * 6
+    )
 
 
 def test_every_anonymous_wave_answers_the_version_the_cohort_started_with(app, make_cohort):
@@ -348,5 +366,8 @@ def test_every_anonymous_wave_answers_the_version_the_cohort_started_with(app, m
     assert answer_anonymously(fresh(app), cohort, "pre", mother="H").status_code == 302
     assert set(db.session.scalars(select(SurveyResponse.version_id))) == {first.id}
     # ... and the pair is made, item by item.
-    assert sorted(db.session.scalars(select(func.count()).select_from(SurveyResponse)
-                                     .group_by(SurveyResponse.enrolment_id))) == [1, 2]
+    assert sorted(
+        db.session.scalars(
+            select(func.count()).select_from(SurveyResponse).group_by(SurveyResponse.enrolment_id)
+        )
+    ) == [1, 2]

@@ -8,10 +8,18 @@ from lms.modules.services import active_modules
 
 
 def cohort_form(**changes):
-    data = {"name": "Tập huấn Công an phường Hoàn Kiếm", "audience": "police",
-            "province": "ha-noi", "venue": "Hội trường UBND", "start_date": "2026-11-15",
-            "end_date": "2026-11-16", "language": "vi", "pacing": "self",
-            "knowledge_pass_percent": "70", "status": "planned"}
+    data = {
+        "name": "Tập huấn Công an phường Hoàn Kiếm",
+        "audience": "police",
+        "province": "ha-noi",
+        "venue": "Hội trường UBND",
+        "start_date": "2026-11-15",
+        "end_date": "2026-11-16",
+        "language": "vi",
+        "pacing": "self",
+        "knowledge_pass_percent": "70",
+        "status": "planned",
+    }
     data.update(changes)
     return data
 
@@ -29,8 +37,9 @@ def test_facilitator_creates_a_cohort_with_a_join_code(client, auth, make_user):
     assert [f.id for f in cohort.facilitators] == [facilitator.id]
     # No module ticked: the police track's modules, common ones included.
     assert cohort.modules
-    assert all("all" in cm.module.audience_list or "police" in cm.module.audience_list
-               for cm in cohort.modules)
+    assert all(
+        "all" in cm.module.audience_list or "police" in cm.module.audience_list for cm in cohort.modules
+    )
     page = client.get(response.headers["Location"]).text
     assert cohort.join_code in page and f"/join/{cohort.join_code}" in page
 
@@ -38,11 +47,12 @@ def test_facilitator_creates_a_cohort_with_a_join_code(client, auth, make_user):
 def test_chosen_modules_and_required_ones_are_kept(client, auth, make_user):
     auth.login(make_user("facilitator"))
     first, second, *_ = active_modules()
-    client.post("/cohorts/new", data={**cohort_form(), "modules": [first.id, second.id],
-                                      "required_modules": [first.id]})
+    client.post(
+        "/cohorts/new",
+        data={**cohort_form(), "modules": [first.id, second.id], "required_modules": [first.id]},
+    )
     cohort = db.session.scalar(select(Cohort))
-    assert [(cm.module_id, cm.required) for cm in cohort.modules] == \
-        [(first.id, True), (second.id, False)]
+    assert [(cm.module_id, cm.required) for cm in cohort.modules] == [(first.id, True), (second.id, False)]
 
 
 def test_end_before_start_is_refused(client, auth, make_user):
@@ -58,9 +68,14 @@ def test_a_facilitator_editing_stays_a_facilitator(client, auth, make_cohort, ma
     owner = cohort.facilitators[0]
     colleague = make_user("facilitator")
     auth.login(owner)
-    response = client.post(f"/cohorts/{cohort.id}/edit", data={
-        **cohort_form(name="Đổi tên"), "facilitators": [colleague.id],
-        "modules": [cohort.modules[0].module_id]})
+    response = client.post(
+        f"/cohorts/{cohort.id}/edit",
+        data={
+            **cohort_form(name="Đổi tên"),
+            "facilitators": [colleague.id],
+            "modules": [cohort.modules[0].module_id],
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(cohort)
     assert cohort.name == "Đổi tên"
@@ -75,9 +90,10 @@ def test_staff_can_hand_a_cohort_over(client, auth, make_cohort, make_user):
     owner = cohort.facilitators[0]
     successor = make_user("facilitator")
     auth.login(make_user("staff"))
-    client.post(f"/cohorts/{cohort.id}/edit", data={
-        **cohort_form(), "facilitators": [successor.id],
-        "modules": [cohort.modules[0].module_id]})
+    client.post(
+        f"/cohorts/{cohort.id}/edit",
+        data={**cohort_form(), "facilitators": [successor.id], "modules": [cohort.modules[0].module_id]},
+    )
     db.session.refresh(cohort)
     assert [f.id for f in cohort.facilitators] == [successor.id]
     auth.logout()
@@ -91,9 +107,10 @@ def test_unlocked_gates_survive_an_edit(client, auth, make_cohort):
     first.unlocked = True
     db.session.commit()
     auth.login(cohort.facilitators[0])
-    client.post(f"/cohorts/{cohort.id}/edit", data={
-        **cohort_form(pacing="facilitator"),
-        "modules": [cm.module_id for cm in cohort.modules]})
+    client.post(
+        f"/cohorts/{cohort.id}/edit",
+        data={**cohort_form(pacing="facilitator"), "modules": [cm.module_id for cm in cohort.modules]},
+    )
     db.session.refresh(cohort)
     assert cohort.modules[0].module_id == first.module_id and cohort.modules[0].unlocked
 

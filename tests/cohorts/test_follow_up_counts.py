@@ -19,8 +19,9 @@ def waved_cohort(make_cohort, make_user, auth, answer_survey):
     cohort.schedule_wave("follow-1", cohort.end_date)
     cohort.set_gate("follow-1", True)
     db.session.commit()
-    enrolments = list(db.session.scalars(select(Enrolment).where(
-        Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)))
+    enrolments = list(
+        db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id))
+    )
     for enrolment in enrolments:
         answer_survey(enrolment, "pre")
     for enrolment in enrolments[:3]:
@@ -42,7 +43,7 @@ def test_the_room_view_counts_the_follow_up_answered_of_expected(client, waved_c
 
 def test_the_completion_matrix_and_its_exports_show_the_follow_up(client, waved_cohort):
     page = client.get(f"/cohorts/{waved_cohort.id}/progress").get_data(as_text=True)
-    assert "<th scope=\"col\">Follow-up survey</th>" in page
+    assert '<th scope="col">Follow-up survey</th>' in page
     assert 'data-follow-up="follow-1">1 of 3<' in page
     csv = client.get(f"/cohorts/{waved_cohort.id}/progress.csv").data.decode("utf-8-sig")
     header, *rows = csv.strip().splitlines()

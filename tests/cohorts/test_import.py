@@ -17,10 +17,12 @@ from tests.pdf.helpers import pdf_text
 
 COMMIT_FORM = re.compile(r'action="/cohorts/\d+/import/([A-Za-z0-9_-]{20,})"')
 HEADER = "Họ và tên,Tên đăng nhập,Loại cơ quan,Tỉnh/Thành phố\n"
-ROWS = ("Nguyễn Thị Hương,huong.nt,police,Hà Nội\n"
-        "Trần Văn Đức,0912 345 678,Công an,ha-noi\n"
-        "Lê Thị Thu Hà,ha.le@example.org,NGO,Thành phố Đà Nẵng\n"
-        "Phạm Quốc Bảo,bao.pq,05-06 centre staff,Huế\n")
+ROWS = (
+    "Nguyễn Thị Hương,huong.nt,police,Hà Nội\n"
+    "Trần Văn Đức,0912 345 678,Công an,ha-noi\n"
+    "Lê Thị Thu Hà,ha.le@example.org,NGO,Thành phố Đà Nẵng\n"
+    "Phạm Quốc Bảo,bao.pq,05-06 centre staff,Huế\n"
+)
 
 
 def users() -> int:
@@ -28,9 +30,11 @@ def users() -> int:
 
 
 def upload(client, cohort, data: bytes, filename="trainees.csv"):
-    return client.post(f"/cohorts/{cohort.id}/import",
-                       data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/cohorts/{cohort.id}/import",
+        data={"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def token_of(page: str) -> str:
@@ -44,8 +48,7 @@ def preview_ok(client, cohort, data, filename="trainees.csv") -> str:
     return token_of(response.text)
 
 
-def test_csv_with_bom_preview_writes_nothing_then_commit_creates_all(
-        client, auth, make_cohort, import_dir):
+def test_csv_with_bom_preview_writes_nothing_then_commit_creates_all(client, auth, make_cohort, import_dir):
     cohort = make_cohort()
     auth.login(cohort.facilitators[0])
     before = users()
@@ -61,20 +64,20 @@ def test_csv_with_bom_preview_writes_nothing_then_commit_creates_all(
     assert ha.must_change_password
     bao = db.session.scalar(select(User).where(User.username == "bao.pq"))
     assert (bao.org_type, bao.province) == ("centre_staff", "hue")
-    assert db.session.scalar(select(func.count()).select_from(Enrolment)
-                             .where(Enrolment.cohort_id == cohort.id)) == 4
+    assert (
+        db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort.id))
+        == 4
+    )
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "trainees_import"))
     assert not list(import_dir.glob("*.preview.json"))
 
 
-def test_login_slips_contain_the_names_and_can_be_downloaded_once(
-        client, auth, make_cohort, import_dir):
+def test_login_slips_contain_the_names_and_can_be_downloaded_once(client, auth, make_cohort, import_dir):
     cohort = make_cohort()
     auth.login(cohort.facilitators[0])
     token = preview_ok(client, cohort, (HEADER + ROWS).encode("utf-8"))
     client.post(f"/cohorts/{cohort.id}/import/{token}")
-    assert "Download the login slips" in client.get(
-        f"/cohorts/{cohort.id}/import/{token}/done").text
+    assert "Download the login slips" in client.get(f"/cohorts/{cohort.id}/import/{token}/done").text
     response = client.get(f"/cohorts/{cohort.id}/import/{token}/slips.pdf")
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
@@ -84,21 +87,20 @@ def test_login_slips_contain_the_names_and_can_be_downloaded_once(
     # The passwords were shown once: the file holding them is gone.
     assert not list(import_dir.glob("*.json"))
     assert client.get(f"/cohorts/{cohort.id}/import/{token}/slips.pdf").status_code == 404
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action ==
-                                                      "login_slips_download"))
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "login_slips_download"))
 
 
 def test_slip_password_signs_in(client, auth, make_cohort):
     cohort = make_cohort()
     facilitator = cohort.facilitators[0]
     auth.login(facilitator)
-    token = preview_ok(client, cohort, (HEADER + "Nguyễn Văn An,an.nv,police,ha-noi\n")
-                       .encode("utf-8"))
+    token = preview_ok(client, cohort, (HEADER + "Nguyễn Văn An,an.nv,police,ha-noi\n").encode("utf-8"))
     client.post(f"/cohorts/{cohort.id}/import/{token}")
     text = pdf_text(client.get(f"/cohorts/{cohort.id}/import/{token}/slips.pdf").data)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    password = next(line for line in lines if len(line) == 8 and line.isalnum()
-                    and line.islower() and line != "an.nv")
+    password = next(
+        line for line in lines if len(line) == 8 and line.isalnum() and line.islower() and line != "an.nv"
+    )
     auth.logout()
     response = auth.login("an.nv", password)
     assert response.status_code == 302  # signed in, then asked to choose a new password
@@ -127,11 +129,9 @@ def test_decomposed_names_are_stored_composed(client, auth, make_cohort):
     auth.login(cohort.facilitators[0])
     decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Thủy")
     assert decomposed != "Nguyễn Thị Thủy"
-    token = preview_ok(client, cohort, (HEADER + f"{decomposed},thuy,police,ha-noi\n")
-                       .encode("utf-8"))
+    token = preview_ok(client, cohort, (HEADER + f"{decomposed},thuy,police,ha-noi\n").encode("utf-8"))
     client.post(f"/cohorts/{cohort.id}/import/{token}")
-    assert db.session.scalar(select(User.full_name).where(User.username == "thuy")) == \
-        "Nguyễn Thị Thủy"
+    assert db.session.scalar(select(User.full_name).where(User.username == "thuy")) == "Nguyễn Thị Thủy"
 
 
 def test_a_bad_row_blocks_the_whole_file(client, auth, make_cohort, make_user):
@@ -139,12 +139,14 @@ def test_a_bad_row_blocks_the_whole_file(client, auth, make_cohort, make_user):
     make_user("facilitator", username="colleague")
     auth.login(cohort.facilitators[0])
     before = users()
-    rows = ROWS + (",no.name,police,ha-noi\n"
-                   "Đinh Văn A,dup,police,ha-noi\n"
-                   "Đinh Văn B,DUP,police,ha-noi\n"
-                   "Hồ Thị C,ho.c,fishmonger,ha-noi\n"
-                   "Hồ Thị D,ho.d,police,Atlantis\n"
-                   "Hồ Thị E,colleague,police,ha-noi\n")
+    rows = ROWS + (
+        ",no.name,police,ha-noi\n"
+        "Đinh Văn A,dup,police,ha-noi\n"
+        "Đinh Văn B,DUP,police,ha-noi\n"
+        "Hồ Thị C,ho.c,fishmonger,ha-noi\n"
+        "Hồ Thị D,ho.d,police,Atlantis\n"
+        "Hồ Thị E,colleague,police,ha-noi\n"
+    )
     response = upload(client, cohort, (HEADER + rows).encode("utf-8"))
     assert response.status_code == 422
     page = response.text
@@ -159,7 +161,8 @@ def test_a_bad_row_blocks_the_whole_file(client, auth, make_cohort, make_user):
 
 
 def test_commit_checks_again_and_writes_nothing_when_a_row_became_invalid(
-        client, auth, make_cohort, make_user):
+    client, auth, make_cohort, make_user
+):
     cohort = make_cohort()
     auth.login(cohort.facilitators[0])
     token = preview_ok(client, cohort, (HEADER + ROWS).encode("utf-8"))
@@ -168,8 +171,10 @@ def test_commit_checks_again_and_writes_nothing_when_a_row_became_invalid(
     response = client.post(f"/cohorts/{cohort.id}/import/{token}")
     assert response.status_code == 409
     assert users() == before
-    assert db.session.scalar(select(func.count()).select_from(Enrolment)
-                             .where(Enrolment.cohort_id == cohort.id)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort.id))
+        == 0
+    )
 
 
 def test_own_trainees_are_enrolled_not_duplicated(client, auth, make_cohort, make_user):
@@ -185,10 +190,10 @@ def test_own_trainees_are_enrolled_not_duplicated(client, auth, make_cohort, mak
     before = users()
     client.post(f"/cohorts/{cohort.id}/import/{token_of(response.text)}")
     assert users() == before + 3
-    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == existing.id,
-                                                     Enrolment.cohort_id == cohort.id))
-    text = pdf_text(client.get(
-        f"/cohorts/{cohort.id}/import/{token_of(response.text)}/slips.pdf").data)
+    assert db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == existing.id, Enrolment.cohort_id == cohort.id)
+    )
+    text = pdf_text(client.get(f"/cohorts/{cohort.id}/import/{token_of(response.text)}/slips.pdf").data)
     assert "Trần Văn Đức" in text and "huong.nt" not in text  # her password is unchanged
 
 
@@ -201,14 +206,17 @@ def test_import_cannot_take_over_someone_elses_account(client, auth, make_cohort
     attacker = make_cohort()
     auth.login(attacker.facilitators[0])
     for login, name in (("victim", "Bí Mật"), ("loner", "Văn Riêng")):
-        response = upload(client, attacker, (HEADER + f"Ai Đó,{login},police,ha-noi\n")
-                          .encode("utf-8"))
+        response = upload(client, attacker, (HEADER + f"Ai Đó,{login},police,ha-noi\n").encode("utf-8"))
         assert response.status_code == 422
         assert f"{login} is already taken by another account" in response.text
         assert name not in response.text
         assert COMMIT_FORM.search(response.text) is None
-    assert db.session.scalar(select(func.count()).select_from(Enrolment)
-                             .where(Enrolment.cohort_id == attacker.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Enrolment).where(Enrolment.cohort_id == attacker.id)
+        )
+        == 0
+    )
 
 
 def test_windows_1252_file_is_rejected_clearly(client, auth, make_cohort):
@@ -226,8 +234,7 @@ def test_windows_1252_file_is_rejected_clearly(client, auth, make_cohort):
 def test_missing_columns_and_wrong_file_types(client, auth, make_cohort):
     cohort = make_cohort()
     auth.login(cohort.facilitators[0])
-    assert "The first row must name the columns" in upload(
-        client, cohort, b"a,b\n1,2\n").text
+    assert "The first row must name the columns" in upload(client, cohort, b"a,b\n1,2\n").text
     assert "Only .csv and .xlsx" in upload(client, cohort, b"x", "list.txt").text
     assert "could not be read" in upload(client, cohort, b"not a zip", "list.xlsx").text
 
@@ -254,14 +261,11 @@ def test_closed_cohort_takes_no_import(client, auth, make_cohort):
     assert users() == before
 
 
-def test_an_email_or_phone_too_long_for_its_column_is_refused_in_the_preview(
-        client, auth, make_cohort):
+def test_an_email_or_phone_too_long_for_its_column_is_refused_in_the_preview(client, auth, make_cohort):
     cohort = make_cohort()
     auth.login(cohort.facilitators[0])
     email = "a" * 200 + "@example.org"
-    data = ("Full name,Login,Phone,Email\n"
-            f"Mai Anh,mai.anh,{'0' * 41},\n"
-            f"Lan Chi,lan.chi,,{email}\n").encode()
+    data = (f"Full name,Login,Phone,Email\nMai Anh,mai.anh,{'0' * 41},\nLan Chi,lan.chi,,{email}\n").encode()
     before = users()
     response = upload(client, cohort, data)
     assert response.status_code == 422

@@ -43,9 +43,17 @@ def test_registration_form_is_prefilled_from_the_cohort(client, make_cohort):
 
 def test_register_creates_a_trainee_signs_in_and_enrols(client, make_cohort):
     cohort = make_cohort()
-    response = client.post(f"/join/{cohort.join_code}/register", data={
-        "full_name": "Nguyễn Thị Hoa", "username": "Hoa.Nguyen", "org_type": "police",
-        "province": "ha-noi", "password": "mật khẩu dài", "confirm": "mật khẩu dài"})
+    response = client.post(
+        f"/join/{cohort.join_code}/register",
+        data={
+            "full_name": "Nguyễn Thị Hoa",
+            "username": "Hoa.Nguyen",
+            "org_type": "police",
+            "province": "ha-noi",
+            "password": "mật khẩu dài",
+            "confirm": "mật khẩu dài",
+        },
+    )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "hoa.nguyen"))
     assert user.role == "trainee" and user.full_name == "Nguyễn Thị Hoa"
@@ -58,21 +66,32 @@ def test_register_creates_a_trainee_signs_in_and_enrols(client, make_cohort):
 def test_register_with_a_taken_login_keeps_the_form(client, make_cohort, make_user):
     cohort = make_cohort()
     make_user("trainee", username="taken")
-    response = client.post(f"/join/{cohort.join_code}/register", data={
-        "full_name": "Lê Văn Nam", "username": "taken", "org_type": "police",
-        "province": "ha-noi", "password": "long enough", "confirm": "long enough"})
+    response = client.post(
+        f"/join/{cohort.join_code}/register",
+        data={
+            "full_name": "Lê Văn Nam",
+            "username": "taken",
+            "org_type": "police",
+            "province": "ha-noi",
+            "password": "long enough",
+            "confirm": "long enough",
+        },
+    )
     assert response.status_code == 422
     assert "Lê Văn Nam" in response.text
     assert count(User, User.full_name == "Lê Văn Nam") == 0
 
 
-def test_signed_in_trainee_joins_and_joining_twice_is_harmless(client, auth, make_cohort,
-                                                                make_user):
+def test_signed_in_trainee_joins_and_joining_twice_is_harmless(client, auth, make_cohort, make_user):
     cohort = make_cohort()
     trainee = make_user("trainee", language="en")
     auth.login(trainee)
-    assert "Join this cohort" in client.get(f"/join/{cohort.join_code}",
-                                            ).text
+    assert (
+        "Join this cohort"
+        in client.get(
+            f"/join/{cohort.join_code}",
+        ).text
+    )
     assert client.post(f"/join/{cohort.join_code}").status_code == 302
     assert client.post(f"/join/{cohort.join_code}").status_code == 302
     assert count(Enrolment, Enrolment.user_id == trainee.id) == 1
@@ -82,9 +101,17 @@ def test_closed_cohort_refuses_to_join(client, auth, make_cohort, make_user):
     cohort = make_cohort(status="closed")
     page = client.get(f"/join/{cohort.join_code}")
     assert page.status_code == 409 and "closed" in page.text
-    response = client.post(f"/join/{cohort.join_code}/register", data={
-        "full_name": "Trần Văn B", "username": "tranb", "org_type": "police",
-        "province": "ha-noi", "password": "long enough", "confirm": "long enough"})
+    response = client.post(
+        f"/join/{cohort.join_code}/register",
+        data={
+            "full_name": "Trần Văn B",
+            "username": "tranb",
+            "org_type": "police",
+            "province": "ha-noi",
+            "password": "long enough",
+            "confirm": "long enough",
+        },
+    )
     assert response.status_code == 409
     assert count(User, User.username == "tranb") == 0
     trainee = make_user("trainee", language="en")
@@ -127,10 +154,20 @@ def test_guessing_codes_in_join_links_is_throttled_per_address(app, client, make
         assert client.get(f"/join/{guess}").status_code == 404
     # Blocked now on every join page, even with the right code: guessing stops paying.
     assert client.get(f"/join/{cohort.join_code}").status_code == 429
-    assert client.post(f"/join/{cohort.join_code}/register", data={
-        "username": "moi", "full_name": "Người Mới", "password": "mat khau 123",
-        "confirm": "mat khau 123", "org_type": "police", "province": "ha-noi"}
-        ).status_code == 429
+    assert (
+        client.post(
+            f"/join/{cohort.join_code}/register",
+            data={
+                "username": "moi",
+                "full_name": "Người Mới",
+                "password": "mat khau 123",
+                "confirm": "mat khau 123",
+                "org_type": "police",
+                "province": "ha-noi",
+            },
+        ).status_code
+        == 429
+    )
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.0.0.9"  # another phone in the room is not blocked
     assert other.get(f"/join/{cohort.join_code}").status_code == 200

@@ -11,12 +11,13 @@ from tests.pdf.helpers import pdf_text
 
 
 def full_row(enrolment, phase="pre", likert="4", letter="B"):
-    return {f"cell-{enrolment.id}-{item.key}": letter if item.kind == "knowledge" else likert
-            for item in items_for(enrolment, phase)}
+    return {
+        f"cell-{enrolment.id}-{item.key}": letter if item.kind == "knowledge" else likert
+        for item in items_for(enrolment, phase)
+    }
 
 
-def test_paper_forms_carry_each_trainee_code_in_both_languages(client, auth, make_cohort,
-                                                               enrolments):
+def test_paper_forms_carry_each_trainee_code_in_both_languages(client, auth, make_cohort, enrolments):
     cohort = make_cohort(trainees=3)
     codes = [e.trainee_code for e in enrolments(cohort)]
     auth.login(cohort.facilitators[0])
@@ -32,13 +33,13 @@ def test_paper_forms_carry_each_trainee_code_in_both_languages(client, auth, mak
         # Instrument v2 on paper: the cases with their statements, the policy block with
         # its sixth column, and "don't know" as the last lettered option.
         assert "V1A" in text and "V2C" in text and "Q01" in text
-    english = " ".join(pdf_text(client.get(f"/cohorts/{cohort.id}/paper/survey-en.pdf").data)
-                       .split())  # the narrow column header wraps
+    english = " ".join(
+        pdf_text(client.get(f"/cohorts/{cohort.id}/paper/survey-en.pdf").data).split()
+    )  # the narrow column header wraps
     assert "People who use drugs" in english
     assert "has used heroin since he was 20" in english
     assert "Not my role / not applicable" in english and "E. Don't know" in english
-    vietnamese = " ".join(pdf_text(
-        client.get(f"/cohorts/{cohort.id}/paper/survey-vi.pdf").data).split())
+    vietnamese = " ".join(pdf_text(client.get(f"/cohorts/{cohort.id}/paper/survey-vi.pdf").data).split())
     assert "Không thuộc phần việc của tôi" in vietnamese and "E. Không biết" in vietnamese
 
 
@@ -50,8 +51,7 @@ def test_mixed_cohort_prints_one_set_per_track(client, auth, make_cohort, make_u
     ngo = enrol(cohort, make_user("trainee", org_type="ngo"))
     db.session.commit()
     auth.login(cohort.facilitators[0])
-    police_pdf = pdf_text(client.get(
-        f"/cohorts/{cohort.id}/paper/survey-en.pdf?track=police").data)
+    police_pdf = pdf_text(client.get(f"/cohorts/{cohort.id}/paper/survey-en.pdf?track=police").data)
     assert police.trainee_code in police_pdf and ngo.trainee_code not in police_pdf
     assert "P01" in police_pdf and "Q02" in police_pdf
     assert "N03" not in police_pdf and "Q05" not in police_pdf
@@ -67,7 +67,8 @@ def test_entry_grid_columns_follow_the_item_keys(client, auth, make_cohort, enro
     assert keys[:2] == ["A01", "A05"] and keys[-1] == "K22"
     assert cases == ["V1A", "V1B", "V1C", "V2A", "V2B", "V2C"]
     assert keys == likert + cases + sorted(k for k in keys if k.startswith("Q")) + sorted(
-        k for k in keys if k.startswith("K"))
+        k for k in keys if k.startswith("K")
+    )
     assert likert == sorted(likert)
 
 
@@ -82,16 +83,20 @@ def test_complete_rows_are_stored_as_paper(client, auth, make_cohort, enrolments
     responses = db.session.scalars(select(SurveyResponse)).all()
     assert {r.enrolment_id for r in responses} == {first.id, second.id}
     assert all(r.source == "paper" and r.entered_by_id == facilitator.id for r in responses)
-    knowledge = db.session.execute(
-        select(Answer.value).join(SurveyItem, SurveyItem.id == Answer.item_id)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .where(SurveyResponse.enrolment_id == first.id, SurveyItem.kind == "knowledge")
-    ).scalars().all()
+    knowledge = (
+        db.session.execute(
+            select(Answer.value)
+            .join(SurveyItem, SurveyItem.id == Answer.item_id)
+            .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+            .where(SurveyResponse.enrolment_id == first.id, SurveyItem.kind == "knowledge")
+        )
+        .scalars()
+        .all()
+    )
     assert knowledge and set(knowledge) == {1}  # "b" is the second option
 
 
-def test_invalid_cells_keep_what_was_typed_and_save_only_complete_rows(
-        client, auth, make_cohort, enrolments):
+def test_invalid_cells_keep_what_was_typed_and_save_only_complete_rows(client, auth, make_cohort, enrolments):
     cohort = make_cohort(trainees=3)
     good, bad, partial = enrolments(cohort)
     auth.login(cohort.facilitators[0])
@@ -111,8 +116,7 @@ def test_invalid_cells_keep_what_was_typed_and_save_only_complete_rows(
     assert stored == {good.id}
 
 
-def test_a_page_of_sheets_is_saved_all_or_nothing(client, auth, make_cohort, enrolments,
-                                                  monkeypatch):
+def test_a_page_of_sheets_is_saved_all_or_nothing(client, auth, make_cohort, enrolments, monkeypatch):
     """One sheet that cannot be stored: none of the page is, and every row keeps what was typed."""
     from lms.cohorts import paper
     from lms.quizzes.services import MissingAnswers
@@ -145,8 +149,9 @@ def test_a_page_of_sheets_is_saved_all_or_nothing(client, auth, make_cohort, enr
     assert stored == {first.id, second.id, third.id}
 
 
-def test_rows_already_submitted_are_read_only_without_answers(client, auth, make_cohort,
-                                                               enrolments, answer_survey):
+def test_rows_already_submitted_are_read_only_without_answers(
+    client, auth, make_cohort, enrolments, answer_survey
+):
     cohort = make_cohort(trainees=2)
     done, waiting = enrolments(cohort)
     answer_survey(done, "pre")
@@ -160,22 +165,24 @@ def test_rows_already_submitted_are_read_only_without_answers(client, auth, make
     assert len(db.session.scalars(select(SurveyResponse)).all()) == 1
 
 
-def test_not_applicable_and_dont_know_are_typed_and_stored(client, auth, make_cohort,
-                                                          enrolments):
+def test_not_applicable_and_dont_know_are_typed_and_stored(client, auth, make_cohort, enrolments):
     cohort = make_cohort(trainees=1)
     (trainee,) = enrolments(cohort)
     auth.login(cohort.facilitators[0])
     items = {i.key: i for i in items_for(trainee, "pre")}
-    form = full_row(trainee) | {f"cell-{trainee.id}-Q01": "0", f"cell-{trainee.id}-K13": "e",
-                                f"cell-{trainee.id}-A01": "0"}
+    form = full_row(trainee) | {
+        f"cell-{trainee.id}-Q01": "0",
+        f"cell-{trainee.id}-K13": "e",
+        f"cell-{trainee.id}-A01": "0",
+    }
     response = client.post(f"/cohorts/{cohort.id}/paper/pre", data=form)
     assert response.status_code == 422  # 0 is "not applicable" only on a policy item
-    assert re.search(rf'name="cell-{trainee.id}-A01" value="0"[^>]*class="invalid"',
-                     response.text)
+    assert re.search(rf'name="cell-{trainee.id}-A01" value="0"[^>]*class="invalid"', response.text)
     form[f"cell-{trainee.id}-A01"] = "4"
     assert client.post(f"/cohorts/{cohort.id}/paper/pre", data=form).status_code == 302
-    stored = dict(db.session.execute(
-        select(SurveyItem.key, Answer).join(Answer, Answer.item_id == SurveyItem.id)).all())
+    stored = dict(
+        db.session.execute(select(SurveyItem.key, Answer).join(Answer, Answer.item_id == SurveyItem.id)).all()
+    )
     assert stored["Q01"].value == 0 and stored["Q01"].score is None
     assert stored["K13"].value == items["K13"].dont_know_value == 4
     assert stored["K13"].score == 0

@@ -28,9 +28,9 @@ def _flat(pdf: bytes) -> str:
     return " ".join(pdf_text(pdf).split())  # narrow column headers wrap
 
 
-def test_a_follow_up_sheet_carries_the_tracks_practice_questions(client, auth, make_cohort,
-                                                                 make_user, answer_survey,
-                                                                 enrolments):
+def test_a_follow_up_sheet_carries_the_tracks_practice_questions(
+    client, auth, make_cohort, make_user, answer_survey, enrolments
+):
     cohort = _cohort_at_follow_up(make_cohort, answer_survey, enrolments, audience="mixed")
     enrol(cohort, make_user("trainee", org_type="ngo"))
     db.session.commit()
@@ -56,8 +56,7 @@ def test_a_follow_up_sheet_carries_the_tracks_practice_questions(client, auth, m
     assert client.get(f"{base}/survey-en.pdf?track=police&wave=post").status_code == 404
 
 
-def test_practice_cells_take_the_column_letters(client, auth, make_cohort, answer_survey,
-                                                 enrolments):
+def test_practice_cells_take_the_column_letters(client, auth, make_cohort, answer_survey, enrolments):
     cohort = _cohort_at_follow_up(make_cohort, answer_survey, enrolments)
     first, second = enrolments(cohort)
     auth.login(cohort.facilitators[0])
@@ -67,20 +66,33 @@ def test_practice_cells_take_the_column_letters(client, auth, make_cohort, answe
     assert "Practice questions (B…)" in grid
 
     def row(enrolment, practice):
-        return {f"cell-{enrolment.id}-{item.key}":
-                practice.get(item.key, "A") if item.kind == "practice"
-                else "B" if item.kind == "knowledge" else "4"
-                for item in items_for(enrolment, "follow-1")}
+        return {
+            f"cell-{enrolment.id}-{item.key}": practice.get(item.key, "A")
+            if item.kind == "practice"
+            else "B"
+            if item.kind == "knowledge"
+            else "4"
+            for item in items_for(enrolment, "follow-1")
+        }
 
     typed = row(first, {"B01": "a", "B02": "D", "B03": "e"}) | row(second, {"B02": "5"})
     response = client.post(f"/cohorts/{cohort.id}/paper/follow-1", data=typed)
     assert response.status_code == 422  # a digit is not a practice column
-    assert re.search(rf'name="cell-{second.id}-B02" value="5"[^>]*class="invalid"',
-                     response.text)
-    stored = dict(db.session.execute(
-        select(SurveyItem.key, Answer.value).join(Answer, Answer.item_id == SurveyItem.id)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .where(SurveyItem.kind == "practice", SurveyResponse.enrolment_id == first.id)).all())
+    assert re.search(rf'name="cell-{second.id}-B02" value="5"[^>]*class="invalid"', response.text)
+    stored = dict(
+        db.session.execute(
+            select(SurveyItem.key, Answer.value)
+            .join(Answer, Answer.item_id == SurveyItem.id)
+            .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+            .where(SurveyItem.kind == "practice", SurveyResponse.enrolment_id == first.id)
+        ).all()
+    )
     assert stored == {"B01": 1, "B02": 4, "B03": 0, "B04": 1}
-    assert db.session.scalar(select(SurveyResponse).where(
-        SurveyResponse.enrolment_id == second.id, SurveyResponse.phase == "follow-1")) is None
+    assert (
+        db.session.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.enrolment_id == second.id, SurveyResponse.phase == "follow-1"
+            )
+        )
+        is None
+    )

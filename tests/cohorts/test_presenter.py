@@ -6,15 +6,19 @@ from lms.extensions import db
 
 def _cohort_with_a_trainee(make_cohort, make_user):
     cohort = make_cohort(pacing="facilitator", pre_survey_open=False)
-    trainee = make_user("trainee", username="hoa.tran84", full_name="Trần Thị Hoa",
-                        phone="0912 345 678", email="hoa@example.vn")
+    trainee = make_user(
+        "trainee",
+        username="hoa.tran84",
+        full_name="Trần Thị Hoa",
+        phone="0912 345 678",
+        email="hoa@example.vn",
+    )
     enrolment = enrol(cohort, trainee)
     db.session.commit()
     return cohort, enrolment
 
 
-def test_presenter_console_shows_the_buttons_and_nothing_personal(
-        client, auth, make_cohort, make_user):
+def test_presenter_console_shows_the_buttons_and_nothing_personal(client, auth, make_cohort, make_user):
     cohort, enrolment = _cohort_with_a_trainee(make_cohort, make_user)
     trainee = enrolment.user
     facilitator = cohort.facilitators[0]
@@ -24,8 +28,14 @@ def test_presenter_console_shows_the_buttons_and_nothing_personal(
     assert 'value="open-pre"' in page and 'value="open-post"' in page
     assert page.count('value="unlock"') == len(cohort.modules)
     assert '<strong data-count="joined">1</strong>' in page
-    for personal in (trainee.full_name, trainee.username, "0912", "hoa@example.vn",
-                     facilitator.full_name, facilitator.username):
+    for personal in (
+        trainee.full_name,
+        trainee.username,
+        "0912",
+        "hoa@example.vn",
+        facilitator.full_name,
+        facilitator.username,
+    ):
         assert personal not in page
     # The cohort page and the room view lead to it; the projected pages name nobody either.
     assert f"/cohorts/{cohort.id}/presenter" in client.get(f"/cohorts/{cohort.id}").text
@@ -35,16 +45,16 @@ def test_presenter_console_shows_the_buttons_and_nothing_personal(
         assert facilitator.full_name not in page and trainee.full_name not in page
 
 
-def test_presenter_opens_the_survey_and_unlocks_a_module_and_comes_back(
-        client, auth, make_cohort, make_user):
+def test_presenter_opens_the_survey_and_unlocks_a_module_and_comes_back(client, auth, make_cohort, make_user):
     cohort, enrolment = _cohort_with_a_trainee(make_cohort, make_user)
     first = cohort.modules[0]
     auth.login(cohort.facilitators[0])
     response = client.post(f"/cohorts/{cohort.id}/presenter/pacing", data={"action": "open-pre"})
     assert response.status_code == 303
     assert response.location.endswith(f"/cohorts/{cohort.id}/presenter")
-    response = client.post(f"/cohorts/{cohort.id}/presenter/pacing",
-                           data={"action": "unlock", "module_id": first.module_id})
+    response = client.post(
+        f"/cohorts/{cohort.id}/presenter/pacing", data={"action": "unlock", "module_id": first.module_id}
+    )
     page = client.get(response.location).text
     assert 'class="flash flash-success"' in page
     assert 'value="close-pre"' in page and 'value="lock"' in page
@@ -58,13 +68,15 @@ def test_presenter_opens_the_survey_and_unlocks_a_module_and_comes_back(
     assert state["pre_survey_open"] is True and state["modules"][first.module.key] is True
 
 
-def test_presenter_refuses_bad_actions_and_other_peoples_cohorts(
-        client, auth, make_cohort, make_user):
+def test_presenter_refuses_bad_actions_and_other_peoples_cohorts(client, auth, make_cohort, make_user):
     cohort, enrolment = _cohort_with_a_trainee(make_cohort, make_user)
     other = make_cohort()  # another facilitator's
     auth.login(cohort.facilitators[0])
-    for data in ({"action": "explode"}, {"action": "unlock", "module_id": "999999"},
-                 {"action": "unlock", "module_id": "not-a-number"}):
+    for data in (
+        {"action": "explode"},
+        {"action": "unlock", "module_id": "999999"},
+        {"action": "unlock", "module_id": "not-a-number"},
+    ):
         response = client.post(f"/cohorts/{cohort.id}/presenter/pacing", data=data)
         assert response.status_code == 303
         assert 'class="flash flash-error"' in client.get(response.location).text

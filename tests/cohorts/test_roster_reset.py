@@ -8,7 +8,8 @@ from lms.extensions import db
 
 
 def test_facilitator_resets_their_trainee_but_not_someone_from_another_cohort(
-        client, auth, make_cohort, make_user):
+    client, auth, make_cohort, make_user
+):
     mine = make_cohort()
     trainee = make_user("trainee")
     enrolment = enrol(mine, trainee)

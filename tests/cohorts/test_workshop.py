@@ -13,7 +13,8 @@ def paced_cohort(make_cohort, **fields):
 
 
 def test_locked_module_redirects_until_the_facilitator_opens_it(
-        app, client, auth, make_cohort, enrolments, answer_survey):
+    app, client, auth, make_cohort, enrolments, answer_survey
+):
     cohort = paced_cohort(make_cohort)
     (enrolment,) = enrolments(cohort)
     cohort.pre_survey_open = True
@@ -62,8 +63,7 @@ def test_surveys_open_and_close_with_the_gates(client, auth, make_cohort, enrolm
 def test_unknown_pacing_action_changes_nothing(client, auth, make_cohort):
     cohort = paced_cohort(make_cohort)
     auth.login(cohort.facilitators[0])
-    response = client.post(f"/cohorts/{cohort.id}/pacing", data={"action": "explode"},
-                           follow_redirects=True)
+    response = client.post(f"/cohorts/{cohort.id}/pacing", data={"action": "explode"}, follow_redirects=True)
     assert "Unknown action." in response.text
     db.session.refresh(cohort)
     assert cohort.pacing == "facilitator" and not cohort.pre_survey_open
@@ -84,21 +84,24 @@ def test_waived_pre_survey_opens_the_modules(client, auth, make_cohort, enrolmen
 
 
 def test_roster_password_reset_gives_a_one_time_password_and_is_audited(
-        client, auth, make_cohort, enrolments):
+    client, auth, make_cohort, enrolments
+):
     cohort = make_cohort(trainees=1)
     (enrolment,) = enrolments(cohort)
     username = enrolment.user.username
     auth.login(cohort.facilitators[0])
     page = client.post(f"/cohorts/{cohort.id}/enrolments/{enrolment.id}/reset-password").text
     password = re.search(r'<dd class="mono big">([a-z0-9]+)</dd>', page).group(1)
-    assert db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "password_reset", AuditEvent.target == f"user:{enrolment.user_id}"))
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "password_reset", AuditEvent.target == f"user:{enrolment.user_id}"
+        )
+    )
     auth.logout()
     assert auth.login(username, password).status_code == 302
 
 
-def test_closing_freezes_enrolment_and_deletes_nothing(client, auth, make_cohort, enrolments,
-                                                       make_user):
+def test_closing_freezes_enrolment_and_deletes_nothing(client, auth, make_cohort, enrolments, make_user):
     cohort = make_cohort(trainees=3)
     auth.login(cohort.facilitators[0])
     client.post(f"/cohorts/{cohort.id}/status", data={"status": "closed"})
@@ -111,8 +114,7 @@ def test_closing_freezes_enrolment_and_deletes_nothing(client, auth, make_cohort
     assert len(enrolments(cohort)) == 3
 
 
-def test_room_view_counts_and_the_n5_rule(app, client, auth, make_cohort, enrolments,
-                                          answer_survey):
+def test_room_view_counts_and_the_n5_rule(app, client, auth, make_cohort, enrolments, answer_survey):
     cohort = make_cohort(trainees=6)
     people = enrolments(cohort)
     names = [e.user.full_name for e in people]
@@ -130,8 +132,7 @@ def test_room_view_counts_and_the_n5_rule(app, client, auth, make_cohort, enrolm
     answer_survey(people[4], "pre", likert=2, knowledge=0)
     page = client.get(f"/cohorts/{cohort.id}/room").text
     assert "chart-bars" in page and "most often missed" in page
-    assert client.get(f"/cohorts/{cohort.id}/room/state").get_json()["version"] != \
-        state["version"]
+    assert client.get(f"/cohorts/{cohort.id}/room/state").get_json()["version"] != state["version"]
     for name in names:
         assert name not in page
     assert " style=" not in page
@@ -158,7 +159,7 @@ def test_poster_has_the_join_code_and_an_unstyled_qr(client, auth, make_cohort):
     auth.login(cohort.facilitators[0])
     page = client.get(f"/cohorts/{cohort.id}/poster").text
     assert cohort.join_code in page and f"/join/{cohort.join_code}" in page
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     assert "style" not in svg and 'class="qr-code"' in svg
 
 

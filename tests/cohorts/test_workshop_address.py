@@ -18,8 +18,7 @@ def laptop(app, client, monkeypatch):
     return client
 
 
-def test_room_view_on_loopback_shows_the_laptops_address_on_the_workshop_network(
-        laptop, auth, make_cohort):
+def test_room_view_on_loopback_shows_the_laptops_address_on_the_workshop_network(laptop, auth, make_cohort):
     cohort = make_cohort()
     auth.login(cohort.facilitators[0])
     laptop.get("/lang/vi")
@@ -78,19 +77,26 @@ def test_without_a_route_lan_address_reads_the_interfaces(monkeypatch):
     assert lan_address() is None
 
 
-@pytest.mark.parametrize(("url", "private"), [
-    ("http://127.0.0.1:5000/verify", True), ("http://localhost/verify", True),
-    ("http://[::1]:8000/verify", True), ("http://192.168.1.20:5000/verify", True),
-    ("http://10.0.0.5/verify", True), ("http://172.20.1.1/verify", True),
-    ("http://laptop/verify", True), ("http://may-tinh.local/verify", True),
-    ("https://training.example.vn/verify", False), ("http://203.113.131.1/verify", False),
-])
+@pytest.mark.parametrize(
+    ("url", "private"),
+    [
+        ("http://127.0.0.1:5000/verify", True),
+        ("http://localhost/verify", True),
+        ("http://[::1]:8000/verify", True),
+        ("http://192.168.1.20:5000/verify", True),
+        ("http://10.0.0.5/verify", True),
+        ("http://172.20.1.1/verify", True),
+        ("http://laptop/verify", True),
+        ("http://may-tinh.local/verify", True),
+        ("https://training.example.vn/verify", False),
+        ("http://203.113.131.1/verify", False),
+    ],
+)
 def test_private_addresses_are_recognised(url, private):
     assert is_private_url(url) is private
 
 
-def test_certificate_issuing_warns_before_printing_a_private_address(
-        app, laptop, auth, make_cohort):
+def test_certificate_issuing_warns_before_printing_a_private_address(app, laptop, auth, make_cohort):
     cohort = make_cohort(trainees=1)
     auth.login(cohort.facilitators[0])
     laptop.get("/lang/vi")

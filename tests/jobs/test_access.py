@@ -43,8 +43,14 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, zip_job):
 
 def test_guessed_addresses_are_not_found(client, auth, facilitator, zip_job):
     auth.login(facilitator)
-    for guess in (uuid.uuid4().hex, "1", "../1", "%00", zip_job.rsplit("/", 1)[1][:31],
-                  zip_job.rsplit("/", 1)[1] + "0"):
+    for guess in (
+        uuid.uuid4().hex,
+        "1",
+        "../1",
+        "%00",
+        zip_job.rsplit("/", 1)[1][:31],
+        zip_job.rsplit("/", 1)[1] + "0",
+    ):
         assert client.get(f"/jobs/{guess}").status_code == 404, guess
         assert client.get(f"/jobs/{guess}/download").status_code == 404, guess
 

@@ -20,8 +20,7 @@ def _zip_job(client, auth, cohort, user):
     return job_url(client.get(f"/cohorts/{cohort.id}/certificates.zip"))
 
 
-def test_a_large_cohorts_zip_is_a_job_with_a_progress_bar_and_its_file(
-        client, auth, certified, facilitator):
+def test_a_large_cohorts_zip_is_a_job_with_a_progress_bar_and_its_file(client, auth, certified, facilitator):
     url = _zip_job(client, auth, certified, facilitator)
     page = client.get(url)
     assert page.status_code == 200
@@ -36,8 +35,7 @@ def test_a_large_cohorts_zip_is_a_job_with_a_progress_bar_and_its_file(
     assert "no-store" in response.headers["Cache-Control"]
     assert "certificates-cohort-" in response.headers["Content-Disposition"]
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 3
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "certificate_zip")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate_zip")).all()
     assert [(e.actor_id, e.target) for e in events] == [(facilitator.id, f"cohort:{certified.id}")]
     state = client.get(f"{url}.json").get_json()
     assert state["state"] == "done" and state["progress"] == {"done": 3, "total": 3}
@@ -52,7 +50,8 @@ def test_a_small_cohort_still_gets_its_zip_at_once(app, client, auth, certified,
 
 
 def test_a_running_job_shows_its_live_progress_and_refreshes_without_javascript(
-        client, auth, certified, facilitator, sqlite_queue):
+    client, auth, certified, facilitator, sqlite_queue
+):
     url = _zip_job(client, auth, certified, facilitator)
     job = db.session.scalar(select(Job))
     html = client.get(url).get_data(as_text=True)
@@ -70,8 +69,7 @@ def test_a_running_job_shows_its_live_progress_and_refreshes_without_javascript(
     assert client.get(url + "/download").status_code == 404
 
 
-def test_a_failed_job_says_why_in_the_users_language(client, auth, certified, facilitator,
-                                                    sqlite_queue):
+def test_a_failed_job_says_why_in_the_users_language(client, auth, certified, facilitator, sqlite_queue):
     from lms.certificates.services import revoke_certificate, valid_certificates
 
     url = _zip_job(client, auth, certified, facilitator)
@@ -85,16 +83,21 @@ def test_a_failed_job_says_why_in_the_users_language(client, auth, certified, fa
     html = client.get(url).get_data(as_text=True)
     assert "No certificates have been issued in this cohort yet." in html
     assert "/download" not in html
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "certificate_zip")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate_zip")
+        )
+        == 0
+    )
     facilitator.language = "vi"
     db.session.commit()
     html = client.get(url).get_data(as_text=True)
     assert "Lớp tập huấn này chưa có giấy chứng nhận nào được cấp." in html and "Đã dừng" in html
 
 
-def test_an_unexpected_error_fails_the_job_and_keeps_nothing(client, auth, certified, facilitator,
-                                                             monkeypatch):
+def test_an_unexpected_error_fails_the_job_and_keeps_nothing(
+    client, auth, certified, facilitator, monkeypatch
+):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
@@ -104,5 +107,9 @@ def test_an_unexpected_error_fails_the_job_and_keeps_nothing(client, auth, certi
     assert "Stopped" in html and "Nothing was saved" in html
     job = db.session.scalar(select(Job))
     assert job.state == JobState.FAILED and job.result is None and job.payload is None
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "certificate_zip")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate_zip")
+        )
+        == 0
+    )

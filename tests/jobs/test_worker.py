@@ -16,12 +16,14 @@ from tests.reports.test_import import confirm, counts, history_rows, to_csv, upl
 
 
 def _zip_audits() -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "certificate_zip"))
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "certificate_zip")
+    )
 
 
 def test_a_queued_job_waits_for_the_worker_then_its_file_is_there(
-        client, auth, certified, facilitator, sqlite_queue):
+    client, auth, certified, facilitator, sqlite_queue
+):
     auth.login(facilitator)
     url = job_url(client.get(f"/cohorts/{certified.id}/certificates.zip"))
     job = db.session.scalar(select(Job))
@@ -36,7 +38,8 @@ def test_a_queued_job_waits_for_the_worker_then_its_file_is_there(
 
 
 def test_a_job_left_running_by_a_stopped_worker_is_run_again_once(
-        client, auth, certified, facilitator, sqlite_queue):
+    client, auth, certified, facilitator, sqlite_queue
+):
     auth.login(facilitator)
     job_url(client.get(f"/cohorts/{certified.id}/certificates.zip"))
     job = db.session.scalar(select(Job))
@@ -60,7 +63,8 @@ def test_a_job_left_running_by_a_stopped_worker_is_run_again_once(
 
 @pytest.mark.usefixtures("instrument_v1")
 def test_a_historical_import_is_written_once_even_if_its_task_runs_again(
-        app, client, auth, make_user, tmp_path, sqlite_queue):
+    app, client, auth, make_user, tmp_path, sqlite_queue
+):
     app.instance_path = str(tmp_path)
     auth.login(make_user("staff", language="en"))
     preview = upload(client, to_csv(history_rows()))
@@ -85,8 +89,12 @@ def test_a_historical_import_is_written_once_even_if_its_task_runs_again(
     work(sqlite_queue)
     assert counts() == (1, 7, 6, 12, 12 * 34)
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "historical_import")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "historical_import")
+        )
+        == 1
+    )
 
 
 def test_huey_consumer_threads_run_the_job(client, auth, certified, facilitator, sqlite_queue):
@@ -94,8 +102,15 @@ def test_huey_consumer_threads_run_the_job(client, auth, certified, facilitator,
 
     auth.login(facilitator)
     url = job_url(client.get(f"/cohorts/{certified.id}/certificates.zip"))
-    consumer = Consumer(sqlite_queue, workers=1, worker_type="thread", initial_delay=0.05,
-                        max_delay=0.2, periodic=False, check_worker_health=False)
+    consumer = Consumer(
+        sqlite_queue,
+        workers=1,
+        worker_type="thread",
+        initial_delay=0.05,
+        max_delay=0.2,
+        periodic=False,
+        check_worker_health=False,
+    )
     consumer.scheduler.start()  # the consumer's own threads, without its signal handlers
     for _name, worker in consumer.worker_threads:
         worker.start()
@@ -111,7 +126,8 @@ def test_huey_consumer_threads_run_the_job(client, auth, certified, facilitator,
 
 
 def test_a_run_overtaken_by_a_restarted_worker_keeps_nothing(
-        client, auth, certified, facilitator, sqlite_queue, monkeypatch):
+    client, auth, certified, facilitator, sqlite_queue, monkeypatch
+):
     from lms.jobs import tasks
 
     auth.login(facilitator)
@@ -121,8 +137,11 @@ def test_a_run_overtaken_by_a_restarted_worker_keeps_nothing(
     def overtaken(job, progress):
         # While this run works, another worker restarts, queues the job again and claims it.
         with db.engine.begin() as connection:
-            connection.execute(Job.__table__.update().where(Job.__table__.c.id == job.id)
-                               .values(attempts=Job.__table__.c.attempts + 1))
+            connection.execute(
+                Job.__table__.update()
+                .where(Job.__table__.c.id == job.id)
+                .values(attempts=Job.__table__.c.attempts + 1)
+            )
         real_zip(job, progress)
 
     monkeypatch.setitem(tasks.HANDLERS, "certificate_zip", overtaken)
@@ -139,9 +158,9 @@ def test_the_worker_command_refuses_immediate_mode(runner):
     assert result.exit_code != 0 and "JOBS_IMMEDIATE is on" in result.output
 
 
-def test_the_worker_command_queues_what_was_left_then_serves(app, runner, client, auth, certified,
-                                                             facilitator, sqlite_queue,
-                                                             monkeypatch):
+def test_the_worker_command_queues_what_was_left_then_serves(
+    app, runner, client, auth, certified, facilitator, sqlite_queue, monkeypatch
+):
     auth.login(facilitator)
     job_url(client.get(f"/cohorts/{certified.id}/certificates.zip"))
     sqlite_queue.dequeue()  # lost with a stopped worker
@@ -156,15 +175,18 @@ def test_the_worker_command_queues_what_was_left_then_serves(app, runner, client
 
 
 @pytest.mark.usefixtures("instrument_v1")
-def test_an_import_reports_its_progress_every_500_surveys(app, client, auth, make_user, tmp_path,
-                                                          monkeypatch):
+def test_an_import_reports_its_progress_every_500_surveys(
+    app, client, auth, make_user, tmp_path, monkeypatch
+):
     app.instance_path = str(tmp_path)
     auth.login(make_user("staff", language="en"))
-    rows = [dict(r, trainee_ref=f"{r['trainee_ref']}-{n}")
-            for n in range(50) for r in history_rows()]  # 600 surveys
+    rows = [
+        dict(r, trainee_ref=f"{r['trainee_ref']}-{n}") for n in range(50) for r in history_rows()
+    ]  # 600 surveys
     reported = []
-    monkeypatch.setattr("lms.jobs.runner.put_progress",
-                        lambda job_id, done, total: reported.append((done, total)))
+    monkeypatch.setattr(
+        "lms.jobs.runner.put_progress", lambda job_id, done, total: reported.append((done, total))
+    )
     url = job_url(confirm(client, upload(client, to_csv(rows))))
     assert reported == [(0, 600), (500, 600), (600, 600), (600, 600)]
     assert counts()[3] == 600
@@ -174,7 +196,8 @@ def test_an_import_reports_its_progress_every_500_surveys(app, client, auth, mak
 
 @pytest.mark.usefixtures("instrument_v1")
 def test_an_import_whose_data_changed_since_its_preview_fails_and_says_why(
-        app, client, auth, make_user, tmp_path):
+    app, client, auth, make_user, tmp_path
+):
     app.instance_path = str(tmp_path)
     auth.login(make_user("staff", language="en"))
     data = to_csv(history_rows())
@@ -184,5 +207,4 @@ def test_an_import_whose_data_changed_since_its_preview_fails_and_says_why(
     html = client.get(url).get_data(as_text=True)
     assert "The data changed since the preview" in html and "Nothing was imported" in html
     assert counts() == (1, 7, 6, 12, 12 * 34)  # the first import only
-    assert db.session.scalar(select(Job.error).where(Job.state == JobState.FAILED)) == \
-        "import_changed"
+    assert db.session.scalar(select(Job.error).where(Job.state == JobState.FAILED)) == "import_changed"

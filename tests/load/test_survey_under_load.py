@@ -41,22 +41,26 @@ def _stored_post_surveys(enrolment_ids) -> tuple[Counter, dict[int, dict[int, in
     from lms.quizzes.models import Answer, SurveyResponse
 
     db.session.remove()
-    counts = Counter(dict(db.session.execute(
-        select(SurveyResponse.enrolment_id, func.count())
-        .where(SurveyResponse.phase == "post", SurveyResponse.enrolment_id.in_(enrolment_ids))
-        .group_by(SurveyResponse.enrolment_id)).all()))
+    counts = Counter(
+        dict(
+            db.session.execute(
+                select(SurveyResponse.enrolment_id, func.count())
+                .where(SurveyResponse.phase == "post", SurveyResponse.enrolment_id.in_(enrolment_ids))
+                .group_by(SurveyResponse.enrolment_id)
+            ).all()
+        )
+    )
     answers: dict[int, dict[int, int]] = {}
     for enrolment_id, item_id, value in db.session.execute(
-            select(SurveyResponse.enrolment_id, Answer.item_id, Answer.value)
-            .join(Answer, Answer.response_id == SurveyResponse.id)
-            .where(SurveyResponse.phase == "post",
-                   SurveyResponse.enrolment_id.in_(enrolment_ids))):
+        select(SurveyResponse.enrolment_id, Answer.item_id, Answer.value)
+        .join(Answer, Answer.response_id == SurveyResponse.id)
+        .where(SurveyResponse.phase == "post", SurveyResponse.enrolment_id.in_(enrolment_ids))
+    ):
         answers.setdefault(enrolment_id, {})[item_id] = value
     return counts, answers
 
 
-def test_two_hundred_trainees_submit_at_once_with_duplicates_and_retries(
-        seed_trainees, server, deadline):
+def test_two_hundred_trainees_submit_at_once_with_duplicates_and_retries(seed_trainees, server, deadline):
     trainees = seed_trainees(cohorts=5).live_trainees
     assert len(trainees) == 200
     items = instrument_items()
@@ -78,8 +82,9 @@ def test_two_hundred_trainees_submit_at_once_with_duplicates_and_retries(
             try:
                 browser = signed_in(server.port, trainee.username)
                 early = [i for i in trainee.post_items if i not in trainee.last_page_items]
-                saved = browser.post_fetch(_survey(trainee) + "/autosave",
-                                           _form(expected[trainee.enrolment_id], early))
+                saved = browser.post_fetch(
+                    _survey(trainee) + "/autosave", _form(expected[trainee.enrolment_id], early)
+                )
                 note("autosave", saved.status)
                 if saved.status != 200 or b'"saved"' not in saved.body:
                     problems.append(f"autosave {trainee.username}: {saved.status}")
@@ -125,15 +130,18 @@ def test_two_hundred_trainees_submit_at_once_with_duplicates_and_retries(
     assert not server_errors, f"5xx answers: {server_errors}; all: {statuses}"
     assert all(acknowledged[t.enrolment_id] >= 1 for t in trainees), statuses
     counts, stored = _stored_post_surveys(list(expected))
-    assert set(counts.values()) == {1} and len(counts) == len(trainees), \
+    assert set(counts.values()) == {1} and len(counts) == len(trainees), (
         f"post-surveys per trainee: {Counter(counts.values())}"
-    lost = {e: (stored.get(e), answers) for e, answers in expected.items()
-            if stored.get(e) != answers}
+    )
+    lost = {e: (stored.get(e), answers) for e, answers in expected.items() if stored.get(e) != answers}
     assert not lost, f"{len(lost)} trainees' stored answers differ from what they sent"
     from lms.quizzes.models import DraftAnswer
 
-    leftover = db.session.scalar(select(func.count()).select_from(DraftAnswer).where(
-        DraftAnswer.phase == "post", DraftAnswer.enrolment_id.in_(list(expected))))
+    leftover = db.session.scalar(
+        select(func.count())
+        .select_from(DraftAnswer)
+        .where(DraftAnswer.phase == "post", DraftAnswer.enrolment_id.in_(list(expected)))
+    )
     print(f"\nanswers: {dict(statuses)}; drafts left behind by duplicates: {leftover}")
 
 
@@ -186,13 +194,13 @@ def test_a_worker_killed_mid_run_keeps_every_acknowledged_answer(seed_trainees, 
                 answers = expected[trainee.enrolment_id]
                 early = [i for i in trainee.post_items if i not in trainee.last_page_items]
                 for page in range(0, len(early), 8):
-                    chunk = early[page:page + 8]
-                    response = send(browser, _survey(trainee) + "/autosave",
-                                    _form(answers, chunk), fetch=True)
+                    chunk = early[page : page + 8]
+                    response = send(
+                        browser, _survey(trainee) + "/autosave", _form(answers, chunk), fetch=True
+                    )
                     if response.status in ACKNOWLEDGED:
                         with lock:
-                            acks.append((next(order), trainee.enrolment_id,
-                                         {i: answers[i] for i in chunk}))
+                            acks.append((next(order), trainee.enrolment_id, {i: answers[i] for i in chunk}))
                 form = _form(answers, trainee.last_page_items) + [("action", "submit")]
                 url = f"{_survey(trainee)}?page={trainee.page_count}"
                 response = send(browser, url, form)
@@ -216,8 +224,7 @@ def test_a_worker_killed_mid_run_keeps_every_acknowledged_answer(seed_trainees, 
             os.kill(victim, signal.SIGKILL)
         killed["pid"] = victim
 
-    run_threads([partial(trainee_session, trainees[n::12]) for n in range(12)]
-                + [kill_a_worker], deadline)
+    run_threads([partial(trainee_session, trainees[n::12]) for n in range(12)] + [kill_a_worker], deadline)
 
     assert "pid" in killed, "the worker was not killed"
     replaced = server.wait_for_workers(2, exclude={killed["pid"]}, wait=deadline.left + 5)
@@ -231,15 +238,22 @@ def test_a_worker_killed_mid_run_keeps_every_acknowledged_answer(seed_trainees, 
 
     drafts: dict[int, dict[int, int]] = {}
     for enrolment_id, item_id, value in db.session.execute(
-            select(DraftAnswer.enrolment_id, DraftAnswer.item_id, DraftAnswer.value)
-            .where(DraftAnswer.phase == "post", DraftAnswer.enrolment_id.in_(list(expected)))):
+        select(DraftAnswer.enrolment_id, DraftAnswer.item_id, DraftAnswer.value).where(
+            DraftAnswer.phase == "post", DraftAnswer.enrolment_id.in_(list(expected))
+        )
+    ):
         drafts.setdefault(enrolment_id, {})[item_id] = value
-    lost = [(enrolment, item) for _at, enrolment, answers in before_kill
-            for item, value in answers.items()
-            if stored.get(enrolment, drafts.get(enrolment, {})).get(item) != value]
+    lost = [
+        (enrolment, item)
+        for _at, enrolment, answers in before_kill
+        for item, value in answers.items()
+        if stored.get(enrolment, drafts.get(enrolment, {})).get(item) != value
+    ]
     assert not lost, f"{len(lost)} answers acknowledged before the kill are not in the database"
     # The run completed: every trainee submitted once, with exactly what they sent.
     assert set(counts.values()) == {1} and len(counts) == len(trainees), Counter(counts.values())
     assert all(stored.get(e) == answers for e, answers in expected.items())
-    print(f"\nkilled worker {killed['pid']}; {network_errors[0]} dropped connections retried; "
-          f"{len(before_kill)} of {len(acks)} acknowledgements came before the kill")
+    print(
+        f"\nkilled worker {killed['pid']}; {network_errors[0]} dropped connections retried; "
+        f"{len(before_kill)} of {len(acks)} acknowledgements came before the kill"
+    )

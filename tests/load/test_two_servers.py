@@ -24,8 +24,9 @@ def test_two_servers_one_killed_midway_lose_and_duplicate_nothing(app, seed_trai
     outcome = two_servers.run(url, trainees, items, seconds=280)
     summary = outcome.summary()
     assert not outcome.problems, summary
-    assert outcome.killed_after > 0 and outcome.killed_after < len(trainees), \
+    assert outcome.killed_after > 0 and outcome.killed_after < len(trainees), (
         f"the kill did not land mid-run: {summary}"
+    )
     assert outcome.connection_errors > 0, f"no client ever met the killed server: {summary}"
     assert outcome.sent == len(trainees) and outcome.acknowledged == len(trainees), summary
     assert outcome.server_errors == 0, summary
@@ -73,8 +74,7 @@ def test_sign_in_throttling_is_shared_by_the_servers(app, seed_trainees):
         def attempt(server, password):
             browser = Browser(HOST, server.port)
             browser.get("/login")
-            response = browser.post("/login", {"username": trainee.username,
-                                               "password": password})
+            response = browser.post("/login", {"username": trainee.username, "password": password})
             browser.close()
             return response
 

@@ -52,8 +52,9 @@ def test_behind_a_reverse_proxy_throttling_counts_the_real_client(monkeypatch, d
     url, _snapshot = database
     app = create_app(_config(url, PROXIES=1))
     with app.app_context():
-        app.test_client().post("/login", data={"username": "ghost", "password": "x"},
-                               headers={"X-Forwarded-For": "203.0.113.7"})
+        app.test_client().post(
+            "/login", data={"username": "ghost", "password": "x"}, headers={"X-Forwarded-For": "203.0.113.7"}
+        )
         keys = set(db.session.scalars(select(LoginFailure.key)))
         db.session.execute(LoginFailure.__table__.delete())
         db.session.commit()

@@ -74,15 +74,34 @@ def test_dates_are_formatted_for_the_locale(app):
 
 def test_vietnamese_catalogue_is_complete_and_covers_every_ui_string(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "--no-location", "-o", str(pot), "."], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as f:
         extracted = {m.id for m in read_po(f) if m.id}
     with (ROOT / "translations/vi/LC_MESSAGES/messages.po").open("rb") as f:
         catalogue = read_po(f)
-    translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy and
-                  (all(m.string) if isinstance(m.string, tuple) else True)}
+    translated = {
+        m.id
+        for m in catalogue
+        if m.id and m.string and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else True)
+    }
     missing = sorted(str(m) for m in extracted - translated)
     assert not missing, f"{len(missing)} UI strings without a Vietnamese translation: {missing[:20]}"
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
@@ -103,6 +122,7 @@ def test_the_interface_addresses_the_reader_as_anh_chi():
 
     with open(ROOT / "translations/vi/LC_MESSAGES/messages.po", "rb") as po:
         catalog = read_po(po)
-    offending = [m.string for m in catalog if m.id and isinstance(m.string, str)
-                 and BAN_AS_ADDRESS.search(m.string)]
+    offending = [
+        m.string for m in catalog if m.id and isinstance(m.string, str) and BAN_AS_ADDRESS.search(m.string)
+    ]
     assert offending == []

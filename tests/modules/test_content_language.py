@@ -23,27 +23,32 @@ QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”')
 BAN_AS_ADDRESS = re.compile(
     r"(?<!\w)(?<!người )(?<!kết )(?<!làm )bạn(?!\w)"
     r"(?! (?:tình|bè|đồng đẳng|đồng hành|thân|đời|trai|gái|học|cùng|hữu|trẻ)(?!\w))",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 SENTENCE_END = re.compile(r"[.!?;\n]")
 CITATION = re.compile(r"\([^)]*\)")  # "(ISDS, 2011)" dates the source, not the claim
 # Vietnamese has no tense: a claim is about the past only when it carries a time marker.
-PAST_MARKER_VI = re.compile(r"(?<!\d)(19[89]\d|200\d|201[0-2])(?!\d)|từng|trước đây|thời kỳ đầu",
-                            re.IGNORECASE)
+PAST_MARKER_VI = re.compile(
+    r"(?<!\d)(19[89]\d|200\d|201[0-2])(?!\d)|từng|trước đây|thời kỳ đầu", re.IGNORECASE
+)
 MAINLY_INJECTING_VI = re.compile(
     r"(lây|lan|truyền)[^.;]{0,30}(chủ yếu|trước hết|phần lớn)[^.;]{0,20}qua[^.;]{0,30}"
     r"(tiêm chích|dùng chung)|(tiêm chích|dùng chung)[^.;]{0,60}(động lực|nguyên nhân) chính",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 MAINLY_INJECTING_EN = re.compile(
     r"\b(spreads|is spread|is spreading|is transmitted|passes|is passed on)\b[^.;]{0,30}"
     r"\b(mainly|mostly|chiefly|primarily|largely|first of all)\b[^.;]{0,40}(inject|needle|syringe)"
     r"|(inject|needle|syringe)[^.;]{0,60}\b(is|are|remains|has been) (a|the) "
     r"(main|major|chief|key|leading) driver",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
-def _documents(lang: str, audiences: set[str] | None = None,
-               content: Path = ROOT / "content") -> list[tuple[Document, str]]:
+def _documents(
+    lang: str, audiences: set[str] | None = None, content: Path = ROOT / "content"
+) -> list[tuple[Document, str]]:
     """Every module page and lesson in one language, with its title, summary and body as text."""
     modules, problems = parse_toolkit(content)
     assert problems == []
@@ -53,8 +58,13 @@ def _documents(lang: str, audiences: set[str] | None = None,
         if audiences is not None and not module_audiences & audiences:
             continue
         for doc in [module.docs[lang], *(docs[lang] for docs in module.lessons.values())]:
-            text = "\n".join([doc.meta.get("title", ""), doc.meta.get("summary", ""),
-                              *(block.markdown for block in doc.blocks)])
+            text = "\n".join(
+                [
+                    doc.meta.get("title", ""),
+                    doc.meta.get("summary", ""),
+                    *(block.markdown for block in doc.blocks),
+                ]
+            )
             found.append((doc, text))
     return found
 
@@ -78,15 +88,21 @@ def _texts(lang: str, content: Path = ROOT / "content") -> list[tuple[str, str]]
     for docs in parse_materials(content, problems).values():
         if lang in docs:
             doc = docs[lang]
-            found.append((str(doc.path), "\n".join([doc.meta.get("title", ""),
-                                                     *(b.markdown for b in doc.blocks)])))
+            found.append(
+                (str(doc.path), "\n".join([doc.meta.get("title", ""), *(b.markdown for b in doc.blocks)]))
+            )
     survey, survey_problems = parse_instrument(content)
     assert problems + survey_problems == []
     path = str(content / lang / "survey.toml")
     for section, value in survey[lang].items():
         entries = value if isinstance(value, list) else [value]
-        found += [(f"{path} {section} {entry.get('id', '') if isinstance(entry, dict) else ''}",
-                   "\n".join(_strings(entry))) for entry in entries]
+        found += [
+            (
+                f"{path} {section} {entry.get('id', '') if isinstance(entry, dict) else ''}",
+                "\n".join(_strings(entry)),
+            )
+            for entry in entries
+        ]
     return found
 
 
@@ -99,32 +115,46 @@ def _wrong_proverb(texts):
 
 
 def _tam_giu_for_diversion(texts):
-    return [(where, sentence) for where, text in texts for sentence in _sentences(text)
-            if "tạm giữ" in sentence.lower()
-            and re.search(r"thay vì|chuyển gửi|chuyển hướng", sentence, re.IGNORECASE)]
+    return [
+        (where, sentence)
+        for where, text in texts
+        for sentence in _sentences(text)
+        if "tạm giữ" in sentence.lower()
+        and re.search(r"thay vì|chuyển gửi|chuyển hướng", sentence, re.IGNORECASE)
+    ]
 
 
 def _nonstandard_plhiv(texts):
-    return [(where, match.group(0)) for where, text in texts
-            for match in re.finditer(r".{0,20}sống với HIV", text, re.IGNORECASE)]
+    return [
+        (where, match.group(0))
+        for where, text in texts
+        for match in re.finditer(r".{0,20}sống với HIV", text, re.IGNORECASE)
+    ]
 
 
 def _mainly_injecting_today(texts_vi, texts_en):
-    wrong_vi = [(where, sentence) for where, text in texts_vi for sentence in _sentences(text)
-                if MAINLY_INJECTING_VI.search(sentence)
-                and not PAST_MARKER_VI.search(CITATION.sub("", sentence))]
-    wrong_en = [(where, sentence) for where, text in texts_en
-                for sentence in _sentences(text) if MAINLY_INJECTING_EN.search(sentence)]
+    wrong_vi = [
+        (where, sentence)
+        for where, text in texts_vi
+        for sentence in _sentences(text)
+        if MAINLY_INJECTING_VI.search(sentence) and not PAST_MARKER_VI.search(CITATION.sub("", sentence))
+    ]
+    wrong_en = [
+        (where, sentence)
+        for where, text in texts_en
+        for sentence in _sentences(text)
+        if MAINLY_INJECTING_EN.search(sentence)
+    ]
     return wrong_vi + wrong_en
 
 
 def test_the_deer_proverb_is_quoted_as_vietnamese_says_it():
-    """"vẽ đường cho hươu chạy", never the misquoted "chỉ đường cho hươu chạy"."""
+    """ "vẽ đường cho hươu chạy", never the misquoted "chỉ đường cho hươu chạy"."""
     assert _wrong_proverb(_texts("vi")) == []
 
 
 def test_diversion_is_never_called_tam_giu():
-    """"Tạm giữ" is short police custody; the pilot diverted people from compulsory rehabilitation.
+    """ "Tạm giữ" is short police custody; the pilot diverted people from compulsory rehabilitation.
 
     "Tạm giữ" stays allowed where custody itself is meant (care in custody), so only a sentence
     that also speaks of referral or "instead of" is flagged.
@@ -133,7 +163,7 @@ def test_diversion_is_never_called_tam_giu():
 
 
 def test_people_living_with_hiv_is_the_standard_term():
-    """"người sống chung với HIV" (or "người có HIV"), not "người sống với HIV"."""
+    """ "người sống chung với HIV" (or "người có HIV"), not "người sống với HIV"."""
     assert _nonstandard_plhiv(_texts("vi")) == []
 
 
@@ -186,7 +216,6 @@ def test_the_register_check_tells_address_from_nouns_and_quotes():
     """The pattern above flags the pronoun only, so the register test can fail for the right reason."""
     assert BAN_AS_ADDRESS.search("Ở phường bạn, ai cần nghe?")
     assert BAN_AS_ADDRESS.search("Bạn sẽ làm gì?")
-    for fine in ("người vợ và bạn tình", "gia đình, bạn đồng đẳng", "một người bạn rủ chị",
-                 "một bạn trẻ"):
+    for fine in ("người vợ và bạn tình", "gia đình, bạn đồng đẳng", "một người bạn rủ chị", "một bạn trẻ"):
         assert not BAN_AS_ADDRESS.search(fine), fine
     assert not BAN_AS_ADDRESS.search(QUOTED.sub("", 'Khang hỏi: "Bạn có giúp mình không?"'))

@@ -57,31 +57,40 @@ def test_missing_module_in_one_language(content_copy):
 def test_structural_field_differs_between_languages(content_copy):
     _edit(content_copy / "en" / LESSON, "minutes: ", "minutes: 9")
     problems = _problems(content_copy)
-    assert any("'minutes' differs between languages" in p and ":4:" in p or
-               "'minutes' differs" in p for p in problems)
+    assert any(
+        "'minutes' differs between languages" in p and ":4:" in p or "'minutes' differs" in p
+        for p in problems
+    )
 
 
 def test_unknown_metadata_has_file_and_line(content_copy):
     _edit(content_copy / "vi" / LESSON, "order:", "colour: blue\norder:")
     problems = _problems(content_copy)
-    assert any(p.endswith("unknown metadata 'colour' (allowed: id, minutes, order, required, title)")
-               and f"vi/{LESSON}:" in p for p in problems)
+    assert any(
+        p.endswith("unknown metadata 'colour' (allowed: id, minutes, order, required, title)")
+        and f"vi/{LESSON}:" in p
+        for p in problems
+    )
 
 
 def test_broken_internal_link_and_image(content_copy):
     path = content_copy / "en" / LESSON
-    path.write_text(path.read_text(encoding="utf-8") +
-                    "\n[next](../01-understanding-stigma/99-missing.md)\n![map](images/none.png)\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\n[next](../01-understanding-stigma/99-missing.md)\n![map](images/none.png)\n",
+        encoding="utf-8",
+    )
     problems = [p for p in _problems(content_copy) if "broken link" in p]
     assert len(problems) == 2 and all(f"en/{LESSON}:" in p for p in problems)
 
 
 def test_activity_block_errors(content_copy):
     path = content_copy / "vi" / LESSON
-    path.write_text(path.read_text(encoding="utf-8") +
-                    "\n::: quiz\nx\n:::\n::: reflection\nno id\n:::\n::: discussion\nopen\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\n::: quiz\nx\n:::\n::: reflection\nno id\n:::\n::: discussion\nopen\n",
+        encoding="utf-8",
+    )
     problems = _problems(content_copy)
     assert any("unknown activity type 'quiz'" in p for p in problems)
     assert any("a reflection needs an ID" in p for p in problems)
@@ -89,7 +98,7 @@ def test_activity_block_errors(content_copy):
 
 
 def test_survey_mismatch_between_languages(content_copy):
-    _edit(content_copy / "en/survey.toml", 'reverse = true', 'reverse = false')
+    _edit(content_copy / "en/survey.toml", "reverse = true", "reverse = false")
     problems = _problems(content_copy)
     assert any("survey.toml" in p and "differs between languages" in p for p in problems)
 
@@ -111,8 +120,10 @@ def test_check_command_exits_non_zero_with_file_line_messages(app, runner, conte
 
 
 def test_sanitising_removes_scripts_handlers_and_javascript_urls():
-    html = render_markdown('<script>alert(1)</script>\n\n<img src="x.png" onerror="alert(2)">\n\n'
-                           '[click](javascript:alert(3)) <a href="https://ok.example">ok</a>')
+    html = render_markdown(
+        '<script>alert(1)</script>\n\n<img src="x.png" onerror="alert(2)">\n\n'
+        '[click](javascript:alert(3)) <a href="https://ok.example">ok</a>'
+    )
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html
     assert 'href="https://ok.example"' in html
 
@@ -120,8 +131,12 @@ def test_sanitising_removes_scripts_handlers_and_javascript_urls():
 def test_sync_never_deletes_progress_and_archives_removed_content(app, content_copy, make_user):
     lesson = db.session.scalar(select(Lesson).where(Lesson.key == "what-is-stigma"))
     user = make_user()
-    db.session.add_all([LessonProgress(user_id=user.id, lesson_id=lesson.id),
-                        Reflection(user_id=user.id, lesson_id=lesson.id, block_key="k", answer="a")])
+    db.session.add_all(
+        [
+            LessonProgress(user_id=user.id, lesson_id=lesson.id),
+            Reflection(user_id=user.id, lesson_id=lesson.id, block_key="k", answer="a"),
+        ]
+    )
     db.session.commit()
     for lang in ("vi", "en"):
         (content_copy / lang / LESSON).unlink()
@@ -143,8 +158,7 @@ def test_sync_refuses_invalid_content_and_writes_nothing(app, content_copy):
     with pytest.raises(ContentError):
         sync_content(content_copy)
     db.session.rollback()
-    assert db.session.scalar(select(Module).where(Module.key == "understanding-stigma")).title_vi \
-        == before
+    assert db.session.scalar(select(Module).where(Module.key == "understanding-stigma")).title_vi == before
 
 
 def test_every_lesson_is_a_real_lesson_in_both_languages():

@@ -91,8 +91,7 @@ def test_progress_resume_and_module_completion(client, trainee_in_cohort, answer
     module = lessons[0].module
 
     def completion():
-        return next(step.completion for step in journey(enrolment).modules
-                    if step.module.id == module.id)
+        return next(step.completion for step in journey(enrolment).modules if step.module.id == module.id)
 
     assert completion() == Completion.STARTED
     for lesson in lessons:
@@ -115,12 +114,16 @@ def test_completing_twice_keeps_the_first_completion_time(client, trainee_in_coh
 def test_reflections_are_private_to_their_author(client, auth, make_user, trainee_in_cohort, answer_survey):
     _, cohort, enrolment = trainee_in_cohort
     answer_survey(enrolment)
-    lesson = next(candidate for candidate in db.session.scalars(select(Lesson))
-                  if any(b["type"] == "reflection" for b in candidate.blocks_vi)
-                  and candidate.module.key == "workshop-to-action")
+    lesson = next(
+        candidate
+        for candidate in db.session.scalars(select(Lesson))
+        if any(b["type"] == "reflection" for b in candidate.blocks_vi)
+        and candidate.module.key == "workshop-to-action"
+    )
     block = next(b["id"] for b in lesson.blocks_vi if b["type"] == "reflection")
-    client.post(f"/lessons/{lesson.key}/reflections/{block}",
-                data={"answer": "Tôi sẽ nói 'người sử dụng ma túy'."})
+    client.post(
+        f"/lessons/{lesson.key}/reflections/{block}", data={"answer": "Tôi sẽ nói 'người sử dụng ma túy'."}
+    )
     assert "Tôi sẽ nói" in client.get(f"/lessons/{lesson.key}").get_data(as_text=True)
     other = make_user("trainee", org_type="police")
     enrol(cohort, other).pre_survey_waived = True
@@ -128,8 +131,9 @@ def test_reflections_are_private_to_their_author(client, auth, make_user, traine
     auth.logout()
     auth.login(other)
     assert "Tôi sẽ nói" not in client.get(f"/lessons/{lesson.key}").get_data(as_text=True)
-    assert client.post(f"/lessons/{lesson.key}/reflections/not-a-block",
-                       data={"answer": "x"}).status_code == 404
+    assert (
+        client.post(f"/lessons/{lesson.key}/reflections/not-a-block", data={"answer": "x"}).status_code == 404
+    )
 
 
 def test_facilitator_paced_cohort_locks_modules_until_opened(client, make_cohort, make_user, auth):

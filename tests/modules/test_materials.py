@@ -29,9 +29,13 @@ def test_bundled_materials_are_valid_and_each_is_linked_from_a_lesson():
     kinds = {docs["vi"].meta["kind"] for docs in materials.values()}
     assert kinds == {"situation-cards", "role-cards", "picture-codes", "problem-tree"}
     modules, _ = parse_toolkit(ROOT / "content")
-    linked = {target for m in modules for docs in m.lessons.values() for doc in docs.values()
-              for target in re.findall(r"\(material:([a-z0-9-]+)\)",
-                                       " ".join(b.markdown for b in doc.blocks))}
+    linked = {
+        target
+        for m in modules
+        for docs in m.lessons.values()
+        for doc in docs.values()
+        for target in re.findall(r"\(material:([a-z0-9-]+)\)", " ".join(b.markdown for b in doc.blocks))
+    }
     assert linked == set(materials)
 
 
@@ -57,8 +61,7 @@ def test_material_links_must_be_known_and_sit_in_facilitator_notes(content_copy)
     _edit(path, "material:law-2026-statement-cards", "material:no-such-cards")
     _edit(path, "::: reflection", "[thẻ](material:law-2026-statement-cards)\n\n::: reflection")
     problems = parse_toolkit(content_copy)[1]
-    assert any(f"vi/{LESSON}:" in p and "unknown material 'material:no-such-cards'" in p
-               for p in problems)
+    assert any(f"vi/{LESSON}:" in p and "unknown material 'material:no-such-cards'" in p for p in problems)
     assert any("link materials from a 'facilitator-notes' block" in p for p in problems)
 
 
@@ -84,8 +87,9 @@ def test_a_material_broken_after_the_check_is_not_shown(app, client, auth, make_
     assert client.get(f"{URL}?content_lang=vi").status_code == 404
 
 
-def test_the_activity_links_the_material_for_facilitators_only(client, auth, make_user, enrolment,
-                                                               answer_survey):
+def test_the_activity_links_the_material_for_facilitators_only(
+    client, auth, make_user, enrolment, answer_survey
+):
     lesson = db.session.scalar(select(Lesson).where(Lesson.key == "law-and-institutions-2026"))
     answer_survey(enrolment, "pre")
     trainee_page = client.get(f"/lessons/{lesson.key}")
@@ -97,7 +101,7 @@ def test_the_activity_links_the_material_for_facilitators_only(client, auth, mak
     auth.login(make_user("facilitator"))
     for lang in LANGUAGES:
         page = client.get(f"/preview/lessons/{lesson.key}?content_lang={lang}").get_data(as_text=True)
-        notes = page[page.index("activity-facilitator-notes"):]
+        notes = page[page.index("activity-facilitator-notes") :]
         href = re.search(r'href="(/preview/materials/[^"]+)"', notes).group(1)
         assert href == f"{URL}?content_lang={lang}"
         assert client.get(href).status_code == 200

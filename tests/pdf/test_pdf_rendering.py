@@ -122,9 +122,7 @@ def test_certificate_is_deterministic_and_small() -> None:
 def test_certificate_embeds_font_subsets() -> None:
     reader = PdfReader(io.BytesIO(render_certificate(certificate_view())))
     fonts = reader.pages[0]["/Resources"]["/Font"]
-    embedded = [
-        font.get_object() for font in fonts.values() if "/FontDescriptor" in font.get_object()
-    ]
+    embedded = [font.get_object() for font in fonts.values() if "/FontDescriptor" in font.get_object()]
     assert embedded, "no embedded TrueType font"
     ttf_size = (FONT_DIR / "NotoSans-Regular.ttf").stat().st_size
     for font in embedded:

@@ -42,8 +42,11 @@ def busy_trainee(make_cohort, make_user, auth, answer_survey):
     db.session.commit()
     for enrolment in enrolments:
         answer_survey(enrolment, "pre")
-    lessons = list(db.session.scalars(select(Lesson).where(
-        Lesson.module_id == paced.modules[0].module_id).order_by(Lesson.position)))
+    lessons = list(
+        db.session.scalars(
+            select(Lesson).where(Lesson.module_id == paced.modules[0].module_id).order_by(Lesson.position)
+        )
+    )
     for lesson in lessons[:2]:
         mark_complete(trainee, lesson)
     db.session.commit()
@@ -77,8 +80,10 @@ def test_a_content_sync_replaces_the_cached_lesson(client, busy_trainee, content
     assert key == "what-is-stigma"
     assert "Kỳ thị nghĩa là gì?" in client.get(f"/lessons/{key}").get_data(as_text=True)
     path = content_copy / "vi" / lesson_file
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "## Kỳ thị nghĩa là gì?", "## Kỳ thị là như thế nào?", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## Kỳ thị nghĩa là gì?", "## Kỳ thị là như thế nào?", 1),
+        encoding="utf-8",
+    )
     sync_content(content_copy)
     page = client.get(f"/lessons/{key}").get_data(as_text=True)
     assert "Kỳ thị là như thế nào?" in page and "Kỳ thị nghĩa là gì?" not in page
@@ -126,14 +131,17 @@ def test_a_content_sync_changes_the_toolkit_every_page_shows(client, busy_traine
         path = content_copy / lang / "modules/01-understanding-stigma/01-what-is-stigma.md"
         text = path.read_text(encoding="utf-8")
         title = re.search(r"^title: (.*)$", text, re.M).group(1)
-        path.write_text(text.replace(f"title: {title}", f"title: {title} (2027)", 1)
-                        .replace("required: true", "required: false", 1), encoding="utf-8")
+        path.write_text(
+            text.replace(f"title: {title}", f"title: {title} (2027)", 1).replace(
+                "required: true", "required: false", 1
+            ),
+            encoding="utf-8",
+        )
     sync_content(content_copy)
     db.session.remove()  # as in another process: nothing of the sync kept in this session
     lesson = client.get(f"/lessons/{key}").get_data(as_text=True)
     assert "Kỳ thị là gì? (2027)</h1>" in lesson and "không bắt buộc" in lesson
-    assert "Kỳ thị là gì? (2027)" in client.get("/modules/understanding-stigma").get_data(
-        as_text=True)
+    assert "Kỳ thị là gì? (2027)" in client.get("/modules/understanding-stigma").get_data(as_text=True)
 
 
 def test_archiving_a_lesson_through_the_database_is_seen_at_once(client, busy_trainee):

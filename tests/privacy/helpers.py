@@ -15,7 +15,7 @@ def table_rows(rows: list[list[str]], title: str) -> tuple[list[str], list[list[
     """The header and the rows of one table of the report CSV (rows may be a withheld line)."""
     start = rows.index([title]) + 1
     end = rows.index([], start)
-    return rows[start], rows[start + 1:end]
+    return rows[start], rows[start + 1 : end]
 
 
 def overall(data: bytes) -> dict | None:
@@ -25,9 +25,11 @@ def overall(data: bytes) -> dict | None:
         if row[0] == OVERALL and len(row) == len(header):
             figures = dict(zip(header, row, strict=True))
             try:
-                return {"n": int(figures["n (matched)"]),
-                        "pre": float(figures["Before: mean"]),
-                        "post": float(figures["After: mean"])}
+                return {
+                    "n": int(figures["n (matched)"]),
+                    "pre": float(figures["Before: mean"]),
+                    "post": float(figures["After: mean"]),
+                }
             except ValueError:  # "fewer than 5", "hidden"
                 return None
     return None
@@ -47,8 +49,7 @@ def recoveries(released: list[dict], keys=("pre", "post")) -> list[dict]:
         big, small = (a, b) if a["n"] >= b["n"] else (b, a)
         d = big["n"] - small["n"]
         if 0 < d < 5:
-            found.append({"n": d, **{k: (big["n"] * big[k] - small["n"] * small[k]) / d
-                                     for k in keys}})
+            found.append({"n": d, **{k: (big["n"] * big[k] - small["n"] * small[k]) / d for k in keys}})
     return found
 
 

@@ -24,8 +24,7 @@ def cohort_of_six(make_cohort, trainees):
     return cohort
 
 
-def test_facilitator_cannot_difference_the_cohort_against_an_org_type_filter(
-        client, auth, cohort_of_six):
+def test_facilitator_cannot_difference_the_cohort_against_an_org_type_filter(client, auth, cohort_of_six):
     auth.login(cohort_of_six.facilitators[0])
     client.get("/lang/en")
     base = f"/reports/export.csv?cohort={cohort_of_six.id}"
@@ -48,20 +47,21 @@ def test_staff_cannot_difference_the_cohort_against_an_org_type_filter(staff, co
     assert overall(whole)["n"] == 6
     assert overall(police) is None
     assert "leave out fewer than 5 trainees" in withheld_line(police)
-    for title in ("Knowledge check: correct answers by question",
-                  "Attitude change by item (core items)",
-                  "Mean overall score by period of the survey after"):
+    for title in (
+        "Knowledge check: correct answers by question",
+        "Attitude change by item (core items)",
+        "Mean overall score by period of the survey after",
+    ):
         assert withheld_line(police, title)
     assert_nothing_recovered([overall(whole), overall(police)], NGO_WORKER)
 
 
 def _room_chart(page: str) -> str:
     start = page.index('id="room-chart')
-    return page[start:page.index("</svg>", start)]
+    return page[start : page.index("</svg>", start)]
 
 
-def test_room_view_does_not_change_with_the_sixth_submission(client, auth, make_cohort,
-                                                             trainees):
+def test_room_view_does_not_change_with_the_sixth_submission(client, auth, make_cohort, trainees):
     cohort = make_cohort(name="Phòng họp")
     trainees(cohort, 5, pre=4, phases=("pre",))
     auth.login(cohort.facilitators[0])
@@ -78,8 +78,7 @@ def test_room_view_does_not_change_with_the_sixth_submission(client, auth, make_
     assert _room_chart(grown) != _room_chart(before) and "10 answers before" in grown
 
 
-def test_room_view_of_a_paced_cohort_waits_for_the_survey_to_close(client, auth, make_cohort,
-                                                                    trainees):
+def test_room_view_of_a_paced_cohort_waits_for_the_survey_to_close(client, auth, make_cohort, trainees):
     cohort = make_cohort(name="Lớp có giảng viên điều phối")
     auth.login(cohort.facilitators[0])
     client.get("/lang/en")
@@ -93,16 +92,21 @@ def test_room_view_of_a_paced_cohort_waits_for_the_survey_to_close(client, auth,
 
 
 @pytest.mark.parametrize("second", [1, 4])
-def test_historical_cohorts_five_plus_a_few_cannot_be_differenced(staff, make_cohort, trainees,
-                                                                  second):
+def test_historical_cohorts_five_plus_a_few_cannot_be_differenced(staff, make_cohort, trainees, second):
     first = make_cohort(name="Lịch sử A", historical=True, start_date=date(2025, 3, 1))
     other = make_cohort(name="Lịch sử B", historical=True, start_date=date(2025, 4, 1))
     trainees(first, 5, pre=4, post=5)
     trainees(other, second, pre=1, post=2)
     released = []
     # Both orders, every way of naming the groups: the two cohorts, each alone, everything.
-    for query in (f"cohort={first.id}", f"cohort={first.id}&cohort={other.id}", "",
-                  f"cohort={other.id}", f"cohort={first.id}", "date_to=2025-03-31"):
+    for query in (
+        f"cohort={first.id}",
+        f"cohort={first.id}&cohort={other.id}",
+        "",
+        f"cohort={other.id}",
+        f"cohort={first.id}",
+        "date_to=2025-03-31",
+    ):
         data = get_file(staff, f"/reports/export.csv?{query}").data
         released.append(overall(data))
     assert any(r and r["n"] == 5 + second for r in released)  # the whole is shown
@@ -115,8 +119,10 @@ def test_research_export_has_no_lone_ngo_worker(staff, cohort_of_six, make_cohor
     trainees(other, 7, org_type="police")
     response = follow_job(staff, staff.post("/reports/research", data={"purpose": "Đánh giá"}))
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    people = {r["pseudonym"]: tuple(r[k] for k in ("cohort", "audience", "province", "period",
-                                                   "org_type")) for r in rows}
+    people = {
+        r["pseudonym"]: tuple(r[k] for k in ("cohort", "audience", "province", "period", "org_type"))
+        for r in rows
+    }
     assert len(people) == 13 and min(Counter(people.values()).values()) >= 5
     assert "ngo" not in {r["org_type"] for r in rows}
     assert {r["org_type"] for r in rows} == {"*", "police"}
@@ -126,10 +132,10 @@ def _text(page: str) -> str:
     return re.sub(r"<[^>]+>", " ", page)
 
 
-@pytest.mark.parametrize("lang, true_word, false_word", [
-    ("en", "confidential", "anonymous"), ("vi", "bảo mật", "ẩn danh")])
-def test_the_promise_is_true_in_both_languages(client, auth, enrolment, lang, true_word,
-                                               false_word):
+@pytest.mark.parametrize(
+    "lang, true_word, false_word", [("en", "confidential", "anonymous"), ("vi", "bảo mật", "ẩn danh")]
+)
+def test_the_promise_is_true_in_both_languages(client, auth, enrolment, lang, true_word, false_word):
     client.get(f"/lang/{lang}")
     survey = client.get(f"/surveys/{enrolment.id}/pre").text
     assert true_word in survey.lower() and false_word not in survey.lower()
@@ -143,10 +149,12 @@ def test_the_promise_is_true_in_both_languages(client, auth, enrolment, lang, tr
     assert 'href="/privacy"' in join and false_word not in _text(join).lower()
 
 
-@pytest.mark.parametrize("lang, true_word, false_word", [
-    ("en", "confidential", "anonymous"), ("vi", "bảo mật", "ẩn danh")])
+@pytest.mark.parametrize(
+    "lang, true_word, false_word", [("en", "confidential", "anonymous"), ("vi", "bảo mật", "ẩn danh")]
+)
 def test_the_promise_is_true_for_a_signed_in_trainee_of_an_anonymous_cohort(
-        client, auth, make_cohort, make_user, lang, true_word, false_word):
+    client, auth, make_cohort, make_user, lang, true_word, false_word
+):
     """The cohort takes answers without accounts too, but this trainee's survey is kept with
     their account: the code section must not call it anonymous."""
     from lms.cohorts.services import enrol

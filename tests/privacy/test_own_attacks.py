@@ -21,8 +21,7 @@ from tests.reports.helpers import html_table
 VICTIM = {"pre": 1.0, "post": 2.0}  # everyone else answers 4 before and 5 after
 
 
-def test_successive_date_ranges_are_refused_against_what_was_seen(staff, make_cohort,
-                                                                  trainees):
+def test_successive_date_ranges_are_refused_against_what_was_seen(staff, make_cohort, trainees):
     march = make_cohort(name="Tháng Ba", start_date=date(2026, 3, 2))
     april = make_cohort(name="Tháng Tư", start_date=date(2026, 4, 6))
     may = make_cohort(name="Tháng Năm", start_date=date(2026, 5, 4), province="da-nang")
@@ -40,8 +39,9 @@ def test_successive_date_ranges_are_refused_against_what_was_seen(staff, make_co
     assert_nothing_recovered(released, VICTIM)
 
 
-def test_a_report_seen_again_after_one_more_answer_is_refused(staff, make_cohort, trainees,
-                                                             make_user, answer_survey):
+def test_a_report_seen_again_after_one_more_answer_is_refused(
+    staff, make_cohort, trainees, make_user, answer_survey
+):
     cohort = make_cohort(name="Đang diễn ra")
     trainees(cohort, 8)
     before = overall(get_file(staff, "/reports/export.csv").data)
@@ -116,8 +116,11 @@ def test_knowledge_items_and_mcnemar_counts(staff, make_cohort, trainees, bulk_s
     header, rows = table_rows(csv_rows(data), "Attitude change by item (core items)")
     items = {row[1].split(" · ")[0]: row for row in rows if len(row) == len(header)}
     assert items["A01"][2] == "11" and items["A04"][2] == "hidden"
-    knowledge = {row[0].split(" · ")[0]: row for row in table_rows(
-        csv_rows(data), "Knowledge check: correct answers by question")[1] if len(row) > 2}
+    knowledge = {
+        row[0].split(" · ")[0]: row
+        for row in table_rows(csv_rows(data), "Knowledge check: correct answers by question")[1]
+        if len(row) > 2
+    }
     assert knowledge["K01"][1] == "11" and knowledge["K02"][1] == "hidden"
 
 
@@ -140,11 +143,11 @@ def test_the_charts_and_their_data_tables(staff, split_cohort):
     assert means and means[-1]["n"] == "6" and means[-1]["Before: mean [95% CI]"][:4] == "3.50"
     page = staff.get(f"/reports?cohort={split_cohort.id}&org_type=police").text
     assert html_table(page, "subscale_means") == []
-    table = page[page.index('id="table-subscale_means"'):]
-    assert "leave out fewer than 5 trainees" in table[:table.index("</table>")]
+    table = page[page.index('id="table-subscale_means"') :]
+    assert "leave out fewer than 5 trainees" in table[: table.index("</table>")]
     for key in ("bars", "trend"):
         start = page.index(f'id="chart-{key}')
-        chart = page[start:page.index("</svg>", start)]
+        chart = page[start : page.index("</svg>", start)]
         assert "4.00" not in chart and "5.00" not in chart  # the police officers' means
     assert "4.00" not in page and "5.00" not in page
 
@@ -152,8 +155,7 @@ def test_the_charts_and_their_data_tables(staff, split_cohort):
 @pytest.mark.usefixtures("instrument_v1")  # written for the first instrument's items
 def test_the_pdf(staff, split_cohort):
     whole = pdf_text(get_file(staff, f"/reports/export.pdf?cohort={split_cohort.id}").data)
-    police = pdf_text(staff.get(
-        f"/reports/export.pdf?cohort={split_cohort.id}&org_type=police").data)
+    police = pdf_text(staff.get(f"/reports/export.pdf?cohort={split_cohort.id}&org_type=police").data)
     flat = " ".join(police.split())
     assert "3.50" in whole and "4.50" in whole
     assert "leave out fewer than 5 trainees" in flat

@@ -43,8 +43,7 @@ def _tracker(released: dict) -> list[dict]:
 @pytest.mark.parametrize("order", ["ABC", "CAB", "BCA"])
 def test_three_filter_tracker(staff, tracker_cohorts, order):
     x = tracker_cohorts.id
-    queries = {"A": f"cohort={x}", "B": f"cohort={x}&org_type=police",
-               "C": "province=ha-noi&org_type=ngo"}
+    queries = {"A": f"cohort={x}", "B": f"cohort={x}&org_type=police", "C": "province=ha-noi&org_type=ngo"}
     released, lines = {}, {}
     for name in order:
         data = get_file(staff, f"/reports/export.csv?{queries[name]}").data
@@ -86,8 +85,7 @@ def _answers(rows) -> Counter:
 
 
 def _refusals():
-    return db.session.scalars(select(AuditEvent)
-                              .where(AuditEvent.action == "research_export_refused")).all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "research_export_refused")).all()
 
 
 def test_research_export_filtered_then_the_whole_cohort(staff, make_cohort, trainees):
@@ -137,8 +135,7 @@ def test_research_export_after_one_more_answer(staff, make_cohort, trainees, cli
     assert latest is not None and len(latest) == 20
 
 
-def test_research_export_after_one_more_survey_after(staff, make_cohort, trainees,
-                                                      answer_survey):
+def test_research_export_after_one_more_survey_after(staff, make_cohort, trainees, answer_survey):
     """The same trainees, but one of them has answered the survey after since: matching
     rows by their answers, the new "post" row would be that trainee's."""
     cohort = make_cohort(name="Sau", audience="police")

@@ -55,9 +55,16 @@ class Case:
         return self.post_before_opening != PhaseState.LOCKED
 
 
-CASES = [Case(*values) for values in itertools.product(
-    ("self", "facilitator"), ("required", "optional", "all_optional"), (False, True),
-    (False, True), (False, True))]
+CASES = [
+    Case(*values)
+    for values in itertools.product(
+        ("self", "facilitator"),
+        ("required", "optional", "all_optional"),
+        (False, True),
+        (False, True),
+        (False, True),
+    )
+]
 
 
 def _csv_row(client, cohort, username) -> dict:
@@ -82,11 +89,20 @@ def facilitator_client(app, make_user):
     return facilitator, client
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(
-    [c.pacing, c.module, "archived" if c.archived_lesson else "live",
-     "waived" if c.waived else "answered", "paper" if c.paper else "online"]))
-def test_every_view_agrees(case, client, auth, make_user, make_cohort, facilitator_client,
-                           answer_survey):
+@pytest.mark.parametrize(
+    "case",
+    CASES,
+    ids=lambda c: "-".join(
+        [
+            c.pacing,
+            c.module,
+            "archived" if c.archived_lesson else "live",
+            "waived" if c.waived else "answered",
+            "paper" if c.paper else "online",
+        ]
+    ),
+)
+def test_every_view_agrees(case, client, auth, make_user, make_cohort, facilitator_client, answer_survey):
     facilitator, staff = facilitator_client
     module = db.session.scalar(select(Module).where(Module.key == MODULE))
     cohort = make_cohort(facilitator=facilitator, audience="police", pacing=case.pacing)
@@ -129,12 +145,14 @@ def test_every_view_agrees(case, client, auth, make_user, make_cohort, facilitat
     assert state.phase("pre").state == (PhaseState.WAIVED if case.waived else PhaseState.DONE)
 
     home = client.get("/").get_data(as_text=True)
-    assert ("Opens when you finish the required modules" in home) == \
-        (case.post_before_opening == PhaseState.LOCKED)
+    assert ("Opens when you finish the required modules" in home) == (
+        case.post_before_opening == PhaseState.LOCKED
+    )
     assert (home.count(">Completed<") == 1) == case.module_completed
     survey = client.get(f"/surveys/{enrolment.id}/post")
-    assert (survey.status_code == 200 and 'name="action"' in survey.get_data(as_text=True)) == \
-        (case.post_before_opening == PhaseState.OPEN)
+    assert (survey.status_code == 200 and 'name="action"' in survey.get_data(as_text=True)) == (
+        case.post_before_opening == PhaseState.OPEN
+    )
     counts = staff.get(f"/cohorts/{cohort.id}/room/state").get_json()["counts"]
     assert counts[f"completed-{MODULE}"] == int(case.module_completed)
     assert counts["pre"] == int(not case.waived)
@@ -160,18 +178,17 @@ def test_every_view_agrees(case, client, auth, make_user, make_cohort, facilitat
     assert ("Issued: 1" in page) == case.eligible_after_post
     assert ("Not yet eligible: 1" in page) == (not case.eligible_after_post)
     mine = client.get("/certificates").get_data(as_text=True)
-    assert ("Some required modules are not complete yet." in mine) == \
-        (not case.eligible_after_post)
+    assert ("Some required modules are not complete yet." in mine) == (not case.eligible_after_post)
 
 
-def test_a_historical_cohort_has_no_journey_to_take(make_user, make_cohort, answer_survey,
-                                                   client, auth, facilitator_client):
+def test_a_historical_cohort_has_no_journey_to_take(
+    make_user, make_cohort, answer_survey, client, auth, facilitator_client
+):
     """Imported answers only: the phase nobody answered is "not done" on every view, never
     locked or open, and no certificate is due."""
     facilitator, staff = facilitator_client
     module = db.session.scalar(select(Module).where(Module.key == MODULE))
-    cohort = make_cohort(facilitator=facilitator, audience="police", historical=True,
-                         status="closed")
+    cohort = make_cohort(facilitator=facilitator, audience="police", historical=True, status="closed")
     set_cohort_modules(cohort, [module.id], [module.id])
     trainee = make_user("trainee", org_type="police", language="en")
     enrolment = enrol(cohort, trainee)
@@ -196,8 +213,9 @@ def test_a_historical_cohort_has_no_journey_to_take(make_user, make_cohort, answ
 
 
 @pytest.mark.parametrize("lock", [ModuleAccess.NEEDS_PRE_SURVEY, ModuleAccess.LOCKED])
-def test_a_locked_module_is_locked_on_every_view(lock, make_user, make_cohort, client, auth,
-                                                 facilitator_client, answer_survey):
+def test_a_locked_module_is_locked_on_every_view(
+    lock, make_user, make_cohort, client, auth, facilitator_client, answer_survey
+):
     """Self-paced before the pre-survey, or facilitator-paced before the facilitator unlocks the
     module: the lesson is refused, completing it stores nothing, and the matrix agrees."""
     facilitator, staff = facilitator_client
@@ -230,15 +248,15 @@ def test_a_locked_module_is_locked_on_every_view(lock, make_user, make_cohort, c
     if lock == ModuleAccess.NEEDS_PRE_SURVEY:
         answer_survey(enrolment, "pre")
     else:
-        staff.post(f"/cohorts/{cohort.id}/pacing", data={"action": "unlock",
-                                                          "module_id": module.id})
+        staff.post(f"/cohorts/{cohort.id}/pacing", data={"action": "unlock", "module_id": module.id})
     db.session.expire_all()
     assert journey(enrolment).modules[0].access == ModuleAccess.OPEN
     assert client.get(f"/lessons/{lesson.key}").status_code == 200
 
 
 def test_without_a_survey_instrument_nothing_waits_for_a_survey(
-        make_user, make_cohort, client, auth, facilitator_client):
+    make_user, make_cohort, client, auth, facilitator_client
+):
     """No instrument loaded: no survey can be answered, so none is open or blocks a module;
     both phases are "not done", and the certificate, which needs the post-survey, is not due."""
     db.session.execute(delete(SurveyItem))
@@ -276,8 +294,9 @@ def test_without_a_survey_instrument_nothing_waits_for_a_survey(
     assert "Not yet eligible: 1" in page
 
 
-def test_the_report_funnel_counts_what_the_journeys_say(app, make_user, make_cohort,
-                                                        facilitator_client, answer_survey):
+def test_the_report_funnel_counts_what_the_journeys_say(
+    app, make_user, make_cohort, facilitator_client, answer_survey
+):
     """The report counts surveys and certificates in SQL (fast over a programme); over one
     cohort of trainees in every combination, its counts are the completion matrix's."""
     app.config["REPORT_MIN_N"] = 1  # small counts shown: this compares, it publishes nothing
@@ -287,8 +306,9 @@ def test_the_report_funnel_counts_what_the_journeys_say(app, make_user, make_coh
     set_cohort_modules(cohort, [module.id], [module.id])
     db.session.commit()
     # (pre-survey, modules finished, post-survey): answered online, on paper, waived or not.
-    combinations = [(pre, True, post) for pre in ("online", "paper", "waived")
-                    for post in ("online", "paper", None)]
+    combinations = [
+        (pre, True, post) for pre in ("online", "paper", "waived") for post in ("online", "paper", None)
+    ]
     combinations += [(None, False, None), ("online", False, None), ("waived", False, None)]
     enrolments = []
     for pre, finished, post in combinations:
@@ -297,8 +317,7 @@ def test_the_report_funnel_counts_what_the_journeys_say(app, make_user, make_coh
         db.session.commit()
         enrolments.append(enrolment)
         if pre == "waived":
-            staff.post(f"/cohorts/{cohort.id}/enrolments/{enrolment.id}/waive",
-                       data={"waived": "1"})
+            staff.post(f"/cohorts/{cohort.id}/enrolments/{enrolment.id}/waive", data={"waived": "1"})
         elif pre == "paper":
             _paper(staff, cohort, enrolment, "pre")
         elif pre == "online":
@@ -315,19 +334,32 @@ def test_the_report_funnel_counts_what_the_journeys_say(app, make_user, make_coh
             answer_survey(enrolment, "post")
     # One certificate revoked: it no longer counts anywhere.
     db.session.expire_all()
-    revoked = db.session.scalar(select(Certificate).where(
-        Certificate.enrolment_id.in_([e.id for e in enrolments])).limit(1))
-    assert staff.post(f"/cohorts/{cohort.id}/certificates/{revoked.code}/revoke",
-                      data={"reason": "Cấp nhầm, đã kiểm tra lại"}).status_code == 303
+    revoked = db.session.scalar(
+        select(Certificate).where(Certificate.enrolment_id.in_([e.id for e in enrolments])).limit(1)
+    )
+    assert (
+        staff.post(
+            f"/cohorts/{cohort.id}/certificates/{revoked.code}/revoke",
+            data={"reason": "Cấp nhầm, đã kiểm tra lại"},
+        ).status_code
+        == 303
+    )
     db.session.refresh(revoked)
     assert revoked.is_revoked
 
     db.session.expire_all()
     totals = completion_matrix(cohort).totals()
-    matched = sum(j.phase("pre").state == PhaseState.DONE and j.phase("post").state == PhaseState.DONE
-                  for j in map(journey, enrolments))
-    assert (totals["trainees"], totals["pre"], totals["post"], matched,
-            totals["certificates"]) == (12, 7, 6, 4, 5)  # the combinations above, worked out
+    matched = sum(
+        j.phase("pre").state == PhaseState.DONE and j.phase("post").state == PhaseState.DONE
+        for j in map(journey, enrolments)
+    )
+    assert (totals["trainees"], totals["pre"], totals["post"], matched, totals["certificates"]) == (
+        12,
+        7,
+        6,
+        4,
+        5,
+    )  # the combinations above, worked out
     page = staff.get("/reports?lang=en").get_data(as_text=True)
     (row,) = [r for r in html_table(page, "cohorts") if r["Cohort"] == cohort.name]
     assert row["Enrolled"] == str(totals["trainees"])

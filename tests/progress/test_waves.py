@@ -18,6 +18,7 @@ def cohort_enrolment(cohort):
     from sqlalchemy import select
 
     from lms.cohorts.models import Enrolment
+
     return db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id))
 
 
@@ -26,8 +27,7 @@ def test_a_cohort_without_waves_has_only_before_and_after(app, make_cohort):
     assert list(journey(enrolment).phases) == [Phase.PRE, Phase.POST]
 
 
-def test_a_wave_is_locked_then_waits_for_its_date_then_opens(app, make_cohort, answer_survey,
-                                                             auth, client):
+def test_a_wave_is_locked_then_waits_for_its_date_then_opens(app, make_cohort, answer_survey, auth, client):
     cohort, enrolment = _trainee(make_cohort)
     opens_on = cohort.end_date + timedelta(days=90)
     cohort.schedule_wave("follow-1", opens_on)
@@ -42,8 +42,7 @@ def test_a_wave_is_locked_then_waits_for_its_date_then_opens(app, make_cohort, a
     auth.login(enrolment.user)
     page = client.get("/").get_data(as_text=True)
     assert "Khảo sát theo dõi" in page and opens_on.strftime("%Y") in page
-    assert 'name="item-' not in client.get(f"/surveys/{enrolment.id}/follow-1").get_data(
-        as_text=True)
+    assert 'name="item-' not in client.get(f"/surveys/{enrolment.id}/follow-1").get_data(as_text=True)
 
     app.config["TODAY"] = (opens_on - timedelta(days=1)).isoformat()
     assert journey(enrolment).phase("follow-1").state == PhaseState.WAITING
@@ -51,8 +50,7 @@ def test_a_wave_is_locked_then_waits_for_its_date_then_opens(app, make_cohort, a
     assert journey(enrolment).phase("follow-1").state == PhaseState.OPEN
     page = client.get("/").get_data(as_text=True)
     assert f"/surveys/{enrolment.id}/follow-1" in page
-    assert 'name="item-' in client.get(f"/surveys/{enrolment.id}/follow-1").get_data(
-        as_text=True)
+    assert 'name="item-' in client.get(f"/surveys/{enrolment.id}/follow-1").get_data(as_text=True)
 
     response = answer_survey(enrolment, "follow-1")
     pre = db.session.query(SurveyResponse).filter_by(enrolment_id=enrolment.id, phase="pre").one()
@@ -80,5 +78,6 @@ def test_the_facilitator_may_open_a_wave_before_its_date(app, make_cohort, answe
 def complete_modules(enrolment):
     """The cohort requires no module: the survey after the training opens at once."""
     from lms.cohorts.services import set_cohort_modules
+
     set_cohort_modules(enrolment.cohort, [], [])
     db.session.commit()

@@ -9,8 +9,13 @@ from lms.quizzes.models import SurveyResponse
 from lms.quizzes.services import items_for, pages, save_draft
 from tests.conftest import survey_answers
 
-CODE = {"sgic-mother": "Đ", "sgic-father": "h", "sgic-birth_day": "3", "sgic-birth_month": "11",
-        "sgic-older_siblings": "0"}
+CODE = {
+    "sgic-mother": "Đ",
+    "sgic-father": "h",
+    "sgic-birth_day": "3",
+    "sgic-birth_month": "11",
+    "sgic-older_siblings": "0",
+}
 
 
 def test_the_code_is_checked_then_kept_as_hashes_only(app, client, enrolment):
@@ -41,6 +46,7 @@ def test_a_cohort_that_is_not_anonymous_asks_for_no_code(app, client, enrolment)
     db.session.commit()
     last = len(pages(items_for(enrolment, "pre")))
     assert 'name="sgic-mother"' not in client.get(f"/surveys/{enrolment.id}/pre?page={last}").text
-    assert client.post(f"/surveys/{enrolment.id}/pre?page={last}",
-                       data={"action": "submit"}).status_code == 302
+    assert (
+        client.post(f"/surveys/{enrolment.id}/pre?page={last}", data={"action": "submit"}).status_code == 302
+    )
     assert db.session.scalar(select(IdentificationCode)) is None

@@ -19,6 +19,7 @@ POLICE = {"B01", "B02", "B03", "B04"}
 
 # ---- the instrument file ----------------------------------------------------------------
 
+
 def test_each_audience_has_its_own_short_block_in_both_languages(app):
     data, problems = parse_instrument(ROOT / "content")
     assert problems == []
@@ -30,8 +31,9 @@ def test_each_audience_has_its_own_short_block_in_both_languages(app):
         assert all(3 <= len(entries) <= 4 for entries in by_audience.values())
     vi = {e["id"]: e for e in data["vi"]["practice"]}
     # Police and centre staff are addressed as anh/chị, NGO and CBO workers as bạn.
-    assert all("anh/chị" in e["text"].lower() for e in vi.values()
-               if e["audience"] in ("police", "centre_staff"))
+    assert all(
+        "anh/chị" in e["text"].lower() for e in vi.values() if e["audience"] in ("police", "centre_staff")
+    )
     assert all(e["text"].startswith("Bạn ") for e in vi.values() if e["audience"] == "ngo_cbo")
     practice = [i for i in current_version().items if i.kind == "practice"]
     assert {i.key for i in practice} == set(vi)
@@ -46,27 +48,56 @@ def _rewrite(path, pattern, replacement):
     path.write_text(changed, encoding="utf-8")
 
 
-@pytest.mark.parametrize("langs,pattern,replacement,message", [
-    (("en",), r'(id = "B02"\n)audience = "police"', r'\1audience = "ngo_cbo"',
-     "practice entry differs between languages"),
-    (("vi", "en"), r'(id = "B02"\n)audience = "police"', r'\1audience = "soldiers"',
-     "B02: unknown audience 'soldiers'"),
-    (("vi", "en"), r'(id = "B02"\n)audience = "police"\n', r'\1',
-     "B02: missing 'audience'"),
-    (("vi", "en"), r'(id = "B03"\naudience = "police"\n)months = 3', r'\1months = 13',
-     "B03: 'months' (the recall period) must be a whole number from 1 to 12"),
-    (("vi", "en"), r'(id = "B03"\naudience = "police"\n)months = 3', r'\1months = 0',
-     "must be a whole number from 1 to 12"),
-    (("vi", "en"), r'(id = "B03"\naudience = "police"\n)months = 3', r'\1months = "3"',
-     "must be a whole number from 1 to 12"),
-    (("vi", "en"), r'(id = "B03"\naudience = "police"\n)months = 3', r'\1months = 6',
-     "practice items must share one recall period"),
-    (("en",), r'(id = "B03"\naudience = "police"\n)months = 3', r'\1months = 6',
-     "practice entry differs between languages"),
-    (("vi", "en"), r'(id = "B03"\n)', r'\1reverse = true\n', "B03: unknown key 'reverse'"),
-])
-def test_the_loader_refuses_a_broken_practice_block(content_copy, langs, pattern, replacement,
-                                                     message):
+@pytest.mark.parametrize(
+    "langs,pattern,replacement,message",
+    [
+        (
+            ("en",),
+            r'(id = "B02"\n)audience = "police"',
+            r'\1audience = "ngo_cbo"',
+            "practice entry differs between languages",
+        ),
+        (
+            ("vi", "en"),
+            r'(id = "B02"\n)audience = "police"',
+            r'\1audience = "soldiers"',
+            "B02: unknown audience 'soldiers'",
+        ),
+        (("vi", "en"), r'(id = "B02"\n)audience = "police"\n', r"\1", "B02: missing 'audience'"),
+        (
+            ("vi", "en"),
+            r'(id = "B03"\naudience = "police"\n)months = 3',
+            r"\1months = 13",
+            "B03: 'months' (the recall period) must be a whole number from 1 to 12",
+        ),
+        (
+            ("vi", "en"),
+            r'(id = "B03"\naudience = "police"\n)months = 3',
+            r"\1months = 0",
+            "must be a whole number from 1 to 12",
+        ),
+        (
+            ("vi", "en"),
+            r'(id = "B03"\naudience = "police"\n)months = 3',
+            r'\1months = "3"',
+            "must be a whole number from 1 to 12",
+        ),
+        (
+            ("vi", "en"),
+            r'(id = "B03"\naudience = "police"\n)months = 3',
+            r"\1months = 6",
+            "practice items must share one recall period",
+        ),
+        (
+            ("en",),
+            r'(id = "B03"\naudience = "police"\n)months = 3',
+            r"\1months = 6",
+            "practice entry differs between languages",
+        ),
+        (("vi", "en"), r'(id = "B03"\n)', r"\1reverse = true\n", "B03: unknown key 'reverse'"),
+    ],
+)
+def test_the_loader_refuses_a_broken_practice_block(content_copy, langs, pattern, replacement, message):
     for lang in langs:
         _rewrite(content_copy / lang / "survey.toml", pattern, replacement)
     _data, problems = parse_instrument(content_copy)
@@ -74,6 +105,7 @@ def test_the_loader_refuses_a_broken_practice_block(content_copy, langs, pattern
 
 
 # ---- answering online ------------------------------------------------------------------
+
 
 @pytest.fixture
 def follow_up(app, make_cohort, make_user, answer_survey, auth):
@@ -99,10 +131,8 @@ def _practice_page(enrolment) -> tuple[int, list[SurveyItem]]:
     raise AssertionError("no practice page")
 
 
-def test_only_follow_up_waves_ask_the_trainees_own_practice_questions(app, client,
-                                                                     follow_up):
-    assert not any(i.kind == "practice" for phase in ("pre", "post")
-                   for i in items_for(follow_up, phase))
+def test_only_follow_up_waves_ask_the_trainees_own_practice_questions(app, client, follow_up):
+    assert not any(i.kind == "practice" for phase in ("pre", "post") for i in items_for(follow_up, phase))
     keys = [i.key for i in items_for(follow_up, "follow-1") if i.kind == "practice"]
     assert keys == sorted(POLICE)  # the instrument's order, police only
     number, group = _practice_page(follow_up)
@@ -117,8 +147,7 @@ def test_only_follow_up_waves_ask_the_trainees_own_practice_questions(app, clien
 
 def test_a_bad_practice_answer_is_refused_and_nothing_else_is_lost(app, client, follow_up):
     items = items_for(follow_up, "follow-1")
-    others = {i.id: (i.answer if i.kind == "knowledge" else 4) for i in items
-              if i.kind != "practice"}
+    others = {i.id: (i.answer if i.kind == "knowledge" else 4) for i in items if i.kind != "practice"}
     save_draft(follow_up, "follow-1", others)
     db.session.commit()
     number, group = _practice_page(follow_up)
@@ -134,22 +163,28 @@ def test_a_bad_practice_answer_is_refused_and_nothing_else_is_lost(app, client, 
     assert drafts[first.id] == 2 and bad.id not in drafts
     assert all(drafts[i.id] == 0 for i in rest) and len(drafts) == len(items) - 1
     # Autosave takes a band like any other answer; then the survey goes in whole.
-    saved = client.post(f"/surveys/{follow_up.id}/follow-1/autosave",
-                        data={f"item-{bad.id}": "4"})
+    saved = client.post(f"/surveys/{follow_up.id}/follow-1/autosave", data={f"item-{bad.id}": "4"})
     assert saved.json == {"saved": 1}
-    done = client.post(f"/surveys/{follow_up.id}/follow-1?page={number}",
-                       data={"action": "submit"})
+    done = client.post(f"/surveys/{follow_up.id}/follow-1?page={number}", data={"action": "submit"})
     assert done.status_code == 302
-    stored = dict(db.session.execute(
-        select(SurveyItem.key, Answer).join(Answer, Answer.item_id == SurveyItem.id)
-        .where(SurveyItem.kind == "practice")).all())
+    stored = dict(
+        db.session.execute(
+            select(SurveyItem.key, Answer)
+            .join(Answer, Answer.item_id == SurveyItem.id)
+            .where(SurveyItem.kind == "practice")
+        ).all()
+    )
     assert {key: a.value for key, a in stored.items()} == {
-        first.key: 2, bad.key: 4, **{i.key: 0 for i in rest}}
+        first.key: 2,
+        bad.key: 4,
+        **{i.key: 0 for i in rest},
+    }
     assert all(a.score is None for a in stored.values())
 
 
 def test_a_cohort_begun_on_an_older_version_is_still_asked_the_newest_practice_questions(
-        app, make_cohort, answer_survey):
+    app, make_cohort, answer_survey
+):
     from lms.cohorts.models import Enrolment
     from tests.conftest import SURVEY_V1, load_instrument
 
@@ -166,7 +201,10 @@ def test_a_cohort_begun_on_an_older_version_is_still_asked_the_newest_practice_q
     assert {i.version_id for i in items if i.kind != "practice"} == {first.id}
     response = answer_survey(enrolment, "follow-1", practice=3)
     assert response.version_id == first.id  # the attitude items repeat the version before
-    assert sorted(db.session.scalars(
-        select(SurveyItem.key).join(Answer, Answer.item_id == SurveyItem.id)
-        .where(Answer.response_id == response.id, SurveyItem.kind == "practice"))) == \
-        sorted(POLICE)
+    assert sorted(
+        db.session.scalars(
+            select(SurveyItem.key)
+            .join(Answer, Answer.item_id == SurveyItem.id)
+            .where(Answer.response_id == response.id, SurveyItem.kind == "practice")
+        )
+    ) == sorted(POLICE)

@@ -58,8 +58,7 @@ def test_scoring_applies_reverse_keys_by_hand(app, enrolment):
     # Only core items count, as in the reports: the police items P01/P03 are not in "health".
     assert any(i.audience == "police" and i.subscale in profile for i in items)
     for subscale, mean in profile.items():
-        keyed = [i for i in items if i.kind == "likert" and i.audience == "all"
-                 and i.subscale == subscale]
+        keyed = [i for i in items if i.kind == "likert" and i.audience == "all" and i.subscale == subscale]
         expected = sum(2 if i.reverse else 4 for i in keyed) / len(keyed)
         assert mean == pytest.approx(expected)
 
@@ -88,12 +87,15 @@ def test_pages_save_answers_and_a_new_device_resumes_them(client, auth, enrolmen
 
 def test_autosave_stores_each_answer_and_rejects_invalid_values(client, enrolment):
     item = items_for(enrolment, "pre")[0]
-    assert client.post(f"/surveys/{enrolment.id}/pre/autosave",
-                       data={f"item-{item.id}": "2"}).json == {"saved": 1}
-    assert client.post(f"/surveys/{enrolment.id}/pre/autosave",
-                       data={f"item-{item.id}": "4"}).json == {"saved": 1}
-    assert client.post(f"/surveys/{enrolment.id}/pre/autosave",
-                       data={f"item-{item.id}": "9"}).json == {"saved": 0}
+    assert client.post(f"/surveys/{enrolment.id}/pre/autosave", data={f"item-{item.id}": "2"}).json == {
+        "saved": 1
+    }
+    assert client.post(f"/surveys/{enrolment.id}/pre/autosave", data={f"item-{item.id}": "4"}).json == {
+        "saved": 1
+    }
+    assert client.post(f"/surveys/{enrolment.id}/pre/autosave", data={f"item-{item.id}": "9"}).json == {
+        "saved": 0
+    }
     assert db.session.scalar(select(DraftAnswer.value)) == 4
     assert db.session.scalar(select(func.count()).select_from(DraftAnswer)) == 1
 
@@ -130,8 +132,9 @@ def test_a_double_submit_stores_once_and_the_second_sees_a_friendly_message(clie
     save_draft(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     db.session.commit()
     first = client.post(f"/surveys/{enrolment.id}/pre?page=99", data={"action": "submit"})
-    second = client.post(f"/surveys/{enrolment.id}/pre?page=99", data={"action": "submit"},
-                         follow_redirects=True)
+    second = client.post(
+        f"/surveys/{enrolment.id}/pre?page=99", data={"action": "submit"}, follow_redirects=True
+    )
     assert first.status_code == 302
     assert "đã được gửi" in second.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
@@ -189,8 +192,9 @@ def test_post_survey_reuses_the_version_answered_before(app, enrolment, content_
     submit_survey(enrolment, "pre", survey_answers(enrolment, "pre", likert=3, knowledge=0))
     old = current_version()
     path = content_copy / "en/survey.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('text = "', 'text = "Now: ', 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('text = "', 'text = "Now: ', 1), encoding="utf-8"
+    )
     data, problems = parse_instrument(content_copy)
     assert problems == []
     new = sync_instrument(data)
@@ -204,8 +208,9 @@ def test_post_survey_reuses_the_version_answered_before(app, enrolment, content_
 def test_changing_the_instrument_before_any_answer_updates_in_place(app, content_copy):
     old = current_version()
     path = content_copy / "en/survey.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('text = "', 'text = "Typo fix: ', 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('text = "', 'text = "Typo fix: ', 1), encoding="utf-8"
+    )
     new = sync_instrument(parse_instrument(content_copy)[0])
     assert new.id == old.id
 
@@ -253,8 +258,7 @@ def test_a_survey_closed_mid_answer_keeps_every_answer_and_says_why(client, enro
     assert client.get(url).status_code == 200
 
 
-def test_the_thank_you_page_promises_the_modules_only_when_they_are_open(
-        client, enrolment, answer_survey):
+def test_the_thank_you_page_promises_the_modules_only_when_they_are_open(client, enrolment, answer_survey):
     from lms.cohorts.services import apply_pacing
 
     cohort = enrolment.cohort

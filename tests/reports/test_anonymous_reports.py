@@ -19,13 +19,17 @@ def _anonymous_cohort_with_waves(app, make_cohort, followed=6):
     cohort.set_gate("follow-1", True)
     db.session.commit()
     for index, mother in enumerate(LETTERS):
-        answer_anonymously(fresh(app), cohort, "pre", lambda item, i=index: 2 + i % 2,
-                           mother=mother)
-        answer_anonymously(fresh(app), cohort, "post", lambda item, i=index: 4 + i % 2,
-                           mother=mother, siblings=5 if index == 0 else 1)
+        answer_anonymously(fresh(app), cohort, "pre", lambda item, i=index: 2 + i % 2, mother=mother)
+        answer_anonymously(
+            fresh(app),
+            cohort,
+            "post",
+            lambda item, i=index: 4 + i % 2,
+            mother=mother,
+            siblings=5 if index == 0 else 1,
+        )
         if index < followed:
-            answer_anonymously(fresh(app), cohort, "follow-1", lambda item, i=index: 3 + i % 2,
-                               mother=mother)
+            answer_anonymously(fresh(app), cohort, "follow-1", lambda item, i=index: 3 + i % 2, mother=mother)
     return cohort
 
 
@@ -34,14 +38,12 @@ def test_the_main_report_pairs_anonymous_surveys_by_code(app, make_cohort):
     with app.test_request_context("/?lang=en"):
         report = report_for(cohort_ids=(cohort.id,))
     overview = report.tables["overview"].rows[0]
-    assert [overview[k] for k in ("enrolled", "pre_done", "post_done", "matched")] == \
-        [12, 12, 12, 12]
+    assert [overview[k] for k in ("enrolled", "pre_done", "post_done", "matched")] == [12, 12, 12, 12]
     overall = row(report.tables["subscales"], key=OVERALL)
     assert (overall["n"], overall["pre_mean"], overall["post_mean"]) == (12, 2.5, 4.5)
 
 
-def test_the_waves_report_pairs_three_anonymous_waves_by_code(app, client, auth, make_user,
-                                                              make_cohort):
+def test_the_waves_report_pairs_three_anonymous_waves_by_code(app, client, auth, make_user, make_cohort):
     cohort = _anonymous_cohort_with_waves(app, make_cohort, followed=6)
     auth.login(make_user("staff", language="en"))
     page = client.get(f"/reports/waves?cohort={cohort.id}").get_data(as_text=True)

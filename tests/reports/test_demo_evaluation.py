@@ -7,12 +7,12 @@ from lms.extensions import db
 from lms.quizzes.models import SurveyResponse
 
 
-def test_demo_evaluation_seeds_three_waves_and_the_report_shows_them(app, runner, client, auth,
-                                                                     make_user):
+def test_demo_evaluation_seeds_three_waves_and_the_report_shows_them(app, runner, client, auth, make_user):
     result = runner.invoke(args=["demo", "evaluation"])
     assert result.exit_code == 0, result.output
-    counts = dict(db.session.execute(select(SurveyResponse.phase, func.count())
-                                     .group_by(SurveyResponse.phase)).all())
+    counts = dict(
+        db.session.execute(select(SurveyResponse.phase, func.count()).group_by(SurveyResponse.phase)).all()
+    )
     trainees = db.session.scalar(select(func.count()).select_from(Enrolment))
     assert trainees == 60 and counts["pre"] == counts["post"] == 60
     assert 30 <= counts["follow-1"] < 60
@@ -27,17 +27,22 @@ def test_demo_evaluation_seeds_three_waves_and_the_report_shows_them(app, runner
 
 
 def test_the_anonymous_cohort_pairs_by_codes_and_the_table_agrees_with_the_truth(
-        app, runner, client, auth, make_user):
+    app, runner, client, auth, make_user
+):
     from lms.auth.models import User
     from lms.cohorts.models import Cohort
     from lms.privacy.models import IdentificationCode
 
     assert runner.invoke(args=["demo", "evaluation"]).exit_code == 0
     cohort = db.session.scalar(select(Cohort).where(Cohort.anonymous.is_(True)))
-    followed = set(db.session.scalars(
-        select(User.username).join(Enrolment, Enrolment.user_id == User.id)
-        .join(SurveyResponse, SurveyResponse.enrolment_id == Enrolment.id)
-        .where(Enrolment.cohort_id == cohort.id, SurveyResponse.phase == "follow-1")))
+    followed = set(
+        db.session.scalars(
+            select(User.username)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .join(SurveyResponse, SurveyResponse.enrolment_id == Enrolment.id)
+            .where(Enrolment.cohort_id == cohort.id, SurveyResponse.phase == "follow-1")
+        )
+    )
     mistyped = {f"eval3-{i + 1:02d}" for i in range(18) if i % 6 == 1} & followed
     assert mistyped, "the demo must mistype some codes among those who came back"
     auth.login(make_user("staff", language="en"))
@@ -56,6 +61,7 @@ def test_the_anonymous_cohort_pairs_by_codes_and_the_table_agrees_with_the_truth
     assert cell("follow-1", "ambiguous") == "0"
     assert cell("post", "exact") == "18"
     # The codes are never shown: not even their hashes.
-    for code in db.session.scalars(select(IdentificationCode).where(
-            IdentificationCode.cohort_id == cohort.id)):
+    for code in db.session.scalars(
+        select(IdentificationCode).where(IdentificationCode.cohort_id == cohort.id)
+    ):
         assert code.full not in page and code.full[:12] not in page

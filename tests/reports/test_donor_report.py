@@ -17,8 +17,7 @@ def thirty(make_cohort, bulk_surveys):
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_pdf_opens_with_the_summary_in_plain_words(app, client, auth, make_user, thirty,
-                                                   language):
+def test_pdf_opens_with_the_summary_in_plain_words(app, client, auth, make_user, thirty, language):
     auth.login(make_user("staff", language=language))
     data = get_file(client, "/reports/export.pdf").data
     text = " ".join(pdf_text(data).split())
@@ -45,8 +44,7 @@ def test_summary_on_the_page_in_plain_words(app, client, auth, make_user, thirty
     assert "effect size dz =" in summary and "Knowledge check:" in summary
 
 
-def test_summary_keeps_small_groups_hidden(app, client, auth, make_user, make_cohort,
-                                          bulk_surveys):
+def test_summary_keeps_small_groups_hidden(app, client, auth, make_user, make_cohort, bulk_surveys):
     bulk_surveys(make_cohort(name="Nhỏ"), 3, seed=2)
     auth.login(make_user("staff", language="en"))
     page = client.get("/reports").get_data(as_text=True)

@@ -41,17 +41,18 @@ def csv_table(rows, title):
     """The header and data rows of one table in the sectioned CSV."""
     start = rows.index([title]) + 1
     end = rows.index([], start)
-    return [r for r in rows[start:end] if not r[0].startswith("Method: ")
-            and len(r) == len(rows[start])]
+    return [r for r in rows[start:end] if not r[0].startswith("Method: ") and len(r) == len(rows[start])]
 
 
 def audits(action):
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                              .order_by(AuditEvent.id)).all()
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
-def test_csv_has_bom_filters_numbers_and_hidden_cells(client, auth, make_user, data,
-                                                      make_cohort, bulk_surveys):
+def test_csv_has_bom_filters_numbers_and_hidden_cells(
+    client, auth, make_user, data, make_cohort, bulk_surveys
+):
     # Filtering on Hà Nội must leave out at least 5 trainees (3 in Huế + 5 here), or the
     # filtered figures would be withheld: all minus Hà Nội would reveal the rest.
     bulk_surveys(make_cohort(name="Đà Nẵng", province="da-nang"), 5, seed=7)
@@ -90,8 +91,7 @@ def test_xlsx_sheets_headers_numbers_and_hidden_cells(client, auth, make_user, d
     response = get_file(client, "/reports/export.xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Summary", "Subscales", "Items", "Knowledge", "Cohorts",
-                               "Trends"]
+    assert book.sheetnames == ["Summary", "Subscales", "Items", "Knowledge", "Cohorts", "Trends"]
     summary = [[c.value for c in r] for r in book["Summary"].iter_rows()]
     assert ["Province or city", "All"] in [r[:2] for r in summary]
     sheet = list(book["Subscales"].iter_rows())
@@ -102,10 +102,8 @@ def test_xlsx_sheets_headers_numbers_and_hidden_cells(client, auth, make_user, d
     assert overall[0].value == "Overall (all core items)" and overall[1].value == 43
     cells = {header_row[i].value: c for i, c in enumerate(overall) if header_row[i].value}
     assert cells["n (matched)"].data_type == "n"
-    assert isinstance(cells["Before: mean"].value, float) and \
-        cells["Before: mean"].number_format == "0.00"
-    assert 0 <= cells["Improved (%)"].value <= 1 and cells["Improved (%)"].number_format == \
-        "0.0%"
+    assert isinstance(cells["Before: mean"].value, float) and cells["Before: mean"].number_format == "0.00"
+    assert 0 <= cells["Improved (%)"].value <= 1 and cells["Improved (%)"].number_format == "0.0%"
     assert "0.000" in cells["Paired t-test p"].number_format
     cohorts = [[c.value for c in r] for r in book["Cohorts"].iter_rows()]
     hue = next(r for r in cohorts if r[0] == "Trung tâm 05-06 Huế")
@@ -121,8 +119,7 @@ def test_xlsx_sheets_headers_numbers_and_hidden_cells(client, auth, make_user, d
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_pdf_in_the_ui_language_with_charts_and_hidden_cells(client, auth, make_user, data,
-                                                             language):
+def test_pdf_in_the_ui_language_with_charts_and_hidden_cells(client, auth, make_user, data, language):
     login(auth, make_user, language=language)
     response = get_file(client, "/reports/export.pdf")
     assert response.mimetype == "application/pdf"
@@ -149,15 +146,26 @@ def test_research_export_is_de_identified_and_audited(client, auth, make_user, d
     staff = login(auth, make_user)
     page = client.get("/reports/research?province=ha-noi")
     assert page.status_code == 200
-    assert follow_job(client, client.post("/reports/research?province=ha-noi", data={"purpose": ""})) \
-        .status_code == 422
+    assert (
+        follow_job(client, client.post("/reports/research?province=ha-noi", data={"purpose": ""})).status_code
+        == 422
+    )
     assert audits("research_export") == []
-    first = follow_job(client, client.post("/reports/research?province=ha-noi",
-                        data={"purpose": "Đánh giá của nhà tài trợ"}))
+    first = follow_job(
+        client, client.post("/reports/research?province=ha-noi", data={"purpose": "Đánh giá của nhà tài trợ"})
+    )
     assert first.status_code == 200 and first.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(first.data.decode("utf-8-sig"))))
-    assert list(rows[0])[:8] == ["pseudonym", "cohort", "audience", "province", "org_type",
-                                 "phase", "source", "version"]
+    assert list(rows[0])[:8] == [
+        "pseudonym",
+        "cohort",
+        "audience",
+        "province",
+        "org_type",
+        "phase",
+        "source",
+        "version",
+    ]
     assert {"A01", "A20", "P01", "K12"} <= set(rows[0])
     assert len(rows) == 40 * 2 + 3 and {r["province"] for r in rows} == {"ha-noi"}
     by_person: dict[str, list[str]] = {}
@@ -171,8 +179,7 @@ def test_research_export_is_de_identified_and_audited(client, auth, make_user, d
     for user in db.session.scalars(select(User)):
         assert user.username not in raw and user.full_name not in raw
     second = follow_job(client, client.post("/reports/research?province=ha-noi", data={"purpose": "Again"}))
-    again = {r["pseudonym"] for r in csv.DictReader(io.StringIO(
-        second.data.decode("utf-8-sig")))}
+    again = {r["pseudonym"] for r in csv.DictReader(io.StringIO(second.data.decode("utf-8-sig")))}
     assert not again & set(by_person)  # a new salt every export: files cannot be linked
     events = audits("research_export")
     assert len(events) == 2 and events[0].actor_id == staff.id
@@ -187,20 +194,24 @@ def test_research_export_is_for_programme_staff_only(client, auth, make_user, da
     assert audits("research_export") == []
 
 
-def test_text_that_looks_like_a_formula_stays_text(client, auth, make_user, make_cohort,
-                                                    bulk_surveys):
+def test_text_that_looks_like_a_formula_stays_text(client, auth, make_user, make_cohort, bulk_surveys):
     bulk_surveys(make_cohort(name='=HYPERLINK("http://evil.example","Lớp")'), 6)
     login(auth, make_user)
     text = get_file(client, "/reports/export.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK(" in text and "\n=HYPERLINK(" not in text
     book = load_workbook(io.BytesIO(get_file(client, "/reports/export.xlsx").data))
-    cell = next(c for r in book["Cohorts"].iter_rows() for c in r
-                if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    cell = next(
+        c
+        for r in book["Cohorts"].iter_rows()
+        for c in r
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    )
     assert cell.data_type == "s"
 
 
 def test_a_cohort_name_written_as_a_formula_stays_text_in_the_filter_lines(
-        client, auth, make_user, make_cohort, bulk_surveys):
+    client, auth, make_user, make_cohort, bulk_surveys
+):
     cohort = make_cohort(name='=HYPERLINK("http://evil.example","Lớp")')
     bulk_surveys(cohort, 6)
     login(auth, make_user)

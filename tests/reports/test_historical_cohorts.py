@@ -26,38 +26,49 @@ def historical(client, staff):  # noqa: F811
     return db.session.scalar(select(Cohort).where(Cohort.historical.is_(True)))
 
 
-def test_staff_see_historical_cohorts_listed_and_can_filter_them(client, historical,
-                                                                 make_cohort):
+def test_staff_see_historical_cohorts_listed_and_can_filter_them(client, historical, make_cohort):
     make_cohort(name="Khoá đang chạy")
     page = client.get("/cohorts").get_data(as_text=True)
     listed = page.split('id="historical"')[1]
     assert COHORT in listed and "Khoá đang chạy" not in listed
-    assert COHORT not in client.get("/cohorts?q=Huế").get_data(as_text=True).split(
-        'id="historical"')[1]
-    assert COHORT in client.get("/cohorts?q=quận 1&province=ho-chi-minh").get_data(
-        as_text=True).split('id="historical"')[1]
-    assert COHORT not in client.get("/cohorts?province=ha-noi").get_data(
-        as_text=True).split('id="historical"')[1]
+    assert COHORT not in client.get("/cohorts?q=Huế").get_data(as_text=True).split('id="historical"')[1]
+    assert (
+        COHORT
+        in client.get("/cohorts?q=quận 1&province=ho-chi-minh")
+        .get_data(as_text=True)
+        .split('id="historical"')[1]
+    )
+    assert (
+        COHORT
+        not in client.get("/cohorts?province=ha-noi").get_data(as_text=True).split('id="historical"')[1]
+    )
 
 
 def test_a_historical_cohort_page_is_read_only(client, historical):
     page = client.get(f"/cohorts/{historical.id}").get_data(as_text=True)
     assert COHORT in page and "read-only" in page
-    for absent in (historical.join_code, "Reset password", "Pacing", "Reopen the cohort",
-                   "Waive", "Join link"):
+    for absent in (
+        historical.join_code,
+        "Reset password",
+        "Pacing",
+        "Reopen the cohort",
+        "Waive",
+        "Join link",
+    ):
         assert absent not in page
 
 
 def test_changing_a_historical_cohort_over_http_is_refused(client, historical):
-    enrolment = db.session.scalar(select(Enrolment).where(
-        Enrolment.cohort_id == historical.id).limit(1))
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == historical.id).limit(1))
     base = f"/cohorts/{historical.id}"
-    for path, data in ((f"{base}/status", {"status": "active"}),
-                       (f"{base}/enrolments/{enrolment.id}/reset-password", {}),
-                       (f"{base}/enrolments/{enrolment.id}/waive", {"waived": "1"}),
-                       (f"{base}/pacing", {"action": "facilitator-paced"}),
-                       (f"{base}/presenter/pacing", {"action": "open-pre"}),
-                       (f"{base}/edit", {"name": "x"})):
+    for path, data in (
+        (f"{base}/status", {"status": "active"}),
+        (f"{base}/enrolments/{enrolment.id}/reset-password", {}),
+        (f"{base}/enrolments/{enrolment.id}/waive", {"waived": "1"}),
+        (f"{base}/pacing", {"action": "facilitator-paced"}),
+        (f"{base}/presenter/pacing", {"action": "open-pre"}),
+        (f"{base}/edit", {"name": "x"}),
+    ):
         assert client.post(path, data=data).status_code == 404, path
     db.session.expire_all()
     assert db.session.get(Cohort, historical.id).status == "closed"
@@ -70,8 +81,7 @@ def test_facilitators_see_no_historical_list(client, auth, make_user, historical
     assert 'id="historical"' not in page and COHORT not in page
 
 
-def test_an_import_can_be_undone_out_of_every_report_and_the_undo_is_audited(app, client,
-                                                                            historical):
+def test_an_import_can_be_undone_out_of_every_report_and_the_undo_is_audited(app, client, historical):
     from lms.auth.models import AuditEvent
     from lms.reports.figures import OVERALL
     from tests.reports.conftest import report_for, row
@@ -93,8 +103,7 @@ def test_an_import_can_be_undone_out_of_every_report_and_the_undo_is_audited(app
     csv_text = get_file(client, "/reports/export.csv?source=imported").data.decode("utf-8-sig")
     assert COHORT not in csv_text
     assert "Undone" in client.get("/reports/imports").get_data(as_text=True)
-    event = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "historical_import_archived"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "historical_import_archived"))
     assert event is not None and event.target == f"import_batch:{batch_id}"
 
 

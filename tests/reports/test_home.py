@@ -14,11 +14,11 @@ def test_staff_home_before_any_survey(client, auth, make_user):
     assert 'href="/reports"' in page and 'href="/reports/import"' in page
 
 
-def test_staff_home_shows_the_overall_change(client, auth, make_user, make_cohort,
-                                             answer_survey):
+def test_staff_home_shows_the_overall_change(client, auth, make_user, make_cohort, answer_survey):
     cohort = make_cohort(trainees=6, name="Lớp tập huấn Cần Thơ")
-    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                                    .order_by(Enrolment.id)).all()
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)
+    ).all()
     for n, enrolment in enumerate(enrolments):
         answer_survey(enrolment, "pre", lambda item: 2)
         answer_survey(enrolment, "post", lambda item, n=n: 3 + n % 2)
@@ -31,8 +31,7 @@ def test_staff_home_shows_the_overall_change(client, auth, make_user, make_cohor
 
 def test_staff_home_hides_small_numbers(client, auth, make_user, make_cohort, answer_survey):
     cohort = make_cohort(trainees=3, name="Lớp nhỏ")
-    enrolment = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                                   ).first()
+    enrolment = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)).first()
     answer_survey(enrolment, "pre", lambda item: 2)
     auth.login(make_user("staff", language="en"))
     page = client.get("/").get_data(as_text=True)
@@ -40,8 +39,7 @@ def test_staff_home_hides_small_numbers(client, auth, make_user, make_cohort, an
     assert "Figures appear once at least 5 trainees" in page
 
 
-def test_staff_home_headline_describes_one_survey_version(client, auth, make_user,
-                                                          two_versions):
+def test_staff_home_headline_describes_one_survey_version(client, auth, make_user, two_versions):
     """Scores of two versions hold different items: the headline pairs within the newest."""
     auth.login(make_user("staff", language="en"))
     page = client.get("/").get_data(as_text=True)

@@ -22,10 +22,8 @@ from tests.reports.conftest import report_for, row
 # Written for the items of the first instrument: its answers stay valid and are reported.
 pytestmark = pytest.mark.usefixtures("instrument_v1")
 
-COLUMNS = ["cohort_name", "audience", "province", "start_date", "trainee_ref", "org_type",
-           "phase", "date"]
-POLICE_KEYS = [f"A{n:02d}" for n in range(1, 21)] + ["P01", "P02"] + \
-    [f"K{n:02d}" for n in range(1, 13)]
+COLUMNS = ["cohort_name", "audience", "province", "start_date", "trainee_ref", "org_type", "phase", "date"]
+POLICE_KEYS = [f"A{n:02d}" for n in range(1, 21)] + ["P01", "P02"] + [f"K{n:02d}" for n in range(1, 13)]
 COHORT = "Tập huấn công an Quận 1 (2019)"
 
 
@@ -53,13 +51,21 @@ def trainee_rows(ref: str, pre: int, post: int, **changes) -> list[dict]:
     items = {i.key: i for i in current_version().items}
     rows = []
     for phase, score, day in (("pre", pre, "2019-03-04"), ("post", post, "06/03/2019")):
-        cells = {"cohort_name": COHORT, "audience": "police",
-                 "province": "Thành phố Hồ Chí Minh", "start_date": "2019-03-04",
-                 "trainee_ref": ref, "org_type": "police", "phase": phase, "date": day}
+        cells = {
+            "cohort_name": COHORT,
+            "audience": "police",
+            "province": "Thành phố Hồ Chí Minh",
+            "start_date": "2019-03-04",
+            "trainee_ref": ref,
+            "org_type": "police",
+            "phase": phase,
+            "date": day,
+        }
         for key in POLICE_KEYS:
             item = items[key]
-            cells[key] = ticked(key, score) if item.kind == "likert" else \
-                (1 if phase == "pre" else item.answer + 1)
+            cells[key] = (
+                ticked(key, score) if item.kind == "likert" else (1 if phase == "pre" else item.answer + 1)
+            )
         rows.append({**cells, **changes})
     return rows
 
@@ -68,35 +74,42 @@ PRE, POST = [2, 3, 2, 4, 3, 2], [3, 4, 4, 4, 5, 4]
 
 
 def history_rows() -> list[dict]:
-    return [r for n, (a, b) in enumerate(zip(PRE, POST, strict=True), start=1)
-            for r in trainee_rows(f"CA-{n:02d}", a, b)]
+    return [
+        r
+        for n, (a, b) in enumerate(zip(PRE, POST, strict=True), start=1)
+        for r in trainee_rows(f"CA-{n:02d}", a, b)
+    ]
 
 
 def to_csv(rows: list[dict], delimiter=",", columns=None) -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns or [*COLUMNS, *POLICE_KEYS],
-                            delimiter=delimiter, extrasaction="ignore")
+    writer = csv.DictWriter(
+        out, fieldnames=columns or [*COLUMNS, *POLICE_KEYS], delimiter=delimiter, extrasaction="ignore"
+    )
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
 
 
 def upload(client, data: bytes, name="history.csv"):
-    return client.post("/reports/import", data={
-        "file": (io.BytesIO(data), name), "version": str(current_version().id)},
-        content_type="multipart/form-data")
+    return client.post(
+        "/reports/import",
+        data={"file": (io.BytesIO(data), name), "version": str(current_version().id)},
+        content_type="multipart/form-data",
+    )
 
 
 def confirm(client, preview):
     page = preview.get_data(as_text=True)
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
-    return client.post("/reports/import/commit", data={
-        "token": token, "version": str(current_version().id)})
+    return client.post("/reports/import/commit", data={"token": token, "version": str(current_version().id)})
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (Cohort, User, Enrolment, SurveyResponse, Answer))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Cohort, User, Enrolment, SurveyResponse, Answer)
+    )
 
 
 def test_preview_lists_every_problem_and_writes_nothing(client, staff):
@@ -113,12 +126,16 @@ def test_preview_lists_every_problem_and_writes_nothing(client, staff):
     response = upload(client, to_csv(rows, columns=[*COLUMNS, *POLICE_KEYS, "C01"]))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    for expected in ("Row 2: audience must be one of", "Row 3: province Atlantis is not",
-                     "Row 4: date is not a date", "Row 5: A05 must be a whole number from 1",
-                     "Row 6: K03 must be the number of the option chosen, from 1 to 4",
-                     "Row 7: C01 is a question for another audience",
-                     "Row 8: trainee_ref is required",
-                     "Row 14: this trainee&#39;s pre survey is already on an earlier row"):
+    for expected in (
+        "Row 2: audience must be one of",
+        "Row 3: province Atlantis is not",
+        "Row 4: date is not a date",
+        "Row 5: A05 must be a whole number from 1",
+        "Row 6: K03 must be the number of the option chosen, from 1 to 4",
+        "Row 7: C01 is a question for another audience",
+        "Row 8: trainee_ref is required",
+        "Row 14: this trainee&#39;s pre survey is already on an earlier row",
+    ):
         assert expected in page, expected
     assert "Nothing has been saved" in page and "/reports/import/commit" not in page
     assert counts() == before
@@ -156,8 +173,9 @@ def test_import_after_preview_creates_historical_cohort_and_placeholders(app, cl
     for trainee in trainees:
         assert trainee.username.startswith("hist-") and not trainee.active
         assert not check_password_hash(trainee.password_hash, "")
-        response = stranger.post("/login", data={"username": trainee.username,
-                                                 "password": trainee.password_hash})
+        response = stranger.post(
+            "/login", data={"username": trainee.username, "password": trainee.password_hash}
+        )
         assert response.status_code == 422  # nobody can sign in as a placeholder
     responses = db.session.scalars(select(SurveyResponse)).all()
     assert len(responses) == 12 and {r.source for r in responses} == {"imported"}
@@ -165,19 +183,21 @@ def test_import_after_preview_creates_historical_cohort_and_placeholders(app, cl
     post = next(r for r in responses if r.phase == "post")
     assert post.knowledge_correct == post.knowledge_total == 12
     # A01 is reverse-keyed: the ticked box is stored as ticked, the score turned round.
-    a01 = db.session.execute(select(Answer.value, Answer.score).join(SurveyResponse)
-                             .where(SurveyResponse.phase == "pre")
-                             .where(Answer.item_id == next(
-                                 i.id for i in current_version().items if i.key == "A01"))
-                             .limit(1)).one()
+    a01 = db.session.execute(
+        select(Answer.value, Answer.score)
+        .join(SurveyResponse)
+        .where(SurveyResponse.phase == "pre")
+        .where(Answer.item_id == next(i.id for i in current_version().items if i.key == "A01"))
+        .limit(1)
+    ).one()
     assert a01.value == 6 - a01.score
-    event = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "historical_import"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "historical_import"))
     assert event.actor_id == staff.id and "rows=12" in event.details
 
 
-def test_imported_results_join_the_reports_and_can_be_filtered_out(app, client, staff,
-                                                                   make_cohort, bulk_surveys):
+def test_imported_results_join_the_reports_and_can_be_filtered_out(
+    app, client, staff, make_cohort, bulk_surveys
+):
     bulk_surveys(make_cohort(), 10)  # online
     confirm(client, upload(client, to_csv(history_rows())))
     with app.test_request_context("/?lang=en"):
@@ -229,8 +249,12 @@ def test_excel_files_semicolons_and_vietnamese_words_are_read(app, client, staff
     sheet = book.active
     sheet.append([*COLUMNS, *POLICE_KEYS])
     for r in history_rows():
-        values = {**r, "start_date": datetime(2019, 3, 4), "date": datetime(2019, 3, 5),
-                  "phase": {"pre": "trước", "post": "sau"}[r["phase"]]}
+        values = {
+            **r,
+            "start_date": datetime(2019, 3, 4),
+            "date": datetime(2019, 3, 5),
+            "phase": {"pre": "trước", "post": "sau"}[r["phase"]],
+        }
         sheet.append([values[c] for c in [*COLUMNS, *POLICE_KEYS]])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -246,21 +270,23 @@ def test_excel_files_semicolons_and_vietnamese_words_are_read(app, client, staff
 
 def test_unreadable_uploads_are_explained(client, staff):
     assert "not in UTF-8" in upload(client, "tên,José".encode("cp1252")).get_data(as_text=True)
-    assert "could not be read" in upload(client, b"not a workbook", "x.xlsx") \
-        .get_data(as_text=True)
+    assert "could not be read" in upload(client, b"not a workbook", "x.xlsx").get_data(as_text=True)
     response = upload(client, b"x", "notes.txt")
-    assert response.status_code == 422 and "Please choose a .csv or .xlsx file." in \
-        response.get_data(as_text=True)
+    assert response.status_code == 422 and "Please choose a .csv or .xlsx file." in response.get_data(
+        as_text=True
+    )
     assert "The file is empty." in upload(client, b"\n,,\n").get_data(as_text=True)
 
 
 def test_an_expired_preview_asks_for_the_file_again(client, staff):
-    response = client.post("/reports/import/commit", data={
-        "token": "A" * 32, "version": str(current_version().id)})
+    response = client.post(
+        "/reports/import/commit", data={"token": "A" * 32, "version": str(current_version().id)}
+    )
     assert response.status_code == 302
     assert "expired" in client.get("/reports/import").get_data(as_text=True)
-    assert client.post("/reports/import/commit", data={"token": "../../etc",
-                                                       "version": "1"}).status_code == 400
+    assert (
+        client.post("/reports/import/commit", data={"token": "../../etc", "version": "1"}).status_code == 400
+    )
 
 
 def test_template_lists_every_column(client, staff):
@@ -269,15 +295,13 @@ def test_template_lists_every_column(client, staff):
     assert header[:8] == COLUMNS and "A01" in header and "K12" in header
 
 
-def test_two_simultaneous_confirms_of_one_preview_import_it_once(app, client, staff,
-                                                                  monkeypatch):
+def test_two_simultaneous_confirms_of_one_preview_import_it_once(app, client, staff, monkeypatch):
     import threading
 
     from lms.reports import importer
 
     preview = upload(client, to_csv(history_rows()))
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"',
-                      preview.get_data(as_text=True)).group(1)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.get_data(as_text=True)).group(1)
     cookie, version = client.get_cookie("session").value, str(current_version().id)
     both_checked = threading.Barrier(2)
     real_commit = importer.commit_import
@@ -295,8 +319,9 @@ def test_two_simultaneous_confirms_of_one_preview_import_it_once(app, client, st
     def confirm_once():
         other = app.test_client()
         other.set_cookie("session", cookie)
-        statuses.append(other.post("/reports/import/commit", data={
-            "token": token, "version": version}).status_code)
+        statuses.append(
+            other.post("/reports/import/commit", data={"token": token, "version": version}).status_code
+        )
 
     threads = [threading.Thread(target=confirm_once) for _ in range(2)]
     for thread in threads:
@@ -310,8 +335,12 @@ def test_two_simultaneous_confirms_of_one_preview_import_it_once(app, client, st
 def test_a_large_import_is_written_in_a_few_statements(app, client, staff):
     from sqlalchemy import event
 
-    rows = [dict(r, trainee_ref=f"{r['trainee_ref']}-{n}")
-            for base in [history_rows()] for n in range(50) for r in base]
+    rows = [
+        dict(r, trainee_ref=f"{r['trainee_ref']}-{n}")
+        for base in [history_rows()]
+        for n in range(50)
+        for r in base
+    ]
     preview = upload(client, to_csv(rows))
     assert preview.status_code == 200
     writes = []

@@ -2,6 +2,8 @@
 out of sight until one last transaction makes it live: trainees submit surveys meanwhile,
 and a failure or a stopped worker leaves nothing visible and nothing imported twice."""
 
+# ruff: noqa: F811  (pytest fixtures imported from other test modules, used as arguments)
+
 import threading
 
 import pytest
@@ -72,13 +74,18 @@ def nothing_shown(app, client) -> None:
 
 
 def test_a_trainee_submits_a_survey_between_two_chunks_and_reports_wait_for_the_end(
-        app, client, staff, make_cohort, make_user, small_chunks):  # noqa: F811
+    app,
+    client,
+    staff,
+    make_cohort,
+    make_user,
+    small_chunks,
+):
     cohort = make_cohort(audience="police", name="Lớp đang học")
     trainee = make_user("trainee", org_type="police")
     enrolment = enrol(cohort, trainee)
     db.session.commit()
-    answers = {f"item-{item_id}": str(value)
-               for item_id, value in survey_answers(enrolment, "pre").items()}
+    answers = {f"item-{item_id}": str(value) for item_id, value in survey_answers(enrolment, "pre").items()}
     enrolment_id, username = enrolment.id, trainee.username
     other_staff = app.test_client()
     AuthActions(other_staff).login(make_user("staff", language="en"))
@@ -91,15 +98,15 @@ def test_a_trainee_submits_a_survey_between_two_chunks_and_reports_wait_for_the_
 
     def look(phone):
         AuthActions(phone).login(username)
-        seen["autosave"] = phone.post(f"/surveys/{enrolment_id}/pre/autosave",
-                                      data=answers).status_code
-        seen["submit"] = phone.post(f"/surveys/{enrolment_id}/pre?page=99",
-                                    data={"action": "submit"}).status_code
-        seen["written"] = db.session.scalar(select(func.count()).select_from(
-            SurveyResponse).where(SurveyResponse.source == "imported"))
+        seen["autosave"] = phone.post(f"/surveys/{enrolment_id}/pre/autosave", data=answers).status_code
+        seen["submit"] = phone.post(
+            f"/surveys/{enrolment_id}/pre?page=99", data={"action": "submit"}
+        ).status_code
+        seen["written"] = db.session.scalar(
+            select(func.count()).select_from(SurveyResponse).where(SurveyResponse.source == "imported")
+        )
         seen["report"] = imported_in_report(app)
-        seen["reports_page"] = other_staff.get("/reports?source=imported").get_data(
-            as_text=True)
+        seen["reports_page"] = other_staff.get("/reports?source=imported").get_data(as_text=True)
         seen["cohorts_page"] = other_staff.get("/cohorts").get_data(as_text=True)
         seen["imports_page"] = other_staff.get("/reports/imports").get_data(as_text=True)
 
@@ -114,9 +121,19 @@ def test_a_trainee_submits_a_survey_between_two_chunks_and_reports_wait_for_the_
     assert response.status_code == 302 and "/jobs/" in response.location
     # The trainee's survey went in while the import was under way ...
     assert seen["autosave"] == 200 and seen["submit"] == 302
-    assert db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
-        SurveyResponse.enrolment_id == enrolment_id, SurveyResponse.phase == "pre",
-        SurveyResponse.source == "online", ~SurveyResponse.archived)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SurveyResponse)
+            .where(
+                SurveyResponse.enrolment_id == enrolment_id,
+                SurveyResponse.phase == "pre",
+                SurveyResponse.source == "online",
+                ~SurveyResponse.archived,
+            )
+        )
+        == 1
+    )
     # ... when a chunk was written but nothing imported was shown or counted yet.
     assert seen["written"] == 4 and seen["report"] == 0
     assert f"{COHORT} (historical)" not in seen["reports_page"]
@@ -126,13 +143,23 @@ def test_a_trainee_submits_a_survey_between_two_chunks_and_reports_wait_for_the_
     assert imported_in_report(app) == 6
     job = db.session.scalar(select(Job))
     assert job.state == JobState.DONE and (job.done, job.total) == (12, 12)
-    assert db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
-        SurveyResponse.source == "imported", ~SurveyResponse.archived)) == 12
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.source == "imported", ~SurveyResponse.archived)
+        )
+        == 12
+    )
     assert "history.csv" in client.get("/reports/imports").get_data(as_text=True)
 
 
 def test_a_failure_after_the_first_chunk_leaves_nothing_and_a_new_try_imports_once(
-        app, client, staff, small_chunks):  # noqa: F811
+    app,
+    client,
+    staff,
+    small_chunks,
+):
     def fail_after_first_chunk(done, total):
         if done == 4:
             raise RuntimeError("the disk is full")
@@ -150,8 +177,12 @@ def test_a_failure_after_the_first_chunk_leaves_nothing_and_a_new_try_imports_on
     assert confirm(client, preview).status_code == 302
     assert counts() == ONCE
     assert imported_in_report(app) == 6
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "historical_import")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "historical_import")
+        )
+        == 1
+    )
 
 
 class WorkerKilled(BaseException):
@@ -159,7 +190,12 @@ class WorkerKilled(BaseException):
 
 
 def test_a_worker_stopped_after_the_first_chunk_shows_nothing_and_its_rerun_imports_once(
-        app, client, staff, small_chunks, sqlite_queue):  # noqa: F811
+    app,
+    client,
+    staff,
+    small_chunks,
+    sqlite_queue,
+):
     url = job_url(confirm(client, upload(client, to_csv(history_rows()))))
 
     def killed(done, total):
@@ -190,15 +226,23 @@ def test_a_worker_stopped_after_the_first_chunk_shows_nothing_and_its_rerun_impo
     # Undo still works: every survey leaves the reports.
     page = client.get("/reports/imports").get_data(as_text=True)
     assert "history.csv" in page
-    token = page.split('name="csrf_token"')[1].split('value="')[1].split('"')[0] \
-        if 'name="csrf_token"' in page else None
+    token = (
+        page.split('name="csrf_token"')[1].split('value="')[1].split('"')[0]
+        if 'name="csrf_token"' in page
+        else None
+    )
     data = {"batch": str(batch.id)} | ({"csrf_token": token} if token else {})
     assert client.post("/reports/imports/archive", data=data).status_code == 302
     assert imported_in_report(app) == 0
 
 
 def test_a_run_overtaken_by_a_restarted_worker_after_a_chunk_leaves_one_import(
-        app, client, staff, small_chunks, sqlite_queue):  # noqa: F811
+    app,
+    client,
+    staff,
+    small_chunks,
+    sqlite_queue,
+):
     url = job_url(confirm(client, upload(client, to_csv(history_rows()))))
     overtaken = []
 
@@ -216,7 +260,11 @@ def test_a_run_overtaken_by_a_restarted_worker_after_a_chunk_leaves_one_import(
     assert job.state == JobState.DONE and job.attempts == 2
     assert counts() == ONCE
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "historical_import")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "historical_import")
+        )
+        == 1
+    )
     assert imported_in_report(app) == 6
     assert "Imported 12 surveys of 6 trainees." in client.get(url).get_data(as_text=True)

@@ -108,8 +108,7 @@ def test_a_wide_file_still_imports(client):
 
 
 @pytest.mark.usefixtures("staff")
-def test_preview_shows_recognised_columns_one_survey_trainees_and_a_likely_miskeyed_item(
-        client):
+def test_preview_shows_recognised_columns_one_survey_trainees_and_a_likely_miskeyed_item(client):
     items = {i.key: i for i in current_version().items}
     rows = []
     for n in range(12):
@@ -117,9 +116,13 @@ def test_preview_shows_recognised_columns_one_survey_trainees_and_a_likely_miske
         rows += trainee_rows(f"R-{n:02d}", pre, post)
     rows.append(trainee_rows("ALONE", 3, 4)[0])  # only the survey before
     # A01 written already reversed (or keyed the other way round): it runs against its subscale
-    flipped = "A01" if items["A01"].reverse else next(
-        k for k in POLICE_KEYS if items[k].kind == "likert" and items[k].subscale ==
-        items["A01"].subscale)
+    flipped = (
+        "A01"
+        if items["A01"].reverse
+        else next(
+            k for k in POLICE_KEYS if items[k].kind == "likert" and items[k].subscale == items["A01"].subscale
+        )
+    )
     for survey in rows:
         survey[flipped] = 6 - int(survey[flipped])
     page = upload(client, to_csv(rows)).get_data(as_text=True)
@@ -146,10 +149,16 @@ def test_declared_coding_reverse_items_already_reversed_and_knowledge_as_correct
     # read as option numbers, the 0s are refused and the 1s would be a wrong option: refused
     refused = upload(client, to_csv(rows))
     assert refused.status_code == 422
-    preview = client.post("/reports/import", data={
-        "file": (io.BytesIO(to_csv(rows)), "coded.csv"), "version": str(current_version().id),
-        "reverse_coding": "reversed", "knowledge_coding": "correct"},
-        content_type="multipart/form-data")
+    preview = client.post(
+        "/reports/import",
+        data={
+            "file": (io.BytesIO(to_csv(rows)), "coded.csv"),
+            "version": str(current_version().id),
+            "reverse_coding": "reversed",
+            "knowledge_coding": "correct",
+        },
+        content_type="multipart/form-data",
+    )
     assert preview.status_code == 200, preview.get_data(as_text=True)
     assert confirm(client, preview).status_code == 302
     with app.test_request_context("/?lang=en"):

@@ -35,8 +35,16 @@ pytestmark = pytest.mark.usefixtures("instrument_v1", "staff")
 
 ATTITUDES = [f"A{n:02d}" for n in range(1, 21)]
 # The headings a provincial office used, in the platform's column order.
-LOCAL = ["Lớp tập huấn", "Đối tượng", "Tỉnh", "Ngày khai giảng", "Mã học viên", "Cơ quan",
-         "Đợt", "Ngày khảo sát"]
+LOCAL = [
+    "Lớp tập huấn",
+    "Đối tượng",
+    "Tỉnh",
+    "Ngày khai giảng",
+    "Mã học viên",
+    "Cơ quan",
+    "Đợt",
+    "Ngày khảo sát",
+]
 
 
 def write_csv(lines: list[list]) -> bytes:
@@ -56,8 +64,7 @@ def overall(app):
 
 def test_question_wording_as_headings_is_recognised_without_a_mapping_step(app, client):
     items = {i.key: i for i in current_version().items}
-    headings = [items[k].text_vi if n % 2 else items[k].text_en
-                for n, k in enumerate(POLICE_KEYS)]
+    headings = [items[k].text_vi if n % 2 else items[k].text_en for n, k in enumerate(POLICE_KEYS)]
     rows = [[r[c] for c in COLUMNS] + [r[k] for k in POLICE_KEYS] for r in history_rows()]
     preview = upload(client, write_csv([[*COLUMNS, *headings], *rows]))
     page = preview.get_data(as_text=True)
@@ -73,8 +80,7 @@ def test_a_long_file_naming_its_questions_by_wording_needs_no_mapping_step(app, 
     lines = [[*COLUMNS, "item", "value"]]
     for survey in history_rows():
         for key in ATTITUDES:
-            lines.append([*(survey[c] for c in COLUMNS), items[key].text_en.upper(),
-                          survey[key]])
+            lines.append([*(survey[c] for c in COLUMNS), items[key].text_en.upper(), survey[key]])
     preview = upload(client, write_csv(lines))
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200, page
@@ -109,8 +115,7 @@ def test_a_long_file_with_numbered_questions_is_mapped_over_http_and_reported(ap
     assert 'name="item_column" type="hidden" value="8"' in page
     # Step 2: each value of the question column.
     values = {f"value-{n - 1}": f"A{n:02d}" for n in range(1, 21)}
-    preview = client.post(f"/reports/import/mapping/{token}",
-                          data={**columns, **values, "item_column": "8"})
+    preview = client.post(f"/reports/import/mapping/{token}", data={**columns, **values, "item_column": "8"})
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200, page
     assert "Import 12 surveys" in page and "Q7" in page  # what the file called A07
@@ -140,8 +145,7 @@ def test_a_wrong_mapping_is_explained_and_shown_again_with_the_choices_made(clie
     assert "Nothing has been saved" in page and "/reports/import/commit" not in page
     assert page.count('<option value="item:A01" selected>') == 2  # the choices kept
     assert counts() == before
-    unknown = client.post(f"/reports/import/mapping/{token}", data={**choices,
-                                                                    "column-3": "item:Z99"})
+    unknown = client.post(f"/reports/import/mapping/{token}", data={**choices, "column-3": "item:Z99"})
     assert unknown.status_code == 422
     assert "The mapping does not fit this file" in unknown.get_data(as_text=True)
     choices |= {"column-6": "phase", "column-9": "item:A02"}
@@ -187,8 +191,12 @@ def test_an_undone_import_can_be_imported_again_and_counts_once(app, client):
     with app.test_request_context("/?lang=en"):
         total = report_for().tables["overview"].rows[0]
     assert [total[k] for k in ("pre_done", "post_done", "matched")] == [6, 6, 6]
-    assert db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
-        SurveyResponse.archived.is_(False))) == 12
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(SurveyResponse).where(SurveyResponse.archived.is_(False))
+        )
+        == 12
+    )
     listed = client.get("/cohorts").get_data(as_text=True).split('id="historical"')[1]
     assert listed.count(COHORT) == 1
 
@@ -202,12 +210,12 @@ def test_an_undone_import_can_be_corrected_and_imported_again(app, client):
     assert preview.status_code == 200, preview.get_data(as_text=True)
     assert confirm(client, preview).status_code == 302
     assert overall(app)["n"] == 6
-    live = db.session.scalars(select(Cohort).where(Cohort.historical.is_(True),
-                                                   Cohort.audience == "mixed")).all()
+    live = db.session.scalars(
+        select(Cohort).where(Cohort.historical.is_(True), Cohort.audience == "mixed")
+    ).all()
     assert len(live) == 1
     with app.test_request_context("/?lang=en"):
-        assert row(report_for(cohort_ids=(live[0].id,)).tables["subscales"],
-                   key=OVERALL)["n"] == 6
+        assert row(report_for(cohort_ids=(live[0].id,)).tables["subscales"], key=OVERALL)["n"] == 6
 
 
 def test_a_cohort_whose_imports_were_all_undone_is_listed_nowhere(client):
@@ -235,8 +243,9 @@ def test_the_mapping_step_speaks_vietnamese(client, auth, make_user):
     choices |= {f"column-{7 + n}": f"item:A{n:02d}" for n in range(1, 21)}
     response = client.post(f"/reports/import/mapping/{token_of(page)}", data=choices)
     assert response.status_code == 422
-    assert "Chưa có cột nào được ghép với “Thời điểm (trước hoặc sau khóa học)”." in \
-        response.get_data(as_text=True)
+    assert "Chưa có cột nào được ghép với “Thời điểm (trước hoặc sau khóa học)”." in response.get_data(
+        as_text=True
+    )
 
 
 def test_a_file_too_wide_is_refused_in_words(client):

@@ -50,10 +50,10 @@ def mis_keyed(app, make_cohort, bulk_surveys):
     cohort = make_cohort()
     data = bulk_surveys(cohort, 60, seed=11)
     data.cohort = cohort
-    item_ids = db.session.scalars(select(SurveyItem.id).where(
-        SurveyItem.key == "A21", SurveyItem.version_id == current_version().id)).all()
-    db.session.execute(update(Answer).where(Answer.item_id.in_(item_ids))
-                       .values(score=6 - Answer.score))
+    item_ids = db.session.scalars(
+        select(SurveyItem.id).where(SurveyItem.key == "A21", SurveyItem.version_id == current_version().id)
+    ).all()
+    db.session.execute(update(Answer).where(Answer.item_id.in_(item_ids)).values(score=6 - Answer.score))
     db.session.commit()
     for phases in data.scores.values():
         for scores in phases.values():
@@ -63,21 +63,22 @@ def mis_keyed(app, make_cohort, bulk_surveys):
 
 def test_report_item_analysis_flags_the_mis_keyed_item(app, mis_keyed):
     version = current_version()
-    blame = [i.key for i in version.items if i.kind == "likert" and i.audience == "all"
-             and i.subscale == "blame"]
+    blame = [
+        i.key for i in version.items if i.kind == "likert" and i.audience == "all" and i.subscale == "blame"
+    ]
     with app.test_request_context("/?lang=en"):
         table = build_report(Filters(), item_analysis=True).tables["item_analysis"]
     rows = {(r["label"], r["phase"]): r for r in table.rows}
     for phase, label in (("pre", "Before the training"), ("post", "After the training")):
-        x = np.array([[mis_keyed.scores[e][phase][k] for k in blame]
-                      for e in mis_keyed.enrolment_ids], dtype=float)
+        x = np.array(
+            [[mis_keyed.scores[e][phase][k] for k in blame] for e in mis_keyed.enrolment_ids], dtype=float
+        )
         for j, key in enumerate(blame):
             found = rows[(key, label)]
             rest = np.delete(x, j, axis=1).sum(axis=1)
             assert found["n"] == 60 and found["group"] == "Blame and moral judgement"
             assert found["item_rest"] == pytest.approx(sps.pearsonr(x[:, j], rest).statistic)
-            assert found["alpha_if_deleted"] == pytest.approx(
-                alpha_by_hand(np.delete(x, j, axis=1)))
+            assert found["alpha_if_deleted"] == pytest.approx(alpha_by_hand(np.delete(x, j, axis=1)))
             assert found["alpha"] == pytest.approx(alpha_by_hand(x))
             assert bool(found["warning"]) == (key == "A21")
     assert any("A21 runs against its subscale" in note for note in table.notes)

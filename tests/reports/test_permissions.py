@@ -34,8 +34,7 @@ def test_trainees_have_no_reports(client, auth, make_user):
     for url in REPORT_URLS + STAFF_ONLY_URLS:
         assert client.get(url).status_code == 403, url
     assert follow_job(client, client.post("/reports/research", data={"purpose": "x"})).status_code == 403
-    assert client.post("/reports/import/commit", data={"token": "x" * 20, "version": "1"}) \
-        .status_code == 403
+    assert client.post("/reports/import/commit", data={"token": "x" * 20, "version": "1"}).status_code == 403
 
 
 def test_facilitators_see_only_their_cohorts(client, auth, two_facilitators):

@@ -28,18 +28,17 @@ Q = [3, 4, 4, 4, 5]
 
 
 def enrolments_of(cohort):
-    return db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                              .order_by(Enrolment.id)).all()
+    return db.session.scalars(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)
+    ).all()
 
 
 @pytest.fixture
 def five(make_cohort, answer_survey):
     cohort = make_cohort(trainees=5, name="Công an phường Hoàn Kiếm")
     for enrolment, p, q in zip(enrolments_of(cohort), P, Q, strict=True):
-        answer_survey(enrolment, "pre", lambda item, p=p: p,
-                      knowledge=lambda item: item.key <= "K06")
-        answer_survey(enrolment, "post", lambda item, p=p, q=q: p if item.subscale == "fear"
-                      else q)
+        answer_survey(enrolment, "pre", lambda item, p=p: p, knowledge=lambda item: item.key <= "K06")
+        answer_survey(enrolment, "post", lambda item, p=p, q=q: p if item.subscale == "fear" else q)
     return cohort
 
 
@@ -83,8 +82,7 @@ def test_five_trainees_by_hand(app, five):
 
     # The police items are reported apart from the core subscales.
     p01 = row(report.tables["audience_items"], key="P01")
-    assert (p01["n"], p01["pre_mean"], p01["post_mean"]) == (5, pytest.approx(2.8),
-                                                              pytest.approx(4.0))
+    assert (p01["n"], p01["pre_mean"], p01["post_mean"]) == (5, pytest.approx(2.8), pytest.approx(4.0))
     assert [r["key"] for r in report.tables["items"].rows] == [f"A{n:02d}" for n in range(1, 21)]
 
     # Knowledge: K01-K06 right before and after; K07-K12 wrong before, right after.
@@ -92,17 +90,17 @@ def test_five_trainees_by_hand(app, five):
     k07 = row(report.tables["knowledge_items"], key="K07")
     assert (k01["pre_pct"], k01["post_pct"], k01["p"]) == (100, 100, None)
     assert (k07["pre_pct"], k07["post_pct"], k07["change"]) == (0, 100, 100)
-    assert k07["p"] == pytest.approx(2 * 0.5 ** 5)  # exact binomial, 5 discordant pairs
+    assert k07["p"] == pytest.approx(2 * 0.5**5)  # exact binomial, 5 discordant pairs
     assert k07["method"] == "exact binomial"
     total = row(report.tables["knowledge_total"], key="knowledge")
     assert (total["pre_mean"], total["post_mean"], total["change"]) == (50, 100, 50)
 
     # Participation and the trend.
     overview = report.tables["overview"].rows[0]
-    assert [overview[k] for k in ("enrolled", "pre_done", "post_done", "matched")] == \
-        [5, 5, 5, 5]
-    assert [(r["label"], r["n"]) for r in report.tables["trend"].rows] == \
-        [(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m"), 5)]
+    assert [overview[k] for k in ("enrolled", "pre_done", "post_done", "matched")] == [5, 5, 5, 5]
+    assert [(r["label"], r["n"]) for r in report.tables["trend"].rows] == [
+        (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m"), 5)
+    ]
 
 
 def test_report_page_shows_figures_with_their_methods(app, client, auth, make_user, five):
@@ -152,15 +150,14 @@ def test_unmatched_trainees_are_counted_apart(app, make_cohort, answer_survey):
 def test_filters_select_cohorts_audience_province_and_dates(app, make_cohort, answer_survey):
     from datetime import date
 
-    police = make_cohort(trainees=5, audience="police", province="ha-noi",
-                         start_date=date(2026, 1, 5))
-    ngo = make_cohort(trainees=6, audience="ngo_cbo", province="ho-chi-minh",
-                      start_date=date(2026, 6, 1))
+    police = make_cohort(trainees=5, audience="police", province="ha-noi", start_date=date(2026, 1, 5))
+    ngo = make_cohort(trainees=6, audience="ngo_cbo", province="ho-chi-minh", start_date=date(2026, 6, 1))
     for cohort, (a, b) in ((police, (2, 3)), (ngo, (3, 5))):
         for e in enrolments_of(cohort):
             answer_survey(e, "pre", lambda item, a=a: a)
             answer_survey(e, "post", lambda item, b=b: b)
     with app.test_request_context("/?lang=en"):
+
         def overall(**filters):
             r = row(report_for(**filters).tables["subscales"], key=OVERALL)
             return r["n"], r["change"]
@@ -177,14 +174,20 @@ def test_filters_select_cohorts_audience_province_and_dates(app, make_cohort, an
         assert overall(version_id=current_version().id)[0] == 11
         by_audience = report_for().tables["audiences_change"].rows
         assert [(r["key"], r["n"], r["change"]) for r in by_audience] == [
-            ("ngo_cbo", 6, pytest.approx(2)), ("police", 5, pytest.approx(1))]
+            ("ngo_cbo", 6, pytest.approx(2)),
+            ("police", 5, pytest.approx(1)),
+        ]
 
 
 # ---- against scipy and statsmodels on a few hundred trainees --------------------------
 
+
 def _core(items, subscale=None):
-    return [i.key for i in items if i.kind == "likert" and i.audience == "all"
-            and (subscale is None or i.subscale == subscale)]
+    return [
+        i.key
+        for i in items
+        if i.kind == "likert" and i.audience == "all" and (subscale is None or i.subscale == subscale)
+    ]
 
 
 @pytest.mark.usefixtures("instrument_v1")  # written for the first instrument
@@ -219,28 +222,36 @@ def test_figures_match_scipy_and_statsmodels(app, make_cohort, bulk_surveys):
         keys = _core(items, subscale)
         pre_sum = np.array([sum(scores[e]["pre"][k] for k in keys) for e in ids], float)
         post_sum = np.array([sum(scores[e]["post"][k] for k in keys) for e in ids], float)
-        check(row(report.tables["subscales"], key=subscale or OVERALL), pre_sum / len(keys),
-              post_sum / len(keys), (post_sum - pre_sum) / len(keys))
+        check(
+            row(report.tables["subscales"], key=subscale or OVERALL),
+            pre_sum / len(keys),
+            post_sum / len(keys),
+            (post_sum - pre_sum) / len(keys),
+        )
         if subscale:
             for phase in ("pre", "post"):
                 matrix = [[scores[e][phase][k] for k in keys] for e in ids]
                 x = np.array(matrix, float)
-                expected = len(keys) / (len(keys) - 1) * (
-                    1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+                expected = (
+                    len(keys)
+                    / (len(keys) - 1)
+                    * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+                )
                 got = row(report.tables["alpha"], key=subscale)[f"alpha_{phase}"]
                 assert got == pytest.approx(expected) == pytest.approx(cronbach_alpha(matrix))
 
     a12 = np.array([[scores[e]["pre"]["A12"], scores[e]["post"]["A12"]] for e in ids], float)
     check(row(report.tables["items"], key="A12"), a12[:, 0], a12[:, 1], a12[:, 1] - a12[:, 0])
     p02 = np.array([[scores[e]["pre"]["P02"], scores[e]["post"]["P02"]] for e in ids], float)
-    check(row(report.tables["audience_items"], key="P02"), p02[:, 0], p02[:, 1],
-          p02[:, 1] - p02[:, 0])
+    check(row(report.tables["audience_items"], key="P02"), p02[:, 0], p02[:, 1], p02[:, 1] - p02[:, 0])
 
     for key in ("K01", "K05", "K12"):
         pre = np.array([scores[e]["pre"][key] for e in ids])
         post = np.array([scores[e]["post"][key] for e in ids])
-        table = [[np.sum((pre == 1) & (post == 1)), np.sum((pre == 1) & (post == 0))],
-                 [np.sum((pre == 0) & (post == 1)), np.sum((pre == 0) & (post == 0))]]
+        table = [
+            [np.sum((pre == 1) & (post == 1)), np.sum((pre == 1) & (post == 0))],
+            [np.sum((pre == 0) & (post == 1)), np.sum((pre == 0) & (post == 0))],
+        ]
         discordant = table[0][1] + table[1][0]
         expected = sm_mcnemar(table, exact=discordant < 25, correction=True).pvalue
         r = row(report.tables["knowledge_items"], key=key)

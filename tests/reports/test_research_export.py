@@ -10,12 +10,14 @@ from lms.quizzes.models import NOT_APPLICABLE, Answer, SurveyItem
 from tests.conftest import follow_job
 
 
-def test_research_export_tells_not_applicable_from_unanswered(client, auth, make_user,
-                                                              make_cohort, bulk_surveys):
+def test_research_export_tells_not_applicable_from_unanswered(
+    client, auth, make_user, make_cohort, bulk_surveys
+):
     """'Not my role' is an answer without a score; a blank is a question nobody answered."""
     bulk_surveys(make_cohort(audience="police"), 6, seed=3)
-    policy = db.session.scalars(select(Answer).join(SurveyItem)
-                                .where(SurveyItem.kind == "policy").order_by(Answer.id)).all()
+    policy = db.session.scalars(
+        select(Answer).join(SurveyItem).where(SurveyItem.kind == "policy").order_by(Answer.id)
+    ).all()
     not_applicable, unanswered = policy[0], policy[1]
     na_key = db.session.get(SurveyItem, not_applicable.item_id).key
     blank_key = db.session.get(SurveyItem, unanswered.item_id).key

@@ -66,10 +66,18 @@ def test_holm_matches_statsmodels():
     assert holm([]) == []
 
 
-@pytest.mark.parametrize(("p", "exact", "threshold"), [
-    (0.04321, "0.0432", "0.0432"), (0.5, "0.500", "0.500"), (0.001234, "0.00123", "0.00123"),
-    (0.000123, "0.000123", "< 0.001"), (1.234e-8, "1.23 × 10⁻⁸", "< 0.001"),
-    (0.9999, "1.00", "1.00"), (0.0999, "0.0999", "0.0999")])
+@pytest.mark.parametrize(
+    ("p", "exact", "threshold"),
+    [
+        (0.04321, "0.0432", "0.0432"),
+        (0.5, "0.500", "0.500"),
+        (0.001234, "0.00123", "0.00123"),
+        (0.000123, "0.000123", "< 0.001"),
+        (1.234e-8, "1.23 × 10⁻⁸", "< 0.001"),
+        (0.9999, "1.00", "1.00"),
+        (0.0999, "0.0999", "0.0999"),
+    ],
+)
 def test_p_values_to_three_significant_figures(app, p, exact, threshold):
     with app.test_request_context("/?lang=en"):
         assert p_text(p, "exact") == exact
@@ -82,10 +90,10 @@ def partial(app, make_cohort, bulk_surveys):
     data = bulk_surveys(make_cohort(name="Đợt một"), 30, seed=11)
     left = data.enrolment_ids[:6]
     blank = select(SurveyItem.id).where(SurveyItem.key.in_(("F03", "F04")))
-    post = select(SurveyResponse.id).where(SurveyResponse.enrolment_id.in_(left),
-                                           SurveyResponse.phase == "post")
-    db.session.execute(delete(Answer).where(Answer.item_id.in_(blank),
-                                            Answer.response_id.in_(post)))
+    post = select(SurveyResponse.id).where(
+        SurveyResponse.enrolment_id.in_(left), SurveyResponse.phase == "post"
+    )
+    db.session.execute(delete(Answer).where(Answer.item_id.in_(blank), Answer.response_id.in_(post)))
     db.session.commit()
     for e in left:
         for key in ("F03", "F04"):
@@ -104,8 +112,7 @@ def fear_scores(data, share):
     return pre, post
 
 
-def test_minimum_items_rule_scores_complete_enough_answers_and_shows_who_is_left_out(
-        app, partial):
+def test_minimum_items_rule_scores_complete_enough_answers_and_shows_who_is_left_out(app, partial):
     with app.test_request_context("/?lang=en"):
         report = report_for()
     fear = row(report.tables["subscales"], key="fear")
@@ -114,10 +121,14 @@ def test_minimum_items_rule_scores_complete_enough_answers_and_shows_who_is_left
     expected = sps.ttest_rel(post, pre)
     assert fear["change"] == pytest.approx(np.mean(post) - np.mean(pre))
     assert (fear["t"], fear["df"], fear["t_p"]) == (
-        pytest.approx(expected.statistic), 23, pytest.approx(expected.pvalue))
+        pytest.approx(expected.statistic),
+        23,
+        pytest.approx(expected.pvalue),
+    )
     d = np.array(post) - np.array(pre)
-    assert fear["improved_n"] == int((d > 1e-9).sum()) and \
-        fear["improved"] == pytest.approx(100 * fear["improved_n"] / 24)
+    assert fear["improved_n"] == int((d > 1e-9).sum()) and fear["improved"] == pytest.approx(
+        100 * fear["improved_n"] / 24
+    )
     assert fear["improved_n"] + fear["unchanged_n"] + fear["worse_n"] == 24
     rule = row(report.tables["min_items"], key="fear")
     assert (rule["asked"], rule["needed"], rule["excluded"]) == (4, 4, 6)
@@ -146,7 +157,8 @@ def test_holm_and_mcnemar_counts_in_the_report(app, make_cohort, bulk_surveys):
     knowledge = report.tables["knowledge_items"].rows
     assert knowledge and all(isinstance(r["p_holm"], float) for r in knowledge)
     assert [r["p_holm"] for r in knowledge] == pytest.approx(
-        list(multipletests([r["p"] for r in knowledge], method="holm")[1]))
+        list(multipletests([r["p"] for r in knowledge], method="holm")[1])
+    )
     k = knowledge[0]
     before = [data.scores[e]["pre"][k["key"]] for e in data.enrolment_ids]
     after = [data.scores[e]["post"][k["key"]] for e in data.enrolment_ids]
@@ -156,8 +168,7 @@ def test_holm_and_mcnemar_counts_in_the_report(app, make_cohort, bulk_surveys):
     assert any("not Pratt" in m for m in report.methods)
 
 
-def test_no_empty_rows_and_an_overall_label_true_to_what_was_asked(app, make_cohort,
-                                                                    bulk_surveys):
+def test_no_empty_rows_and_an_overall_label_true_to_what_was_asked(app, make_cohort, bulk_surveys):
     bulk_surveys(make_cohort(name="Đợt ba"), 12, keys={"A01", "A21", "F01", "F02"})
     with app.test_request_context("/?lang=en"):
         report = report_for()
@@ -167,15 +178,14 @@ def test_no_empty_rows_and_an_overall_label_true_to_what_was_asked(app, make_coh
     assert overall["label"] == "Overall (4 of 34 core items asked)"
 
 
-def test_page_shows_t_df_w_z_and_exact_p(app, client, auth, make_user, make_cohort,
-                                         bulk_surveys):
+def test_page_shows_t_df_w_z_and_exact_p(app, client, auth, make_user, make_cohort, bulk_surveys):
     bulk_surveys(make_cohort(name="Đợt bốn"), 30, seed=3)
     auth.login(make_user("staff", language="en"))
     page = client.get("/reports").get_data(as_text=True)
     subscales = html_table(page, "subscales")
-    assert {"t (df)", "Wilcoxon W (z)", "Cohen's dz [95% CI]", "p (Holm)"} & \
-        set(html_table(page, "items")[0]) == {"t (df)", "Wilcoxon W (z)",
-                                              "Cohen's dz [95% CI]", "p (Holm)"}
+    assert {"t (df)", "Wilcoxon W (z)", "Cohen's dz [95% CI]", "p (Holm)"} & set(
+        html_table(page, "items")[0]
+    ) == {"t (df)", "Wilcoxon W (z)", "Cohen's dz [95% CI]", "p (Holm)"}
     overall = subscales[-1]
     assert overall["t (df)"].endswith("(29)")
     with app.test_request_context("/?lang=en"):
@@ -185,12 +195,12 @@ def test_page_shows_t_df_w_z_and_exact_p(app, client, auth, make_user, make_coho
     items = html_table(client.get("/reports?p_values=threshold").get_data(as_text=True), "items")
     assert "< 0.001" in {r["Paired t-test p"] for r in items}
     app.config["REPORT_P_STYLE"] = "threshold"
-    assert "< 0.001" in {r["Paired t-test p"] for r in html_table(
-        client.get("/reports").get_data(as_text=True), "items")}
+    assert "< 0.001" in {
+        r["Paired t-test p"] for r in html_table(client.get("/reports").get_data(as_text=True), "items")
+    }
 
 
-def test_excel_knowledge_row_has_one_unit(app, client, auth, make_user, make_cohort,
-                                          bulk_surveys):
+def test_excel_knowledge_row_has_one_unit(app, client, auth, make_user, make_cohort, bulk_surveys):
     bulk_surveys(make_cohort(name="Đợt năm"), 30, seed=9)
     auth.login(make_user("staff", language="en"))
     book = load_workbook(io.BytesIO(get_file(client, "/reports/export.xlsx").data))
@@ -200,7 +210,11 @@ def test_excel_knowledge_row_has_one_unit(app, client, auth, make_user, make_coh
     cells = dict(zip(header, sheet[title + 2], strict=False))
     with app.test_request_context("/?lang=en"):
         total = report_for().tables["knowledge_total"].rows[0]
-    for name, key in (("Before: mean (%)", "pre_mean"), ("Before: SD (%)", "pre_sd"),
-                      ("Mean change", "change"), ("95% CI low", "ci_low")):
+    for name, key in (
+        ("Before: mean (%)", "pre_mean"),
+        ("Before: SD (%)", "pre_sd"),
+        ("Mean change", "change"),
+        ("95% CI low", "ci_low"),
+    ):
         assert cells[name].value == pytest.approx(total[key] / 100), name
         assert "%" in cells[name].number_format

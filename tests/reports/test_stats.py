@@ -310,8 +310,7 @@ def test_alpha_from_variances_equals_alpha_on_rows():
     from lms.reports.stats import cronbach_alpha_from_variances
 
     x = np.asarray(ITEMS, dtype=float)
-    alpha = cronbach_alpha_from_variances(list(x.var(axis=0, ddof=1)),
-                                          float(x.sum(axis=1).var(ddof=1)))
+    alpha = cronbach_alpha_from_variances(list(x.var(axis=0, ddof=1)), float(x.sum(axis=1).var(ddof=1)))
     assert alpha == pytest.approx(cronbach_alpha(ITEMS))
     assert cronbach_alpha_from_variances([1.0], 2.0) is None
     assert cronbach_alpha_from_variances([0.0, 0.0], 0.0) is None

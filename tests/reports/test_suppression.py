@@ -22,12 +22,10 @@ def three_provinces(make_cohort, bulk_surveys):
     hanoi = make_cohort(trainees=2, name="Công an Hà Nội", province="ha-noi", audience="police")
     bulk_surveys(hanoi, 9, submitted=HANOI_MARCH)
     bulk_surveys(hanoi, 1, phases=("pre",))
-    saigon = make_cohort(name="Trung tâm 05-06 TP.HCM", province="ho-chi-minh",
-                         audience="centre_staff")
+    saigon = make_cohort(name="Trung tâm 05-06 TP.HCM", province="ho-chi-minh", audience="centre_staff")
     bulk_surveys(saigon, 2, submitted=datetime(2026, 4, 10, 3, tzinfo=UTC))
     bulk_surveys(saigon, 1, phases=("pre",))
-    danang = make_cohort(trainees=0, name="Nhóm cộng đồng Đà Nẵng", province="da-nang",
-                         audience="ngo_cbo")
+    danang = make_cohort(trainees=0, name="Nhóm cộng đồng Đà Nẵng", province="da-nang", audience="ngo_cbo")
     bulk_surveys(danang, 6, submitted=datetime(2026, 5, 10, 3, tzinfo=UTC))
     bulk_surveys(danang, 2, phases=("pre",))
     return hanoi, saigon, danang
@@ -49,12 +47,10 @@ def assert_protected(rows, columns):
         assert len(hidden) != 1, column
 
 
-def test_overview_by_province_hides_small_cells_and_their_complements(staff_en,
-                                                                      three_provinces):
+def test_overview_by_province_hides_small_cells_and_their_complements(staff_en, three_provinces):
     page = staff_en.get("/reports").get_data(as_text=True)
     provinces = {r["Province or city"]: r for r in html_table(page, "provinces")}
-    hanoi, saigon, danang = (provinces[name] for name in (
-        "Hanoi", "Ho Chi Minh City", "Da Nang"))
+    hanoi, saigon, danang = (provinces[name] for name in ("Hanoi", "Ho Chi Minh City", "Da Nang"))
     assert [hanoi[c] for c in COUNTS] == ["12", "10", "9", "9"]
     assert [saigon[c] for c in COUNTS] == ["fewer than 5"] * 4
     # Đà Nẵng is not small, but shown next to the totals it would reveal Hồ Chí Minh City.
@@ -71,8 +67,16 @@ def test_overview_by_province_hides_small_cells_and_their_complements(staff_en,
 def test_statistics_of_fewer_than_five_matched_trainees_are_hidden(staff_en, three_provinces):
     _hanoi, saigon, _danang = three_provinces
     page = staff_en.get(f"/reports?cohort={saigon.id}").get_data(as_text=True)
-    for key in ("subscales", "subscale_means", "items", "audience_items", "knowledge_items",
-                "knowledge_total", "trend", "audiences_change"):
+    for key in (
+        "subscales",
+        "subscale_means",
+        "items",
+        "audience_items",
+        "knowledge_items",
+        "knowledge_total",
+        "trend",
+        "audiences_change",
+    ):
         for row in html_table(page, key):
             figures = list(row.values())[1:]
             if key in ("items", "audience_items"):
@@ -87,8 +91,7 @@ def test_groups_that_split_a_total_hide_one_more(staff_en, three_provinces):
     audiences = {r["Audience"]: r for r in html_table(page, "audiences_change")}
     assert audiences["Police"]["n"] == "9"
     assert audiences["05-06 centre staff"]["n"] == "fewer than 5"
-    assert set(audiences["05-06 centre staff"].values()) == {"05-06 centre staff",
-                                                             "fewer than 5"}
+    assert set(audiences["05-06 centre staff"].values()) == {"05-06 centre staff", "fewer than 5"}
     # NGO/CBO (6 matched) would be the overall mean minus the others: hidden too.
     assert audiences["NGO / CBO workers"]["n"] == "hidden"
     trend = {r["Period"]: r for r in html_table(page, "trend")}
@@ -107,8 +110,11 @@ def test_exports_hide_the_same_cells(staff_en, three_provinces):
     values = [[c.value for c in r] for r in book["Cohorts"].iter_rows()]
     saigon = next(r for r in values if r[0] == "Ho Chi Minh City")
     assert saigon[1:5] == ["fewer than 5"] * 4
-    audience = next(r for r in [[c.value for c in r] for r in book["Subscales"].iter_rows()]
-                    if r[0] == "05-06 centre staff")
+    audience = next(
+        r
+        for r in [[c.value for c in r] for r in book["Subscales"].iter_rows()]
+        if r[0] == "05-06 centre staff"
+    )
     assert set(audience[1:]) == {"fewer than 5"}
 
 

@@ -18,10 +18,10 @@ from tests.reports.conftest import enrolments_of, keyed, report_for, row
 def expected_means(enrolment, phase, version, scores) -> dict[str, float]:
     """By hand: a trainee's mean keyed score per core subscale and overall, from the items
     they were shown (core = answered by everyone; audience items never count)."""
-    core = [i for i in items_for(enrolment, phase, version)
-            if i.kind == "likert" and i.audience == "all"]
-    means = {s: float(np.mean([scores(i) for i in core if i.subscale == s]))
-             for s in {i.subscale for i in core}}
+    core = [i for i in items_for(enrolment, phase, version) if i.kind == "likert" and i.audience == "all"]
+    means = {
+        s: float(np.mean([scores(i) for i in core if i.subscale == s])) for s in {i.subscale for i in core}
+    }
     means[OVERALL] = float(np.mean([scores(i) for i in core]))
     return means
 
@@ -35,16 +35,16 @@ def check_against_scipy(found: dict, pre: list[float], post: list[float]) -> Non
     difference = post - pre
     if np.ptp(difference) > 0:
         assert found["t_p"] == pytest.approx(sps.ttest_rel(post, pre).pvalue)
-        low, high = sps.t.interval(0.95, len(pre) - 1, loc=difference.mean(),
-                                   scale=sps.sem(difference))
+        low, high = sps.t.interval(0.95, len(pre) - 1, loc=difference.mean(), scale=sps.sem(difference))
         assert (found["ci_low"], found["ci_high"]) == (pytest.approx(low), pytest.approx(high))
 
 
 def test_each_version_pairs_within_itself_and_is_reported_apart(app, two_versions):
     first, second = two_versions["first"], two_versions["second"]
     late = two_versions["people"][first.number][6][0]
-    late_post = db.session.scalar(select(SurveyResponse).where(
-        SurveyResponse.enrolment_id == late.id, SurveyResponse.phase == "post"))
+    late_post = db.session.scalar(
+        select(SurveyResponse).where(SurveyResponse.enrolment_id == late.id, SurveyResponse.phase == "post")
+    )
     assert late_post.version_id == first.id  # the new version did not break the pair
     with app.test_request_context("/?lang=en"):
         report = report_for()
@@ -64,8 +64,7 @@ def test_each_version_pairs_within_itself_and_is_reported_apart(app, two_version
             check_against_scipy(row(versions, key=f"{version.number}:{key}"), pre, post)
     # The first instrument's "fear" and the second's are different items: never pooled.
     assert row(versions, key="1:fear")["n"] == 7 and row(versions, key="2:fear")["n"] == 6
-    assert not any(r["key"].startswith("1:") and r["key"].endswith("plhiv")
-                   for r in versions.rows)
+    assert not any(r["key"].startswith("1:") and r["key"].endswith("plhiv") for r in versions.rows)
     # Without a version filter the attitude figures describe the newest version, and say so.
     assert row(report.tables["subscales"], key=OVERALL)["n"] == 6
     assert row(report.tables["subscales"], key="plhiv")["n"] == 6
@@ -74,14 +73,19 @@ def test_each_version_pairs_within_itself_and_is_reported_apart(app, two_version
     # Choosing the first version shows its seven pairs and its own subscales.
     assert row(chosen.tables["subscales"], key=OVERALL)["n"] == 7
     assert [r["key"] for r in chosen.tables["subscales"].rows] == [
-        "blame", "fear", "health", "rights", OVERALL]
+        "blame",
+        "fear",
+        "health",
+        "rights",
+        OVERALL,
+    ]
     assert "survey version 1 (chosen in the filters)" in " ".join(
-        next(s for s in chosen.sections if s.key == "attitudes").notes)
+        next(s for s in chosen.sections if s.key == "attitudes").notes
+    )
     assert ("Survey version", "1") in chosen.description
 
 
-def test_the_report_page_names_the_version_of_its_figures(client, auth, make_user,
-                                                          two_versions):
+def test_the_report_page_names_the_version_of_its_figures(client, auth, make_user, two_versions):
     auth.login(make_user("staff", language="en"))
     page = client.get("/reports").text
     assert "Attitude change within each survey version" in page
@@ -96,11 +100,17 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
 
     version = current_version()
     # Practice questions are asked at follow-up waves only: no column of a historical import.
-    items = {i.key: i for i in version.items if i.audience in ("all", "police")
-             and i.kind != "practice"}
-    row = {"cohort_name": "Công an xã (2026)", "audience": "police", "province": "ha-noi",
-           "start_date": "2026-03-02", "trainee_ref": "CA-01", "org_type": "police",
-           "phase": "pre", "date": "2026-03-02"}
+    items = {i.key: i for i in version.items if i.audience in ("all", "police") and i.kind != "practice"}
+    row = {
+        "cohort_name": "Công an xã (2026)",
+        "audience": "police",
+        "province": "ha-noi",
+        "start_date": "2026-03-02",
+        "trainee_ref": "CA-01",
+        "org_type": "police",
+        "phase": "pre",
+        "date": "2026-03-02",
+    }
     for key, item in items.items():
         row[key] = 3 if item.kind != "knowledge" else 1
     row["Q01"], row["K13"] = 0, len(items["K13"].options_vi) + 1  # not applicable, don't know
@@ -117,32 +127,33 @@ def test_historical_import_takes_not_applicable_and_dont_know(app, make_user):
         assert any("Q02 must be a whole number from 1 to 5, or 0" in p for p in bad.problems)
         assert any("A01 must be a whole number from 1 to 5." in p for p in bad.problems)
         practice, _rows = check_import("history.csv", as_csv([{**row, "B01": 2}]), version)
-        assert any("B01 is neither one of the expected columns" in p
-                   for p in practice.problems), practice.problems
+        assert any("B01 is neither one of the expected columns" in p for p in practice.problems), (
+            practice.problems
+        )
         plan, _rows = check_import("history.csv", as_csv([row]), version)
         assert plan.ok, plan.problems
         commit_import(plan, version, make_user("staff"), "history.csv")
     db.session.commit()
-    stored = {key: (value, score) for key, value, score in db.session.execute(
-        select(SurveyItem.key, Answer.value, Answer.score)
-        .join(Answer, Answer.item_id == SurveyItem.id))}
+    stored = {
+        key: (value, score)
+        for key, value, score in db.session.execute(
+            select(SurveyItem.key, Answer.value, Answer.score).join(Answer, Answer.item_id == SurveyItem.id)
+        )
+    }
     assert stored["Q01"] == (0, None) and stored["K13"] == (4, 0)
 
 
-def test_dont_know_and_not_applicable_are_reported_apart(app, client, auth, make_user,
-                                                          make_cohort):
+def test_dont_know_and_not_applicable_are_reported_apart(app, client, auth, make_user, make_cohort):
     from lms.quizzes.services import submit_survey
 
     cohort = make_cohort(trainees=5)
     people = enrolments_of(cohort)
     for n, enrolment in enumerate(people):
-        for phase, dont_know_below, not_applicable_below, ticked in (
-                ("pre", 3, 2, 2), ("post", 1, 1, 4)):
+        for phase, dont_know_below, not_applicable_below, ticked in (("pre", 3, 2, 2), ("post", 1, 1, 4)):
             answers = {}
             for item in items_for(enrolment, phase):
                 if item.kind == "knowledge":
-                    answers[item.id] = item.dont_know_value if n < dont_know_below \
-                        else item.answer
+                    answers[item.id] = item.dont_know_value if n < dont_know_below else item.answer
                 elif item.kind == "policy":
                     answers[item.id] = 0 if n < not_applicable_below else ticked
                 else:

@@ -21,9 +21,11 @@ def _cohort(make_cohort, answer_survey, audience, bands):
     cohort.schedule_wave("follow-1", cohort.end_date)
     cohort.set_gate("follow-1", True)
     db.session.commit()
-    for band, enrolment in zip(bands, db.session.scalars(
-            select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)),
-            strict=True):
+    for band, enrolment in zip(
+        bands,
+        db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)),
+        strict=True,
+    ):
         answer_survey(enrolment, "pre")
         answer_survey(enrolment, "post")
         answer_survey(enrolment, "follow-1", practice=band)
@@ -32,26 +34,38 @@ def _cohort(make_cohort, answer_survey, audience, bands):
 
 def _direct_counts(cohort) -> dict[tuple[str, int], int]:
     """(item key, value) -> trainees, straight from the answers."""
-    return {(key, value): n for key, value, n in db.session.execute(
-        select(SurveyItem.key, Answer.value, func.count(func.distinct(SurveyResponse.id)))
-        .join(Answer, Answer.item_id == SurveyItem.id)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
-        .where(Enrolment.cohort_id == cohort.id, SurveyResponse.phase == "follow-1",
-               SurveyItem.kind == "practice")
-        .group_by(SurveyItem.key, Answer.value))}
+    return {
+        (key, value): n
+        for key, value, n in db.session.execute(
+            select(SurveyItem.key, Answer.value, func.count(func.distinct(SurveyResponse.id)))
+            .join(Answer, Answer.item_id == SurveyItem.id)
+            .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+            .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+            .where(
+                Enrolment.cohort_id == cohort.id,
+                SurveyResponse.phase == "follow-1",
+                SurveyItem.kind == "practice",
+            )
+            .group_by(SurveyItem.key, Answer.value)
+        )
+    }
 
 
 def _cells(page: str, audience: str) -> dict[str, dict[int, str]]:
-    table = re.search(rf'<table class="practice" data-practice="{audience}">(.*?)</table>',
-                      page, re.S).group(1)
-    return {key: dict((int(v), text) for v, text in
-                      re.findall(r'data-value="(\d)">([^<]*(?:&lt;\d+)?)</td>', row))
-            for key, row in re.findall(r'<tr data-row="(B\d\d)">(.*?)</tr>', table, re.S)}
+    table = re.search(rf'<table class="practice" data-practice="{audience}">(.*?)</table>', page, re.S).group(
+        1
+    )
+    return {
+        key: dict(
+            (int(v), text) for v, text in re.findall(r'data-value="(\d)">([^<]*(?:&lt;\d+)?)</td>', row)
+        )
+        for key, row in re.findall(r'<tr data-row="(B\d\d)">(.*?)</tr>', table, re.S)
+    }
 
 
 def test_bands_per_question_match_a_direct_count_with_small_cells_hidden(
-        app, client, auth, make_user, make_cohort, answer_survey):
+    app, client, auth, make_user, make_cohort, answer_survey
+):
     cohort = _cohort(make_cohort, answer_survey, "police", BANDS)
     auth.login(make_user("staff", language="en"))
     page = client.get(f"/reports/waves?cohort={cohort.id}").text
@@ -61,8 +75,11 @@ def test_bands_per_question_match_a_direct_count_with_small_cells_hidden(
     direct = _direct_counts(cohort)
     k = app.config["REPORT_MIN_N"]
     for key, row in cells.items():
-        assert re.search(rf'data-row="{key}"><th scope="row">{key}\. [^<]+</th>'
-                         rf'<td class="num">{len(BANDS)}</td>', page)
+        assert re.search(
+            rf'data-row="{key}"><th scope="row">{key}\. [^<]+</th>'
+            rf'<td class="num">{len(BANDS)}</td>',
+            page,
+        )
         for value, shown in row.items():
             count = direct.get((key, value), 0)
             if count == 0 or count >= k:
@@ -75,8 +92,7 @@ def test_bands_per_question_match_a_direct_count_with_small_cells_hidden(
     assert "B01" not in client.get(f"/reports?cohort={cohort.id}").text
 
 
-def test_a_lone_small_count_takes_another_with_it(app, client, auth, make_user, make_cohort,
-                                                  answer_survey):
+def test_a_lone_small_count_takes_another_with_it(app, client, auth, make_user, make_cohort, answer_survey):
     # 6 "none", 5 "1-2 times", 1 "3-5 times": the row total would give the 1 away.
     cohort = _cohort(make_cohort, answer_survey, "police", [1] * 6 + [2] * 5 + [3])
     auth.login(make_user("staff", language="en"))
@@ -85,8 +101,7 @@ def test_a_lone_small_count_takes_another_with_it(app, client, auth, make_user, 
     assert row[3] == "&lt;5" and len(hidden) == 2 and row[4] == "0"
 
 
-def test_an_audience_with_few_trainees_is_withheld(app, client, auth, make_user, make_cohort,
-                                                   answer_survey):
+def test_an_audience_with_few_trainees_is_withheld(app, client, auth, make_user, make_cohort, answer_survey):
     police = _cohort(make_cohort, answer_survey, "police", BANDS)
     centre = _cohort(make_cohort, answer_survey, "centre_staff", [2, 2, 1])
     auth.login(make_user("staff", language="en"))
@@ -96,8 +111,9 @@ def test_an_audience_with_few_trainees_is_withheld(app, client, auth, make_user,
     assert 'data-row="B05"' not in page
 
 
-def test_one_more_answer_does_not_show_new_practice_counts(app, client, auth, make_user,
-                                                           make_cohort, answer_survey):
+def test_one_more_answer_does_not_show_new_practice_counts(
+    app, client, auth, make_user, make_cohort, answer_survey
+):
     """Seen once, the police group's counts are withheld when it grows by fewer than k:
     comparing the two tables would give the newcomer's answers away."""
     from lms.cohorts.services import enrol

@@ -14,8 +14,9 @@ def _cohort_with_waves(make_cohort, answer_survey, trainees, followed):
     cohort.schedule_wave("follow-1", cohort.end_date)
     cohort.set_gate("follow-1", True)
     db.session.commit()
-    enrolments = list(db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                                         .order_by(Enrolment.id)))
+    enrolments = list(
+        db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id))
+    )
     for index, enrolment in enumerate(enrolments):
         answer_survey(enrolment, "pre", likert=lambda item, i=index: 2 + i % 2)
         answer_survey(enrolment, "post", likert=lambda item, i=index: 4 + i % 2)
@@ -24,8 +25,9 @@ def _cohort_with_waves(make_cohort, answer_survey, trainees, followed):
     return cohort
 
 
-def test_staff_see_three_waves_and_the_attrition_table(app, client, auth, make_user,
-                                                       make_cohort, answer_survey):
+def test_staff_see_three_waves_and_the_attrition_table(
+    app, client, auth, make_user, make_cohort, answer_survey
+):
     cohort = _cohort_with_waves(make_cohort, answer_survey, trainees=12, followed=6)
     auth.login(make_user("staff", language="en"))
     page = client.get(f"/reports/waves?cohort={cohort.id}").get_data(as_text=True)
@@ -47,8 +49,7 @@ def test_a_small_group_is_withheld(app, client, auth, make_user, make_cohort, an
     assert "2.50" not in page
 
 
-def test_a_facilitator_sees_only_their_own_cohorts(app, client, auth, make_user, make_cohort,
-                                                   answer_survey):
+def test_a_facilitator_sees_only_their_own_cohorts(app, client, auth, make_user, make_cohort, answer_survey):
     cohort = _cohort_with_waves(make_cohort, answer_survey, trainees=6, followed=6)
     auth.login(make_user("facilitator", language="en"))
     page = client.get(f"/reports/waves?cohort={cohort.id}").get_data(as_text=True)

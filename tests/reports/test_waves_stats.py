@@ -23,12 +23,10 @@ def test_means_contrasts_and_holm_agree_with_scipy_and_statsmodels():
     assert result.n == 80
     for name, values in (("pre", pre), ("post", post), ("follow", follow)):
         mean, low, high = result.means[name]
-        expected = stats.t.interval(0.95, len(values) - 1, loc=values.mean(),
-                                    scale=stats.sem(values))
+        expected = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
         assert mean == pytest.approx(values.mean())
         assert (low, high) == pytest.approx(expected)
-    raw = [stats.ttest_rel(post, pre), stats.ttest_rel(follow, pre),
-           stats.ttest_rel(follow, post)]
+    raw = [stats.ttest_rel(post, pre), stats.ttest_rel(follow, pre), stats.ttest_rel(follow, post)]
     adjusted = multipletests([r.pvalue for r in raw], method="holm")[1]
     for contrast, expected, p_holm in zip(result.contrasts, raw, adjusted, strict=True):
         assert contrast.t == pytest.approx(expected.statistic)
@@ -43,15 +41,19 @@ def test_means_contrasts_and_holm_agree_with_scipy_and_statsmodels():
 def test_retention_and_its_bootstrap_interval_cover_the_truth():
     pre, post, follow = waves(n=200, kept=0.5, seed=3)
     result = three_wave(pre, post, follow, resamples=1000)
-    assert result.retention == pytest.approx((follow.mean() - pre.mean())
-                                             / (post.mean() - pre.mean()))
+    assert result.retention == pytest.approx((follow.mean() - pre.mean()) / (post.mean() - pre.mean()))
     low, high = result.retention_ci
     assert low < 0.5 < high and high - low < 0.3
     # scipy's own percentile bootstrap of the same statistic gives about the same interval.
-    ci = stats.bootstrap((pre, post, follow), lambda a, b, c, axis=-1:
-                         (c.mean(axis) - a.mean(axis)) / (b.mean(axis) - a.mean(axis)),
-                         paired=True, vectorized=True, n_resamples=1000, method="percentile",
-                         random_state=7).confidence_interval
+    ci = stats.bootstrap(
+        (pre, post, follow),
+        lambda a, b, c, axis=-1: (c.mean(axis) - a.mean(axis)) / (b.mean(axis) - a.mean(axis)),
+        paired=True,
+        vectorized=True,
+        n_resamples=1000,
+        method="percentile",
+        random_state=7,
+    ).confidence_interval
     assert low == pytest.approx(ci.low, abs=0.05) and high == pytest.approx(ci.high, abs=0.05)
 
 
@@ -71,8 +73,7 @@ def test_holm_keeps_missing_p_values_missing():
 def test_attrition_compares_those_lost_with_those_kept_before_training():
     rng = np.random.default_rng(2)
     pre_scores = {i: (2.5 if i < 30 else 3.5) + rng.normal(0, 0.3) for i in range(100)}
-    answered = {"pre": set(range(100)), "post": set(range(100)),
-                "follow-1": set(range(30, 100))}
+    answered = {"pre": set(range(100)), "post": set(range(100)), "follow-1": set(range(30, 100))}
     table = attrition(pre_scores, answered, "follow-1")
     assert (table.retained, table.lost) == (70, 30)
     kept = [pre_scores[i] for i in range(30, 100)]
