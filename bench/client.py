@@ -86,7 +86,18 @@ class Browser:
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> Response:
-        """Send one request on the kept-alive connection; any network error closes it."""
+        """Send one request on the kept-alive connection; any network error closes it. A GET on
+        a kept-alive connection the server closed meanwhile (it closes idle ones after a few
+        seconds) is sent again once on a new connection, as browsers do."""
+        reused = self._connection is not None and self._connection.sock is not None
+        try:
+            return self._request(method, path, form, headers, timeout)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not (reused and method == "GET"):
+                raise
+            return self._request(method, path, form, headers, timeout)
+
+    def _request(self, method, path, form, headers, timeout) -> Response:
         if self._connection is None:
             self._connection = http.client.HTTPConnection(
                 self.host, self.port, timeout=timeout or self.timeout

@@ -146,6 +146,11 @@ def wait_for_backlog(url: str, limit: float = 600.0) -> int:
     return backlog
 
 
+def _miss_ms(miss: str) -> float:
+    found = re.search(r", (\d+) ms, ", miss)
+    return float(found.group(1)) if found else 0.0
+
+
 def measure(
     port: int,
     url: str,
@@ -282,4 +287,5 @@ def measure(
         "trainee_max_ms": round(1000 * max(samples, default=0), 1),
         "misses": len(misses),
         "first_misses": misses[:5],
+        "slowest_misses": sorted(misses, key=_miss_ms, reverse=True)[:5],
     }

@@ -163,6 +163,9 @@ def historical_import(job: Job, progress: Progress) -> None:
     if not plan.ok:  # something changed since the preview, e.g. another import
         raise JobError("import_changed")
     progress(0, len(plan.rows))
+    # Committed now: left pending, the job's new figures would be flushed by the next read
+    # and hold SQLite's write lock while the writer reads what it needs (many seconds).
+    db.session.commit()
     job_id, attempt, owner = job.id, job.attempts, _owner(job)
     written: list[int] = []  # the batch this run wrote, once a chunk of it is committed
 

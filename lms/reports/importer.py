@@ -37,7 +37,7 @@ EXAMPLE_REF = "EXAMPLE"  # the templates' example row, skipped on import
 PHASE_WORDS = {"pre": "pre", "before": "pre", "trước": "pre", "post": "post", "after": "post", "sau": "post"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 MAX_ROWS = 20_000  # surveys in one file; a larger history is imported in parts
-CHUNK_SURVEYS = 500  # surveys written per transaction by the jobs worker; its bar moves then
+CHUNK_SURVEYS = 250  # surveys written per transaction by the jobs worker; its bar moves then
 # After each chunk the worker waits this long (SQLite only): a writer waiting for the lock
 # retries every 100 ms at most, and would otherwise miss the moment between two chunks.
 CHUNK_PAUSE = 0.15

@@ -175,7 +175,7 @@ def test_the_worker_command_queues_what_was_left_then_serves(
 
 
 @pytest.mark.usefixtures("instrument_v1")
-def test_an_import_reports_its_progress_every_500_surveys(
+def test_an_import_reports_its_progress_after_each_chunk(
     app, client, auth, make_user, tmp_path, monkeypatch
 ):
     app.instance_path = str(tmp_path)
@@ -188,7 +188,7 @@ def test_an_import_reports_its_progress_every_500_surveys(
         "lms.jobs.runner.put_progress", lambda job_id, done, total: reported.append((done, total))
     )
     url = job_url(confirm(client, upload(client, to_csv(rows))))
-    assert reported == [(0, 600), (500, 600), (600, 600), (600, 600)]
+    assert reported == [(0, 600), (250, 600), (500, 600), (600, 600), (600, 600)]
     assert counts()[3] == 600
     html = client.get(url).get_data(as_text=True)
     assert 'max="600"' in html and 'value="600"' in html
