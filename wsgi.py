@@ -15,16 +15,6 @@ app = create_app()
 # otherwise write to them and copy the shared pages into every worker.
 with app.app_context():
     db.engine.dispose()
-# Data every worker would otherwise load for itself on its first page (~4 MB): each
-# language's CLDR locale data and translation catalogue, read once here and shared.
-with app.test_request_context():
-    from babel import Locale
-    from flask_babel import force_locale, get_translations
-
-    for language in app.config["LANGUAGES"]:
-        Locale.parse(language).number_symbols  # noqa: B018 (loads the locale's data)
-        with force_locale(language):
-            get_translations()
 gc.collect()
 gc.freeze()
 gc.enable()
