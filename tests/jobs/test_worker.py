@@ -175,9 +175,7 @@ def test_the_worker_command_queues_what_was_left_then_serves(
 
 
 @pytest.mark.usefixtures("instrument_v1")
-def test_an_import_reports_its_progress_after_each_chunk(
-    app, client, auth, make_user, tmp_path, monkeypatch
-):
+def test_an_import_reports_its_progress_after_each_chunk(app, client, auth, make_user, tmp_path, monkeypatch):
     app.instance_path = str(tmp_path)
     auth.login(make_user("staff", language="en"))
     rows = [
