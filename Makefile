@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
-LINTED := lms tests bench migrations wsgi.py
+LINTED := lms tests bench migrations wsgi.py gunicorn.conf.py
 
 .PHONY: run serve setup test test-postgres lint fmt translations compile-translations bench clean
 
@@ -32,7 +32,8 @@ setup: compile-translations
 
 run: setup serve
 
-# The jobs worker (certificate ZIPs, imports, exports) runs beside gunicorn and stops with it.
+# The jobs worker (certificate ZIPs, imports, exports) runs beside gunicorn and stops with it;
+# gunicorn also reads gunicorn.conf.py (a worker grown by a report hands over to a fresh one).
 serve:
 	@echo "Serving on http://$(HOST):$(PORT), with the jobs worker  (Ctrl+C to stop)"
 	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \

@@ -196,7 +196,8 @@ def run(args) -> dict:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(url),
         "server": "gunicorn --workers 2 --threads 4 --worker-class gthread "
-        "(as make serve, without its worker recycling), loopback",
+        "(as make serve, with gunicorn.conf.py, without --max-requests), loopback",
+        "load_generator_20_connections": floor.load_generator(),
     }
     print(
         f"seeding {args.trainees} trainees in {args.cohorts} cohorts ({results['machine']['database']})…",
@@ -430,7 +431,8 @@ def table(results: dict) -> str:
     base, app_ = results["floor"], results["lesson_vs_floor"]
     lines += [
         "",
-        f"{'against the floor (same gunicorn settings)':<46}{'floor':>12}{'lesson':>12}{'ratio':>8}",
+        f"{'against the floor (same gunicorn settings)':<46}{'floor':>12}{'lesson':>12}{'ratio':>8}"
+        f"  (20 connections: {results['load_generator_20_connections']})",
         f"{'sequential median, ms':<46}{base['sequential']['p50_ms']:>12}"
         f"{app_['sequential']['p50_ms']:>12}{results['vs_floor']['median_ratio']:>8}",
         f"{'20 connections, req/s':<46}{base['concurrent_20']['rps']:>12}"

@@ -145,7 +145,7 @@ class GunicornServer:
                         return self
                 except OSError:
                     pass
-                time.sleep(0.1)
+                time.sleep(0.01)  # "start → first 200" is measured to within this
         finally:
             probe.close()
         self.stop()
