@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 LINTED := lms tests bench migrations wsgi.py gunicorn.conf.py
 
-.PHONY: run serve setup test test-postgres lint fmt translations compile-translations bench clean
+.PHONY: run serve setup bytecode test test-postgres lint fmt translations compile-translations bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ $(VENV)/.test-installed: $(VENV)/.installed
 compile-translations: $(VENV)/.installed
 	$(FLASK) translate compile
 
+# Byte-compile the app once, so that no process compiles it when it starts (Python does not
+# write .pyc files where PYTHONDONTWRITEBYTECODE is set, a read-only checkout among them).
+bytecode: $(VENV)/.installed
+	$(PY) -m compileall -q lms wsgi.py
+
 # Migrate, load the toolkit, seed demo accounts on an empty database, print them.
-setup: compile-translations
+setup: compile-translations bytecode
 	$(FLASK) db upgrade
 	$(FLASK) content check
 	$(FLASK) content sync
@@ -66,7 +71,7 @@ translations: $(VENV)/.installed
 	$(FLASK) translate update
 	$(FLASK) translate compile
 
-bench: $(VENV)/.test-installed compile-translations
+bench: $(VENV)/.test-installed compile-translations bytecode
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
