@@ -12,10 +12,13 @@ as gunicorn's --max-requests does (uWSGI calls this reload-on-rss).
 
 import os
 
-# 24 MiB: a worker serving trainees grows by about 12–15 MiB (templates, the toolkit, its
-# caches; measured after 800 lesson and home pages); an XLSX export (openpyxl, numpy) adds
-# about 21 MiB more, a statistics report (scipy, statsmodels) about 100 MiB. 0 turns it off.
-WORKER_MEMORY_GROWTH_MIB = int(os.environ.get("WORKER_MEMORY_GROWTH_MIB", "24"))
+# 64 MiB: a worker serving trainees grows by about 12–15 MiB (templates, the toolkit, its
+# caches; measured after 800 lesson and home pages), a certificate PDF (ReportLab) or a
+# cohort's XLSX (openpyxl, numpy) by 20–35 MiB in all; a statistics report (scipy,
+# statsmodels) by about 150 MiB, a large import preview by more than 64. Handing over costs
+# the next such request its imports and a fresh worker its caches, so the cheap and frequent
+# downloads stay below the line and only the heavy, rare pages cross it. 0 turns it off.
+WORKER_MEMORY_GROWTH_MIB = int(os.environ.get("WORKER_MEMORY_GROWTH_MIB", "64"))
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
