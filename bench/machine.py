@@ -11,8 +11,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.server import workers_cpu
-
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -32,21 +30,21 @@ class CpuWatch:
     """CPU used during a stretch of time: by the server's workers, by this process (the
     clients), by everything else (other processes; with PostgreSQL, the database too)."""
 
-    def __init__(self, server_pids: Callable[[], list[int]]):
-        self.server_pids = server_pids
+    def __init__(self, server_cpu: Callable[[], float]):
+        self.server_cpu = server_cpu
         self._start: tuple[float, float, float, float] | None = None
 
     def __enter__(self) -> CpuWatch:
         self._start = (
             time.monotonic(),
             machine_busy_seconds(),
-            workers_cpu(self.server_pids()),
+            self.server_cpu(),
             own_seconds(),
         )
         return self
 
     def __exit__(self, *exc) -> None:
-        self._end = (time.monotonic(), machine_busy_seconds(), workers_cpu(self.server_pids()), own_seconds())
+        self._end = (time.monotonic(), machine_busy_seconds(), self.server_cpu(), own_seconds())
 
     def summary(self) -> dict:
         wall, busy, server, client = (b - a for a, b in zip(self._start, self._end, strict=True))
@@ -60,13 +58,13 @@ class CpuWatch:
 
 
 def wait_until_quiet(
-    server_pids: Callable[[], list[int]], *, threshold: float = 0.3, longest: float = 20.0
+    server_cpu: Callable[[], float], *, threshold: float = 0.3, longest: float = 20.0
 ) -> float:
     """Wait (at most `longest` s) for a second in which other processes use less than
     `threshold` cores; returns what they used in the last second sampled."""
     deadline = time.monotonic() + longest
     while True:
-        with CpuWatch(server_pids) as watch:
+        with CpuWatch(server_cpu) as watch:
             time.sleep(1.0)
         other = watch.summary()["other_cores"] or 0.0
         if other < threshold or time.monotonic() > deadline:

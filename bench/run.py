@@ -212,11 +212,11 @@ def run(args) -> dict:
     server = GunicornServer(url, workers=2, threads=4, options=("--preload",))
     try:
         results["start_to_first_200_s"] = round(floor.start_timed(server), 2)
-        context.server_pids = server.worker_pids
+        context.server_pids, context.server_cpu = server.worker_pids, server.cpu_seconds
         context.snapshot_memory("after boot")
         print(f"gunicorn on {HOST}:{server.port}, workers {server.worker_pids()}", flush=True)
         results["cpu"] = {}
-        wait_until_quiet(server.worker_pids)
+        wait_until_quiet(server.cpu_seconds)
         # First, before any staff page loads the statistics libraries into a worker: the
         # memory figure is the one trainee traffic costs.
         print("lesson page against the floor (sequential, then 20 connections)…", flush=True)
@@ -233,8 +233,8 @@ def run(args) -> dict:
             "median_ratio": round(app_["sequential"]["p50_ms"] / base["sequential"]["p50_ms"], 2),
             "throughput_percent": round(100 * app_["concurrent_20"]["rps"] / base["concurrent_20"]["rps"], 1),
         }
-        wait_until_quiet(server.worker_pids)
-        with CpuWatch(server.worker_pids) as watch:
+        wait_until_quiet(server.cpu_seconds)
+        with CpuWatch(server.cpu_seconds) as watch:
             results["latency"] = scenarios.latencies(server.port, seeded, context, quick=args.quick)
         results["cpu"]["sequential requests"] = watch.summary()
         lesson, bare = results["latency"]["lesson page"], results["latency"]["bare route /healthz"]
@@ -251,16 +251,16 @@ def run(args) -> dict:
         ):
             crowd = crowd[: len(crowd) // 3] if args.quick else crowd
             print(f"50 concurrent clients, {phase} ({len(crowd)} trainees)…", flush=True)
-            wait_until_quiet(server.worker_pids)
-            with CpuWatch(server.worker_pids) as watch:
+            wait_until_quiet(server.cpu_seconds)
+            with CpuWatch(server.cpu_seconds) as watch:
                 result = scenarios.concurrent(server.port, context, crowd, clients=50, think=think)
             results["cpu"][f"concurrent, {phase}"] = result["cpu"] = watch.summary()
             result["lost_submissions"] = scenarios.lost_submissions(url, result.pop("submitted_enrolments"))
             results["concurrent"][phase] = result
             context.snapshot_memory(f"concurrent, {phase}")
         print("40 sign-ins at once (scrypt)…", flush=True)
-        wait_until_quiet(server.worker_pids)
-        with CpuWatch(server.worker_pids) as watch:
+        wait_until_quiet(server.cpu_seconds)
+        with CpuWatch(server.cpu_seconds) as watch:
             results["sign_in_burst"] = scenarios.sign_in_burst(
                 server.port, seeded.slow_hash_users, TRAINEE_PASSWORD
             )

@@ -13,7 +13,7 @@ from flask import Flask, url_for
 from bench import measure
 from bench.client import Browser, page_weight
 from bench.seed import STAFF_PASSWORD, TRAINEE_PASSWORD, Seeded, SeededTrainee
-from bench.server import HOST, memory_kb, memory_pss_kb, workers_cpu
+from bench.server import HOST, memory_kb, memory_pss_kb
 
 REDIRECT = (302, 303)
 
@@ -44,10 +44,11 @@ class Context:
     items: dict[int, tuple[str, int]]  # item id -> (kind, number of options)
     urls: dict[str, str | None] = field(default_factory=dict)
     server_pids: Callable[[], list[int]] = list  # the running server's workers
+    server_cpu: Callable[[], float] = float  # CPU seconds of the server, replaced workers included
     memory: dict[str, dict[str, float]] = field(default_factory=dict)  # after each step, MB
 
     def cpu(self) -> float:
-        return workers_cpu(self.server_pids())
+        return self.server_cpu()
 
     def snapshot_memory(self, step: str) -> None:
         """Each worker's peak RSS so far (VmHWM), MB, after a step of the run."""

@@ -42,8 +42,9 @@ def memory_kb(pid: int, field: str = "VmHWM") -> int | None:
     return int(value.split()[0]) if value else None
 
 
-def workers_cpu(pids: list[int]) -> float:
-    """CPU seconds (user + system) the processes have used so far."""
+def workers_cpu(pids: list[int], *, reaped_children: bool = False) -> float:
+    """CPU seconds (user + system) the processes have used so far; with `reaped_children`,
+    also what their children used before they exited and were waited for."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -52,6 +53,8 @@ def workers_cpu(pids: list[int]) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped_children:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / ticks
 
 
@@ -166,6 +169,13 @@ class GunicornServer:
         except (FileNotFoundError, ProcessLookupError):
             return []
         return [p for p in pids if proc_status(p).get("State", "Z").split()[0] not in "ZX"]
+
+    def cpu_seconds(self) -> float:
+        """CPU the server has used so far: its master, its live workers, and the workers it
+        has replaced (gunicorn.conf.py hands a grown worker over to a fresh one)."""
+        if self.process is None:
+            return 0.0
+        return workers_cpu([self.process.pid], reaped_children=True) + workers_cpu(self.worker_pids())
 
     def wait_for_workers(self, count: int | None = None, exclude=(), wait: float = 30.0) -> list[int]:
         """Wait until `count` workers run, none of them in `exclude` (e.g. a killed one)."""
