@@ -6,8 +6,8 @@ Memory: workers are forked from a master that has imported the app and nothing h
 a trainee's pages never load numpy, scipy or openpyxl. A staff report or an export does, and
 Python never gives those modules back: the worker would keep 25–150 MiB more for the rest of
 its life. So a worker whose resident memory has grown by more than WORKER_MEMORY_GROWTH_MIB
-since it was ready to serve finishes the requests it holds and hands over to a fresh fork of the master,
-as gunicorn's --max-requests does (uWSGI calls this reload-on-rss).
+since it was ready to serve finishes the requests it holds and hands over to a fresh fork of
+the master, as gunicorn's --max-requests does (uWSGI calls this reload-on-rss).
 """
 
 import os

@@ -69,6 +69,11 @@ class Browser:
     def origin(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def cookie_header(self) -> str:
+        """The Cookie header this browser sends ("" when it holds none)."""
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
     def fork(self) -> Browser:
         """A second tab or a retry on another connection: same cookies, own connection."""
         return Browser(self.host, self.port, self.timeout, dict(self.cookies), self.csrf)
@@ -108,7 +113,7 @@ class Browser:
                 self._connection.sock.settimeout(timeout)
         sent = {"Accept-Language": "vi", **(headers or {})}
         if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            sent["Cookie"] = self.cookie_header
         body = None
         if form is not None:
             body = urlencode(form)
@@ -174,7 +179,7 @@ class Browser:
             form.append(("csrf_token", self.csrf))
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "vi"}
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers["Cookie"] = self.cookie_header
         connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
             connection.request("POST", path, body=urlencode(form), headers=headers)

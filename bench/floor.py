@@ -110,7 +110,7 @@ def throughput_wrk(browsers: list[Browser], path: str, seconds: float) -> dict:
     """wrk, one connection per browser; each request carries the next browser's cookies in
     turn, so the server sees as many signed-in people as there are browsers."""
     first = browsers[0]
-    cookies = ["; ".join(f"{k}={v}" for k, v in b.cookies.items()) for b in browsers if b.cookies]
+    cookies = [b.cookie_header for b in browsers if b.cookies]
     lua = "{" + ", ".join(json.dumps(c) for c in cookies) + "}"
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT % {"cookies": lua, "path": json.dumps(path)})

@@ -98,7 +98,7 @@ def _upload(browser: Browser, data: bytes, version_id: int) -> http.client.HTTPR
         body=body,
         headers={
             "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()),
+            "Cookie": browser.cookie_header,
         },
     )
     response = connection.getresponse()
